@@ -1,0 +1,46 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PO := $(wildcard missive/locale/*/LC_MESSAGES/missive.po)
+MO := $(PO:.po=.mo)
+
+.PHONY: install catalogs demo test lint typecheck pytest bench clean
+
+install: $(STAMP) catalogs
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# gettext catalogs are compiled with Babel at build time; .mo files are never committed.
+catalogs: $(MO)
+
+missive/locale/%/LC_MESSAGES/missive.mo: missive/locale/%/LC_MESSAGES/missive.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D missive -i $< -o $@
+
+demo: install
+	$(BIN)/python send.py demo --out out/demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/render.py
+	$(BIN)/python bench/send.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info missive/locale/*/LC_MESSAGES/*.mo

@@ -1,0 +1,5 @@
+import sys
+
+from missive.cli import main
+
+sys.exit(main())

@@ -1,0 +1,86 @@
+"""Command line: the only place that prints, reads the environment for output, or exits.
+
+Each command lives in its own module `missive.cli.<name>` exposing
+`register(subparsers) -> None`, which adds a sub-parser whose `handler(args) -> int`
+is set with `set_defaults(handler=...)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from missive import __version__
+from missive.errors import InputError, MissiveError
+
+COMMANDS = (
+    "check",
+    "compose",
+    "render",
+    "proof",
+    "send",
+    "status",
+    "demo",
+    "batch",
+    "approve",
+    "reject",
+    "schedule",
+    "jobs",
+    "worker",
+)
+
+EXAMPLE = """\
+example:
+  python send.py demo                      # the whole pipeline on the sample letter
+  python send.py check letters/wsis20-invitation.yaml
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="send.py",
+        description="One official letter, personalised PDFs in the six UN languages, sent safely.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"missive {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"missive.cli.{name}")
+        except ModuleNotFoundError as exc:
+            # A command still being built is left out rather than breaking the others.
+            if exc.name == f"missive.cli.{name}":
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def report(error: MissiveError) -> None:
+    if isinstance(error, InputError):
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was done.", file=sys.stderr)
+    else:
+        print(f"error: {error}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except MissiveError as error:
+        report(error)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

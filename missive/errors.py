@@ -1,0 +1,83 @@
+"""The one exception tree of missive.
+
+Every error raised on purpose by missive derives from `MissiveError` and carries
+structured fields; only `missive.cli` turns them into messages for people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One located problem in the secretariat's input (1-based line and column)."""
+
+    path: Path
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+
+
+class MissiveError(Exception):
+    """Root of every error missive raises on purpose."""
+
+
+class InputError(MissiveError):
+    """Bad input: carries every problem found, so they are reported all at once."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CoverageError(MissiveError):
+    """A character of a letter has no glyph in the font of that letter's language."""
+
+    def __init__(self, recipient_id: str, field: str, character: str, font: str) -> None:
+        self.recipient_id = recipient_id
+        self.field = field
+        self.character = character
+        self.font = font
+        super().__init__(
+            f"recipient {recipient_id}: field {field}: character {character!r} "
+            f"(U+{ord(character):04X}) has no glyph in font {font}"
+        )
+
+
+class RenderError(MissiveError):
+    """A PDF could not be produced."""
+
+
+class DeliveryError(MissiveError):
+    """An SMTP exchange failed; `transient` says whether a later retry may succeed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        recipient_id: str | None = None,
+        code: int | None = None,
+        transient: bool = False,
+    ) -> None:
+        self.recipient_id = recipient_id
+        self.code = code
+        self.transient = transient
+        super().__init__(message)
+
+
+class AuthenticationError(DeliveryError):
+    """The relay refused our credentials: the whole batch pauses."""
+
+
+class JournalError(MissiveError):
+    """The send journal is unusable or inconsistent."""
+
+
+class ApprovalError(MissiveError):
+    """A batch is not approved, at the current hash, for every language it sends."""
