@@ -81,3 +81,11 @@ class JournalError(MissiveError):
 
 class ApprovalError(MissiveError):
     """A batch is not approved, at the current hash, for every language it sends."""
+
+
+class MessageError(MissiveError):
+    """A recipient's e-mail cannot be built safely (e.g. a line break in a header value)."""
+
+    def __init__(self, message: str, *, recipient_id: str | None = None) -> None:
+        self.recipient_id = recipient_id
+        super().__init__(message)
