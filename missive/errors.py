@@ -6,7 +6,7 @@ structured fields; only `missive.cli` turns them into messages for people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +80,31 @@ class JournalError(MissiveError):
 
 
 class ApprovalError(MissiveError):
-    """A batch is not approved, at the current hash, for every language it sends."""
+    """A batch is not approved, at the current hash, for every language it sends.
+
+    `missing` lists languages nobody approved at that hash, `changed` maps a language
+    approved earlier to the input files that changed since, `rejected` the languages
+    a reviewer rejected at that hash.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        batch_hash: str = "",
+        missing: tuple[str, ...] = (),
+        changed: Mapping[str, tuple[str, ...]] | None = None,
+        rejected: tuple[str, ...] = (),
+    ) -> None:
+        self.batch_hash = batch_hash
+        self.missing = missing
+        self.changed: Mapping[str, tuple[str, ...]] = dict(changed or {})
+        self.rejected = rejected
+        super().__init__(message)
+
+
+class ScheduleError(MissiveError):
+    """A scheduled job cannot be stored, found or changed as asked."""
 
 
 class MessageError(MissiveError):
