@@ -1,0 +1,300 @@
+"""Approvals tied to a batch's hash, and the check that blocks an unapproved send.
+
+Approvals are per language and stored in the journal's SQLite file (table `approvals`).
+Each approval keeps the per-file digests it was given at, so a refusal can say which
+input files changed since. A reviewer's latest decision at a hash is the one that counts:
+approving twice counts once, and a rejection after an approval blocks until that reviewer
+approves again. The hash API of `missive.batchhash` is re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from missive import ledger
+from missive.batchhash import (
+    BatchDigest,
+    BatchInputs,
+    InputFile,
+    LanguageDigest,
+    Selection,
+    batch_hash,
+    changed_files,
+    collect_inputs,
+    digest_batch,
+    select_recipients,
+)
+from missive.errors import ApprovalError, JournalError
+from missive.model import Language, Letter, Recipient
+
+__all__ = [
+    "Approval",
+    "BatchDigest",
+    "BatchInputs",
+    "Decision",
+    "InputFile",
+    "LanguageDigest",
+    "LanguageState",
+    "LanguageStatus",
+    "Selection",
+    "approval_status",
+    "batch_hash",
+    "changed_files",
+    "check_approved",
+    "collect_inputs",
+    "digest_batch",
+    "list_approvals",
+    "record_decision",
+    "refusal_message",
+    "require_approved",
+    "select_recipients",
+]
+
+MAX_LISTED = 6
+
+# --- approvals ----------------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_key TEXT NOT NULL,
+    language TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+    comment TEXT NOT NULL DEFAULT '',
+    hash TEXT NOT NULL,
+    batch_hash TEXT NOT NULL,
+    files TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_batch ON approvals (batch_key, language, id);
+"""
+
+
+class Decision(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class LanguageState(StrEnum):
+    APPROVED = "approved"
+    PARTIAL = "partial"  # approved at this hash by fewer reviewers than required
+    REJECTED = "rejected"
+    CHANGED = "changed"  # approved once, at another hash
+    MISSING = "missing"  # never approved
+
+
+@dataclass(frozen=True)
+class Approval:
+    batch_key: str
+    language: Language
+    reviewer: str
+    decision: Decision
+    comment: str
+    hash: str  # the language hash
+    batch_hash: str
+    files: Mapping[str, str]
+    decided_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LanguageStatus:
+    language: Language
+    state: LanguageState
+    approvers: tuple[str, ...]  # distinct reviewers whose latest word at this hash is yes
+    rejections: tuple[Approval, ...]  # the standing rejections at this hash
+    changed: tuple[str, ...]  # labels changed since the last approval at another hash
+
+
+def record_decision(
+    journal_path: Path,
+    digest: BatchDigest,
+    *,
+    reviewer: str,
+    decision: Decision,
+    languages: Sequence[Language] = (),
+    comment: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Approval, ...]:
+    """Store one reviewer's decision for `languages` (default: all in the batch)."""
+    if not reviewer.strip():
+        raise ApprovalError("a reviewer name is required")
+    unknown = [str(lang) for lang in languages if lang not in digest.languages]
+    if unknown:
+        raise ApprovalError(f"not in this batch: {', '.join(unknown)}")
+    moment = now or dt.datetime.now(dt.UTC)
+    rows = tuple(
+        Approval(
+            digest.letter_key,
+            lang,
+            reviewer.strip(),
+            decision,
+            comment,
+            digest.languages[lang].hash,
+            digest.hash,
+            dict(digest.languages[lang].files),
+            moment,
+        )
+        for lang in (languages or tuple(digest.languages))
+    )
+    with closing(_connect(journal_path)) as conn, ledger.immediate(conn):
+        conn.executemany(
+            "INSERT INTO approvals (batch_key, language, reviewer, decision, comment, hash,"
+            " batch_hash, files, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_row(a) for a in rows],
+        )
+    return rows
+
+
+def list_approvals(journal_path: Path, batch_key: str) -> tuple[Approval, ...]:
+    """Every decision on the letter, oldest first."""
+    with closing(_connect(journal_path)) as conn:
+        rows = conn.execute(
+            "SELECT * FROM approvals WHERE batch_key = ? ORDER BY id", (batch_key,)
+        ).fetchall()
+    return tuple(_approval(row) for row in rows)
+
+
+def approval_status(
+    history: Sequence[Approval], digest: BatchDigest, reviewers_required: int
+) -> dict[Language, LanguageStatus]:
+    return {
+        lang: _language_status([a for a in history if a.language == lang], d, reviewers_required)
+        for lang, d in digest.languages.items()
+    }
+
+
+def require_approved(
+    journal_path: Path,
+    letter: Letter,
+    recipients: Sequence[Recipient],
+    manifest_digests: Iterable[tuple[str, str]],
+    *,
+    recipients_path: Path | None = None,
+    catalog_dir: Path | None = None,
+    fonts_dir: Path | None = None,
+) -> BatchDigest:
+    """Raise ApprovalError unless the batch about to be sent is approved in every language.
+
+    `recipients` are the ones about to be sent to (already selected) and
+    `manifest_digests` the (recipient id, sha256) of the PDFs about to be attached.
+    """
+    inputs = collect_inputs(
+        letter,
+        recipients,
+        catalog_dir=catalog_dir,
+        fonts_dir=fonts_dir,
+        recipients_path=recipients_path,
+    )
+    digest = digest_batch(inputs, manifest_digests)
+    check_approved(journal_path, letter, digest)
+    return digest
+
+
+def check_approved(
+    journal_path: Path, letter: Letter, digest: BatchDigest
+) -> dict[Language, LanguageStatus]:
+    """Raise ApprovalError unless every language of the batch is approved at its hash."""
+    history = list_approvals(journal_path, letter.key)
+    status = approval_status(history, digest, letter.reviewers_required)
+    blocking = [s for s in status.values() if s.state is not LanguageState.APPROVED]
+    if blocking:
+        raise ApprovalError(
+            refusal_message(digest, blocking, letter.reviewers_required),
+            batch_hash=digest.hash,
+            missing=tuple(str(s.language) for s in blocking if s.state is LanguageState.MISSING),
+            changed={str(s.language): s.changed for s in blocking if s.changed},
+            rejected=tuple(str(s.language) for s in blocking if s.rejections),
+        )
+    return status
+
+
+def refusal_message(
+    digest: BatchDigest, blocking: Sequence[LanguageStatus], reviewers_required: int
+) -> str:
+    missing = [str(s.language) for s in blocking if s.state is LanguageState.MISSING]
+    parts = [f"missing approval for {', '.join(missing)}"] if missing else []
+    for s in blocking:
+        if s.state is LanguageState.CHANGED:
+            parts.append(f"changed since approval of {s.language}: {_listing(s.changed)}")
+        elif s.state is LanguageState.PARTIAL:
+            parts.append(
+                f"{s.language} needs {reviewers_required} distinct reviewers,"
+                f" has {len(s.approvers)} ({', '.join(s.approvers)})"
+            )
+        elif s.state is LanguageState.REJECTED:
+            parts.extend(
+                f"rejected for {s.language} by {r.reviewer}: {r.comment}" for r in s.rejections
+            )
+    return f"batch not approved at hash {digest.short}…: {'; '.join(parts)}"
+
+
+def _listing(labels: Sequence[str]) -> str:
+    shown = ", ".join(labels[:MAX_LISTED])
+    more = len(labels) - MAX_LISTED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+def _language_status(
+    history: Sequence[Approval], current: LanguageDigest, required: int
+) -> LanguageStatus:
+    latest: dict[str, Approval] = {}
+    for decision in history:
+        if decision.hash == current.hash:
+            # A reviewer's latest word at this hash is the one that counts.
+            latest[decision.reviewer.casefold()] = decision
+    approvers = tuple(a.reviewer for a in latest.values() if a.decision is Decision.APPROVED)
+    rejections = tuple(a for a in latest.values() if a.decision is Decision.REJECTED)
+    earlier = [a for a in history if a.decision is Decision.APPROVED and a.hash != current.hash]
+    changed = changed_files(earlier[-1].files, current.files) if earlier else ()
+    if rejections:
+        state = LanguageState.REJECTED
+    elif len(approvers) >= max(required, 1):
+        state = LanguageState.APPROVED
+    elif approvers:
+        state = LanguageState.PARTIAL
+    else:
+        state = LanguageState.CHANGED if earlier else LanguageState.MISSING
+    return LanguageStatus(current.language, state, approvers, rejections, changed)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return ledger.connect(path, SCHEMA)
+
+
+def _row(a: Approval) -> tuple[str, ...]:
+    return (
+        a.batch_key,
+        str(a.language),
+        a.reviewer,
+        str(a.decision),
+        a.comment,
+        a.hash,
+        a.batch_hash,
+        json.dumps(dict(a.files), sort_keys=True),
+        ledger.to_text(a.decided_at),
+    )
+
+
+def _approval(row: sqlite3.Row) -> Approval:
+    try:
+        return Approval(
+            batch_key=row["batch_key"],
+            language=Language(row["language"]),
+            reviewer=row["reviewer"],
+            decision=Decision(row["decision"]),
+            comment=row["comment"],
+            hash=row["hash"],
+            batch_hash=row["batch_hash"],
+            files=json.loads(row["files"]),
+            decided_at=ledger.from_text(row["decided_at"]),
+        )
+    except (ValueError, KeyError) as exc:
+        raise JournalError(f"unreadable approval row {row['id']}: {exc}") from exc
