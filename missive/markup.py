@@ -1,0 +1,178 @@
+"""The body markup: a small Markdown subset, parsed by markdown-it into model blocks.
+
+Supported: paragraphs, one level of bullet lists, **bold**, *italic*, [links](url) and
+hard line breaks. Everything else is left as literal text (its markdown-it rule is off),
+except numbered and nested lists, which are reported because they would silently lose
+their structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from missive.errors import InputError, Problem
+from missive.model import Block, BulletList, Paragraph, Run
+
+# CommonMark lets a backslash escape any ASCII punctuation character, in text and in link
+# destinations alike, so escaping all of them makes a substituted value literal wherever
+# the template puts it.
+_ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+_ESCAPES = {ord(c): "\\" + c for c in _ASCII_PUNCTUATION}
+# A line break inside a value would let it open a new paragraph or list item.
+_ESCAPES.update({ord("\n"): " ", ord("\r"): " "})
+
+
+def escape_markup(text: str) -> str:
+    """Make `text` come out of the parser exactly as given (line breaks become spaces)."""
+    return text.translate(_ESCAPES)
+
+
+def _parser() -> MarkdownIt:
+    # "zero" has every rule off: we switch on only what the subset needs, and html=False
+    # keeps raw HTML as text in both the token stream and the HTML renderer.
+    return MarkdownIt("zero", {"html": False}).enable(
+        ["list", "emphasis", "link", "escape", "newline"]
+    )
+
+
+_MD = _parser()
+
+
+@dataclass(frozen=True)
+class _Style:
+    bold: bool = False
+    italic: bool = False
+    href: str | None = None
+
+
+def _runs(children: Sequence[Token]) -> tuple[Run, ...]:
+    """Inline tokens -> runs, merging neighbours of the same style."""
+    runs: list[Run] = []
+    bold = italic = 0
+    href: str | None = None
+    for token in children:
+        kind = token.type
+        if kind == "strong_open":
+            bold += 1
+        elif kind == "strong_close":
+            bold -= 1
+        elif kind == "em_open":
+            italic += 1
+        elif kind == "em_close":
+            italic -= 1
+        elif kind == "link_open":
+            href = str(token.attrs.get("href", ""))
+        elif kind == "link_close":
+            href = None
+        else:
+            text = {"softbreak": " ", "hardbreak": "\n"}.get(kind, token.content)
+            _append(runs, Run(text, bold=bold > 0, italic=italic > 0, href=href))
+    return tuple(runs)
+
+
+def _append(runs: list[Run], run: Run) -> None:
+    if not run.text:
+        return
+    last = runs[-1] if runs else None
+    if last is not None and (last.bold, last.italic, last.href) == (
+        run.bold,
+        run.italic,
+        run.href,
+    ):
+        runs[-1] = Run(last.text + run.text, run.bold, run.italic, run.href)
+    else:
+        runs.append(run)
+
+
+def parse_inline(text: str) -> tuple[Run, ...]:
+    """Inline markup only (no paragraphs or lists): for subjects."""
+    tokens = _MD.parseInline(text)
+    return _runs(tokens[0].children or []) if tokens else ()
+
+
+def parse_blocks(text: str, path: Path) -> tuple[Block, ...]:
+    """Parse a rendered template into paragraphs and bullet lists.
+
+    `path` locates problems; line numbers are those of the rendered text, which match the
+    template's as long as its Jinja2 statements keep the line structure.
+    """
+    tokens = _MD.parse(text)
+    blocks: list[Block] = []
+    problems: list[Problem] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "paragraph_open":
+            blocks.append(Paragraph(_runs(tokens[index + 1].children or [])))
+            index += 3
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            index, items = _list(tokens, index, path, problems)
+            blocks.append(BulletList(items))
+        else:
+            index += 1
+    if problems:
+        raise InputError(problems)
+    return tuple(blocks)
+
+
+def _list(
+    tokens: Sequence[Token], start: int, path: Path, problems: list[Problem]
+) -> tuple[int, tuple[tuple[Run, ...], ...]]:
+    """Read the list opening at `start`; return the index after it and its items."""
+    opening = tokens[start]
+    line = (opening.map[0] if opening.map else 0) + 1
+    if opening.type == "ordered_list_open":
+        problems.append(Problem(path, line, 1, "numbered lists are not supported"))
+    items: list[tuple[Run, ...]] = []
+    depth = 0
+    index = start
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+            if depth == 2:
+                nested = (token.map[0] if token.map else 0) + 1
+                problems.append(Problem(path, nested, 1, "nested lists are not supported"))
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            if depth == 0:
+                break
+        elif token.type == "inline" and depth == 1:
+            items.append(_runs(token.children or []))
+    return index + 1, tuple(items)
+
+
+def render_html(text: str) -> str:
+    """HTML of the markup; raw HTML in `text` is escaped, never passed through."""
+    return str(_MD.render(text))
+
+
+def runs_text(runs: Sequence[Run]) -> str:
+    """Plain text of runs; a link whose text is not its address is followed by <address>."""
+    parts: list[str] = []
+    shown = ""  # text of the link being read, which may span several styled runs
+    for index, run in enumerate(runs):
+        parts.append(run.text)
+        shown = shown + run.text if run.href else ""
+        following = runs[index + 1].href if index + 1 < len(runs) else None
+        if run.href and following != run.href:
+            if run.href not in (shown, f"http://{shown}", f"mailto:{shown}"):
+                parts.append(f" <{run.href}>")
+            shown = ""
+    return "".join(parts)
+
+
+def blocks_text(blocks: Sequence[Block]) -> str:
+    """Plain text of blocks: paragraphs separated by a blank line, list items as '- '."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append(runs_text(block.runs))
+        else:
+            parts.append("\n".join(f"- {runs_text(item)}" for item in block.items))
+    return "\n\n".join(parts)
