@@ -1,0 +1,395 @@
+"""Scheduled sends: jobs in the journal's SQLite file, and the worker that runs them.
+
+A job is claimed with a conditional UPDATE inside `BEGIN IMMEDIATE`, so of several workers
+on one journal exactly one runs it. A job overdue by more than the grace period (the
+machine was off, no worker was running) is not fired: it is `held` until the operator
+releases it. While a job runs its worker renews a lease (`heartbeat_at`); a `running`
+job whose lease expired belongs to a worker that died, and it too becomes `held`,
+never re-run on its own: the send journal knows what went out, and a released job
+resumes from it without sending anything twice.
+
+Options are stored as the `send` command's arguments, never with a password: the SMTP
+credentials come from the environment of the worker when the job runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from missive import ledger
+from missive.errors import JournalError, ScheduleError
+
+DEFAULT_GRACE = dt.timedelta(hours=1)
+DEFAULT_LEASE = dt.timedelta(minutes=5)
+DEFAULT_POLL_SECONDS = 30.0
+
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], None]
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    HELD = "held"  # waits for the operator: overdue past the grace, or its worker died
+
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    letter_path TEXT NOT NULL,
+    options TEXT NOT NULL,
+    due_at TEXT NOT NULL,
+    tz TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ({", ".join(repr(s.value) for s in JobState)})),
+    released INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    heartbeat_at TEXT,
+    finished_at TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, due_at);
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    letter_path: Path
+    options: tuple[str, ...]  # arguments of `send`, without --no-dry-run or secrets
+    due_at: dt.datetime  # UTC
+    tz: str  # the zone the operator gave the time in, for display
+    state: JobState
+    released: bool
+    claimed_by: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    error: str | None
+
+    @property
+    def local_due(self) -> dt.datetime:
+        return self.due_at.astimezone(ZoneInfo(self.tz))
+
+
+# --- scheduling ---------------------------------------------------------------------
+
+
+def parse_due(text: str, tz: str = "UTC") -> dt.datetime:
+    """`2024-02-01 09:00`, with optional seconds or ISO 8601 with an offset, as UTC.
+
+    A time without an offset is read in `tz`; one with an offset keeps its offset.
+    """
+    zone = zone_named(tz)
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ScheduleError(
+            f"--at {text!r} is not a date and time like 2024-02-01 09:00 or ISO 8601"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(dt.UTC)
+
+
+def zone_named(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ScheduleError(f"unknown time zone {tz!r} (use a name like Europe/Zurich)") from exc
+
+
+def without_secrets(options: Sequence[str]) -> tuple[str, ...]:
+    """Drop any password from an --smtp URL and the --no-dry-run the worker adds itself."""
+    cleaned: list[str] = []
+    after_smtp = False
+    for option in options:
+        if option == "--no-dry-run":
+            continue
+        if after_smtp:
+            cleaned.append(_strip_password(option))
+        elif option.startswith("--smtp="):
+            cleaned.append("--smtp=" + _strip_password(option.removeprefix("--smtp=")))
+        else:
+            cleaned.append(option)
+        after_smtp = option == "--smtp"
+    return tuple(cleaned)
+
+
+def _strip_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def schedule(
+    journal_path: Path,
+    letter_path: Path,
+    due_at: dt.datetime,
+    *,
+    tz: str = "UTC",
+    options: Sequence[str] = (),
+    now: dt.datetime,
+) -> Job:
+    """Store a job; refuses a time already past."""
+    zone_named(tz)
+    if due_at <= now:
+        raise ScheduleError(f"{due_at.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M %Z} is in the past")
+    with _connection(journal_path) as conn:
+        cursor = conn.execute(
+            "INSERT INTO jobs (letter_path, options, due_at, tz, state, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                str(letter_path),
+                json.dumps(list(without_secrets(options))),
+                ledger.to_text(due_at),
+                tz,
+                JobState.QUEUED.value,
+                ledger.to_text(now),
+            ),
+        )
+        return _get(conn, int(cursor.lastrowid or 0))
+
+
+def list_jobs(journal_path: Path) -> tuple[Job, ...]:
+    with _connection(journal_path) as conn:
+        rows = conn.execute("SELECT * FROM jobs ORDER BY due_at, id").fetchall()
+    return tuple(_job(row) for row in rows)
+
+
+def get_job(journal_path: Path, job_id: int) -> Job:
+    with _connection(journal_path) as conn:
+        return _get(conn, job_id)
+
+
+def cancel(journal_path: Path, job_id: int, *, now: dt.datetime) -> Job:
+    """Cancel a job that has not started (queued or held)."""
+    return _transition(journal_path, job_id, (JobState.QUEUED, JobState.HELD), now, cancel=True)
+
+
+def release(journal_path: Path, job_id: int, *, now: dt.datetime) -> Job:
+    """Let a held job run at the next poll, however late it is."""
+    return _transition(journal_path, job_id, (JobState.HELD,), now, cancel=False)
+
+
+def _transition(
+    journal_path: Path, job_id: int, allowed: tuple[JobState, ...], now: dt.datetime, cancel: bool
+) -> Job:
+    with _connection(journal_path) as conn, ledger.immediate(conn):
+        job = _get(conn, job_id)
+        if job.state not in allowed:
+            verb = "cancelled" if cancel else "released"
+            raise ScheduleError(
+                f"job {job_id} is {job.state}: only a {' or '.join(allowed)} job can be {verb}"
+            )
+        if cancel:
+            conn.execute(
+                "UPDATE jobs SET state = ?, finished_at = ? WHERE id = ?",
+                (JobState.CANCELLED.value, ledger.to_text(now), job_id),
+            )
+        else:
+            conn.execute(
+                "UPDATE jobs SET state = ?, released = 1, claimed_by = NULL WHERE id = ?",
+                (JobState.QUEUED.value, job_id),
+            )
+        return _get(conn, job_id)
+
+
+# --- the worker ---------------------------------------------------------------------
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def run_worker(
+    journal_path: Path,
+    clock: Clock,
+    sleep: Sleep,
+    run_job: Callable[[Job], None],
+    *,
+    once: bool = False,
+    poll_seconds: float = DEFAULT_POLL_SECONDS,
+    grace: dt.timedelta = DEFAULT_GRACE,
+    lease: dt.timedelta = DEFAULT_LEASE,
+    name: str | None = None,
+    stop: threading.Event | None = None,
+) -> tuple[Job, ...]:
+    """Run due jobs until stopped (or, with `once`, until none is due); returns those run.
+
+    `run_job` raises to fail a job (its message is recorded); anything it returns is success.
+    """
+    me = name or worker_name()
+    finished: list[Job] = []
+    while stop is None or not stop.is_set():
+        hold_stale(journal_path, clock(), grace=grace, lease=lease)
+        job = claim_due(journal_path, me, clock())
+        if job is not None:
+            finished.append(
+                _execute(journal_path, job, me=me, clock=clock, run_job=run_job, lease=lease)
+            )
+            continue
+        if once:
+            break
+        sleep(poll_seconds)
+    return tuple(finished)
+
+
+def hold_stale(
+    journal_path: Path, now: dt.datetime, *, grace: dt.timedelta, lease: dt.timedelta
+) -> int:
+    """Hold jobs overdue past the grace and running jobs whose worker stopped renewing."""
+    with _connection(journal_path) as conn, ledger.immediate(conn):
+        overdue = conn.execute(
+            "UPDATE jobs SET state = ?, error = ? WHERE state = ? AND released = 0 AND due_at < ?",
+            (
+                JobState.HELD.value,
+                f"overdue by more than {_human(grace)}: release it to send now",
+                JobState.QUEUED.value,
+                ledger.to_text(now - grace),
+            ),
+        ).rowcount
+        orphaned = conn.execute(
+            "UPDATE jobs SET state = ?, error = 'worker ' || claimed_by || ' stopped while"
+            " running it (no heartbeat since ' || heartbeat_at || '); release it to resume:"
+            " what was sent is in the journal and is not sent again'"
+            " WHERE state = ? AND heartbeat_at < ?",
+            (JobState.HELD.value, JobState.RUNNING.value, ledger.to_text(now - lease)),
+        ).rowcount
+    return overdue + orphaned
+
+
+def claim_due(journal_path: Path, me: str, now: dt.datetime) -> Job | None:
+    """Take the earliest due job for this worker, or None; atomic across workers."""
+    stamp = ledger.to_text(now)
+    with _connection(journal_path) as conn, ledger.immediate(conn):
+        row = conn.execute(
+            "SELECT id FROM jobs WHERE state = ? AND due_at <= ? ORDER BY due_at, id LIMIT 1",
+            (JobState.QUEUED.value, stamp),
+        ).fetchone()
+        if row is None:
+            return None
+        claimed = conn.execute(
+            "UPDATE jobs SET state = ?, claimed_by = ?, started_at = ?, heartbeat_at = ?,"
+            " error = NULL WHERE id = ? AND state = ?",
+            (JobState.RUNNING.value, me, stamp, stamp, row["id"], JobState.QUEUED.value),
+        ).rowcount
+        return _get(conn, row["id"]) if claimed == 1 else None
+
+
+def _execute(
+    journal_path: Path,
+    job: Job,
+    *,
+    me: str,
+    clock: Clock,
+    run_job: Callable[[Job], None],
+    lease: dt.timedelta,
+) -> Job:
+    error: str | None = None
+    with _heartbeat(journal_path, job.id, me, clock, lease):
+        try:
+            run_job(job)
+        # A worker outlives the jobs it runs: whatever one raises is recorded on that job.
+        except Exception as exc:
+            error = str(exc) or type(exc).__name__
+    state = JobState.FAILED if error else JobState.DONE
+    with _connection(journal_path) as conn:
+        conn.execute(
+            "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ? AND claimed_by = ?",
+            (state.value, ledger.to_text(clock()), error, job.id, me),
+        )
+        return _get(conn, job.id)
+
+
+@contextmanager
+def _heartbeat(
+    journal_path: Path, job_id: int, me: str, clock: Clock, lease: dt.timedelta
+) -> Iterator[None]:
+    """Renew the job's lease from a thread while it runs (a send may take hours)."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(lease.total_seconds() / 3):
+            with _connection(journal_path) as conn:
+                conn.execute(
+                    "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND claimed_by = ?",
+                    (ledger.to_text(clock()), job_id, me),
+                )
+
+    thread = threading.Thread(target=beat, name=f"missive-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+# --- storage ------------------------------------------------------------------------
+
+
+@contextmanager
+def _connection(journal_path: Path) -> Iterator[sqlite3.Connection]:
+    with closing(ledger.connect(journal_path, SCHEMA)) as conn:
+        yield conn
+
+
+def _get(conn: sqlite3.Connection, job_id: int) -> Job:
+    row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise ScheduleError(f"no job {job_id} in this journal")
+    return _job(row)
+
+
+def _job(row: sqlite3.Row) -> Job:
+    def when(column: str) -> dt.datetime | None:
+        text = row[column]
+        return None if text is None else ledger.from_text(text)
+
+    try:
+        return Job(
+            id=row["id"],
+            letter_path=Path(row["letter_path"]),
+            options=tuple(json.loads(row["options"])),
+            due_at=ledger.from_text(row["due_at"]),
+            tz=row["tz"],
+            state=JobState(row["state"]),
+            released=bool(row["released"]),
+            claimed_by=row["claimed_by"],
+            created_at=ledger.from_text(row["created_at"]),
+            started_at=when("started_at"),
+            heartbeat_at=when("heartbeat_at"),
+            finished_at=when("finished_at"),
+            error=row["error"],
+        )
+    except (ValueError, KeyError) as exc:
+        raise JournalError(f"unreadable job row {row['id']}: {exc}") from exc
+
+
+def _human(span: dt.timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"

@@ -1,0 +1,257 @@
+"""Scheduled jobs on a real SQLite journal, with an injectable clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from missive.errors import ScheduleError
+from missive.schedule import (
+    Job,
+    JobState,
+    cancel,
+    claim_due,
+    get_job,
+    list_jobs,
+    parse_due,
+    release,
+    run_worker,
+    schedule,
+    without_secrets,
+)
+
+T0 = dt.datetime(2024, 2, 1, 8, 0, tzinfo=dt.UTC)
+LETTER = Path("letters/wsis20-invitation.yaml")
+
+
+class FakeClock:
+    """Time that moves only when the worker sleeps or the test says so."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+class Recorder:
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        self.runs: list[tuple[int, dt.datetime | None]] = []
+        self.clock = clock
+
+    def __call__(self, job: Job) -> None:
+        self.runs.append((job.id, self.clock() if self.clock else None))
+
+
+def test_parse_due_accepts_minutes_seconds_and_iso(tmp_path: Path) -> None:
+    zurich = parse_due("2024-02-01 09:00", "Europe/Zurich")
+    assert zurich == dt.datetime(2024, 2, 1, 8, 0, tzinfo=dt.UTC)
+    assert parse_due("2024-02-01 09:00:30", "Europe/Zurich").second == 30
+    assert parse_due("2024-02-01T09:00:00+01:00") == zurich
+    assert parse_due("2024-02-01T08:00Z") == zurich
+    with pytest.raises(ScheduleError, match="not a date and time"):
+        parse_due("tomorrow at nine")
+    with pytest.raises(ScheduleError, match="unknown time zone"):
+        parse_due("2024-02-01 09:00", "Mars/Olympus")
+
+
+def test_password_is_never_stored(tmp_path: Path) -> None:
+    options = ["--smtp", "smtps://ops:s3cret@relay.example.org:465", "--rate", "600/min"]
+    assert without_secrets([*options, "--no-dry-run"]) == (
+        "--smtp",
+        "smtps://ops@relay.example.org:465",
+        "--rate",
+        "600/min",
+    )
+    assert without_secrets(["--smtp=smtp://a:b@h:25"]) == ("--smtp=smtp://a@h:25",)
+    journal = tmp_path / "journal.sqlite"
+    schedule(journal, LETTER, T0 + dt.timedelta(hours=1), options=options, now=T0)
+    (job,) = list_jobs(journal)
+    assert job.options[1] == "smtps://ops@relay.example.org:465"
+    assert all(b"s3cret" not in p.read_bytes() for p in tmp_path.iterdir())
+
+
+def test_refuses_a_time_in_the_past(tmp_path: Path) -> None:
+    with pytest.raises(ScheduleError, match="in the past"):
+        schedule(tmp_path / "j.sqlite", LETTER, T0 - dt.timedelta(minutes=1), now=T0)
+
+
+def test_job_fires_at_its_time_not_before(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    clock = FakeClock(T0)
+    due = T0 + dt.timedelta(seconds=95)
+    job = schedule(journal, LETTER, due, tz="Europe/Zurich", now=T0)
+    stop = threading.Event()
+    recorder = Recorder(clock)
+
+    def run_job(job: Job) -> None:
+        recorder(job)
+        stop.set()
+
+    run_worker(journal, clock, clock.sleep, run_job, poll_seconds=30, stop=stop)
+    assert len(recorder.runs) == 1
+    ran_at = recorder.runs[0][1]
+    assert ran_at is not None
+    assert due <= ran_at < due + dt.timedelta(seconds=30)
+    done = get_job(journal, job.id)
+    assert done.state is JobState.DONE
+    assert done.local_due.hour == 9
+
+
+def test_overdue_job_is_held_until_released(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    job = schedule(journal, LETTER, T0 + dt.timedelta(minutes=5), now=T0)
+    late = FakeClock(T0 + dt.timedelta(hours=1, minutes=6))
+    recorder = Recorder()
+    assert run_worker(journal, late, late.sleep, recorder, once=True) == ()
+    held = get_job(journal, job.id)
+    assert held.state is JobState.HELD
+    assert held.error is not None and "overdue by more than 1 h" in held.error
+    assert recorder.runs == []
+    # Within the grace it would have fired; after release it fires however late it is.
+    release(journal, job.id, now=late())
+    ran = run_worker(journal, late, late.sleep, recorder, once=True)
+    assert [j.state for j in ran] == [JobState.DONE]
+    assert [r[0] for r in recorder.runs] == [job.id]
+
+
+def test_job_within_grace_still_fires(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    schedule(journal, LETTER, T0 + dt.timedelta(minutes=5), now=T0)
+    clock = FakeClock(T0 + dt.timedelta(minutes=50))
+    recorder = Recorder()
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    assert len(recorder.runs) == 1
+
+
+def test_jobs_survive_a_worker_restart(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    job = schedule(journal, LETTER, T0 + dt.timedelta(minutes=10), now=T0)
+    clock = FakeClock(T0)
+    recorder = Recorder()
+    # First worker: nothing due yet, then it stops (process ended).
+    assert run_worker(journal, clock, clock.sleep, recorder, once=True) == ()
+    clock.now += dt.timedelta(minutes=10)
+    # A new worker on the same file finds the job and runs it once.
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    assert [r[0] for r in recorder.runs] == [job.id]
+
+
+def test_job_of_a_dead_worker_is_held_not_rerun(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    job = schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
+    clock = FakeClock(T0 + dt.timedelta(minutes=1))
+    # A worker claims the job, then dies without finishing or renewing its lease.
+    assert claim_due(journal, "dead-worker", clock()) is not None
+    recorder = Recorder()
+    clock.now += dt.timedelta(minutes=2)
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    assert get_job(journal, job.id).state is JobState.RUNNING  # lease still valid
+    clock.now += dt.timedelta(minutes=4)
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    held = get_job(journal, job.id)
+    assert held.state is JobState.HELD
+    assert held.error is not None and "dead-worker stopped while running" in held.error
+    assert recorder.runs == []
+    release(journal, job.id, now=clock())
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    assert [r[0] for r in recorder.runs] == [job.id]
+    assert get_job(journal, job.id).state is JobState.DONE
+
+
+def test_failed_job_records_the_error(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
+    clock = FakeClock(T0 + dt.timedelta(minutes=1))
+
+    def refuse(job: Job) -> None:
+        raise ScheduleError("batch not approved at hash 3f2a…: missing approval for ar")
+
+    (failed,) = run_worker(journal, clock, clock.sleep, refuse, once=True)
+    assert failed.state is JobState.FAILED
+    assert failed.error == "batch not approved at hash 3f2a…: missing approval for ar"
+
+
+def test_cancel_only_before_it_runs(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    first = schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
+    second = schedule(journal, LETTER, T0 + dt.timedelta(minutes=2), now=T0)
+    assert cancel(journal, first.id, now=T0).state is JobState.CANCELLED
+    clock = FakeClock(T0 + dt.timedelta(minutes=3))
+    recorder = Recorder()
+    run_worker(journal, clock, clock.sleep, recorder, once=True)
+    assert [r[0] for r in recorder.runs] == [second.id]
+    with pytest.raises(ScheduleError, match="is done"):
+        cancel(journal, second.id, now=clock())
+    with pytest.raises(ScheduleError, match="no job 99"):
+        cancel(journal, 99, now=clock())
+    assert [j.state for j in list_jobs(journal)] == [JobState.CANCELLED, JobState.DONE]
+
+
+# --- racing workers -----------------------------------------------------------------
+
+JOBS = 12
+
+
+def _record_run(journal: Path, job: Job, worker: str) -> None:
+    with sqlite3.connect(journal, timeout=30) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS runs (job INTEGER, worker TEXT)")
+        conn.execute("INSERT INTO runs VALUES (?, ?)", (job.id, worker))
+
+
+def _worker_process(journal: Path, worker: str, start: threading.Barrier | None) -> None:
+    clock = FakeClock(T0 + dt.timedelta(hours=1))
+    if start is not None:
+        start.wait()
+    run_worker(
+        journal, clock, clock.sleep, lambda job: _record_run(journal, job, worker), once=True
+    )
+
+
+def _race_setup(tmp_path: Path) -> Path:
+    journal = tmp_path / "journal.sqlite"
+    for minute in range(JOBS):
+        schedule(journal, LETTER, T0 + dt.timedelta(minutes=minute + 1), now=T0)
+    return journal
+
+
+def _runs(journal: Path) -> list[int]:
+    with sqlite3.connect(journal) as conn:
+        return sorted(row[0] for row in conn.execute("SELECT job FROM runs"))
+
+
+def test_two_worker_threads_run_each_job_once(tmp_path: Path) -> None:
+    journal = _race_setup(tmp_path)
+    start = threading.Barrier(2)
+    threads = [
+        threading.Thread(target=_worker_process, args=(journal, name, start)) for name in ("a", "b")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _runs(journal) == list(range(1, JOBS + 1))
+    assert {j.state for j in list_jobs(journal)} == {JobState.DONE}
+
+
+def test_two_worker_processes_run_each_job_once(tmp_path: Path) -> None:
+    journal = _race_setup(tmp_path)
+    context = multiprocessing.get_context("fork")
+    processes = [
+        context.Process(target=_worker_process, args=(journal, name, None)) for name in ("p1", "p2")
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    assert [p.exitcode for p in processes] == [0, 0]
+    assert _runs(journal) == list(range(1, JOBS + 1))
