@@ -1,0 +1,377 @@
+"""The sender: a pool of reused SMTP connections draining a batch's journal (aiosmtplib).
+
+Every message goes MAIL, RCPT (addressee, then cc), then the journal commits `sending`, then
+DATA. What happens on each outcome:
+- 250 after DATA: sent. A cc refused while the addressee was accepted is noted, not retried.
+- 4xx, a timeout or a dropped connection before DATA: temporary; retried with backoff.
+- 5xx for the addressee: permanent for that recipient; the others go on.
+- a drop or timeout once DATA has started: ambiguous (the relay may have the message); held.
+- 535 / a refused login: `AuthenticationError` pauses the batch; so do `policy_limit`
+  consecutive policy rejections (5xx on MAIL FROM, 530, or an enhanced status 5.7.x).
+aiosmtplib is imported only here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import signal
+import ssl
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from typing import ParamSpec, TypeVar
+
+import aiosmtplib
+
+from missive.delivery_settings import (
+    Clock,
+    Credentials,
+    Security,
+    SendOptions,
+    SmtpEndpoint,
+    SystemClock,
+    TokenBucket,
+)
+from missive.errors import AuthenticationError, DeliveryError
+from missive.journal import Delivery, Journal, SendState
+from missive.spool import Spool
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_DROPS = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError, EOFError)
+_ENHANCED_POLICY = re.compile(r"^\s*5\.7\.\d+")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    recipient_id: str
+    state: SendState
+    code: int | None
+    text: str
+
+
+@dataclass
+class RunSummary:
+    counts: dict[SendState, int] = field(default_factory=dict)
+    released: int = 0
+    interrupted: bool = False
+
+    def add(self, state: SendState) -> None:
+        self.counts[state] = self.counts.get(state, 0) + 1
+
+
+@dataclass(frozen=True)
+class _Reply:
+    state: SendState
+    code: int | None
+    text: str
+    policy: bool = False  # a rejection of us, not of the recipient
+
+
+def default_tls_context() -> ssl.SSLContext:
+    """One context for every connection (honours SSL_CERT_FILE for a private CA)."""
+    return ssl.create_default_context()
+
+
+def _is_policy(code: int, text: str, stage: str) -> bool:
+    return stage == "mail" or code == 530 or bool(_ENHANCED_POLICY.match(text))
+
+
+def _refusal(code: int, text: str, stage: str) -> _Reply:
+    if code == 535:
+        raise AuthenticationError(f"the relay refused our credentials: {code} {text}", code=code)
+    if 400 <= code < 500:
+        return _Reply(SendState.FAILED_TEMPORARY, code, f"{stage}: {text}")
+    if _is_policy(code, text, stage):
+        return _Reply(SendState.FAILED_TEMPORARY, code, f"{stage}: {text}", policy=True)
+    return _Reply(SendState.FAILED_PERMANENT, code, f"{stage}: {text}")
+
+
+class _Connection:
+    """One SMTP session, opened lazily and reopened after a 421 or a drop."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    async def _open(self) -> aiosmtplib.SMTP:
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp
+        s = self._sender
+        creds = s.credentials
+        smtp = aiosmtplib.SMTP(
+            hostname=s.endpoint.host,
+            port=s.endpoint.port,
+            use_tls=s.endpoint.security is Security.TLS,
+            start_tls=s.endpoint.security is Security.STARTTLS,
+            tls_context=s.tls_context if s.endpoint.security is not Security.PLAIN else None,
+            username=creds.username if creds else None,
+            password=creds.password if creds else None,
+            timeout=s.options.timeout,
+            local_hostname=s.options.local_hostname,
+        )
+        try:
+            await smtp.connect()
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise AuthenticationError(
+                f"the relay {s.endpoint} refused the login of {creds.username if creds else '?'}: "
+                f"{exc.code} {exc.message}",
+                code=exc.code,
+            ) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code == 535:
+                raise AuthenticationError(f"login refused: {exc.code}", code=exc.code) from None
+            raise
+        self._smtp = smtp
+        return smtp
+
+    async def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            try:
+                await smtp.quit()
+            except (aiosmtplib.SMTPException, *_DROPS):
+                smtp.close()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+        self._smtp = None
+
+    async def transact(
+        self, item: Delivery, data: bytes, before_data: Callable[[], Awaitable[None]]
+    ) -> _Reply:
+        try:
+            smtp = await self._open()
+        except (aiosmtplib.SMTPException, *_DROPS) as exc:
+            self._drop()
+            code = getattr(exc, "code", None)
+            return _Reply(SendState.FAILED_TEMPORARY, code, f"connect: {exc}")
+        try:
+            refused_cc = await self._envelope(smtp, item, len(data))
+        except aiosmtplib.SMTPResponseException as exc:
+            await self._reset(smtp)
+            stage = "mail" if isinstance(exc, aiosmtplib.SMTPSenderRefused) else "rcpt"
+            return _refusal(exc.code, exc.message, stage)
+        except (aiosmtplib.SMTPException, *_DROPS) as exc:
+            self._drop()
+            return _Reply(SendState.FAILED_TEMPORARY, None, f"before DATA: {exc}")
+        await before_data()
+        try:
+            response = await smtp.data(data)
+        except aiosmtplib.SMTPDataError as exc:
+            await self._reset(smtp)
+            return _refusal(exc.code, exc.message, "data")
+        except (aiosmtplib.SMTPException, *_DROPS) as exc:
+            self._drop()
+            text = f"connection lost during DATA ({exc or type(exc).__name__}); held"
+            return _Reply(SendState.AMBIGUOUS, None, text)
+        note = "".join(f"; cc {a} refused: {c} {t}" for a, c, t in refused_cc)
+        return _Reply(SendState.SENT, response.code, f"{response.message}{note}")
+
+    async def _envelope(
+        self, smtp: aiosmtplib.SMTP, item: Delivery, size: int
+    ) -> list[tuple[str, int, str]]:
+        options: list[str] = []
+        encoding = "ascii"
+        await smtp.ehlo() if smtp.is_ehlo_or_helo_needed else None
+        if item.smtputf8:
+            if not smtp.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPSenderRefused(555, "relay lacks SMTPUTF8", item.sender)
+            options.append("SMTPUTF8")
+            encoding = "utf-8"
+        if smtp.supports_extension("size"):
+            options.append(f"SIZE={size}")
+        await smtp.mail(item.sender, options=options, encoding=encoding)
+        addressee, *cc = item.rcpt
+        await smtp.rcpt(addressee, encoding=encoding)
+        refused: list[tuple[str, int, str]] = []
+        for address in cc:
+            try:
+                await smtp.rcpt(address, encoding=encoding)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                # aiosmtplib only raises when *every* recipient is refused; here the
+                # addressee is in, so a refused cc is recorded and the letter still goes.
+                refused.append((address, exc.code, exc.message))
+        return refused
+
+    async def _reset(self, smtp: aiosmtplib.SMTP) -> None:
+        if not smtp.is_connected:
+            self._drop()
+            return
+        try:
+            await smtp.rset()
+        except (aiosmtplib.SMTPException, *_DROPS):
+            self._drop()
+
+
+class Sender:
+    """Drains the due rows of one batch through `options.connections` reused connections."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: SmtpEndpoint,
+        journal: Journal,
+        spool: Spool,
+        batch_id: str,
+        options: SendOptions,
+        credentials: Credentials | None = None,
+        tls_context: ssl.SSLContext | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.journal = journal
+        self.spool = spool
+        self.batch_id = batch_id
+        self.options = options
+        self.credentials = credentials
+        self.tls_context = tls_context or default_tls_context()
+        self.clock: Clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        self._on_outcome = on_outcome
+        self._bucket = (
+            TokenBucket(options.rate, self.clock, burst=options.connections)
+            if options.rate
+            else None
+        )
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
+        self._stop = asyncio.Event()
+        self._fatal: DeliveryError | None = None
+        self._policy_run = 0
+        self.summary = RunSummary()
+
+    def stop(self) -> None:
+        """Finish the messages in flight, start no new one."""
+        self.summary.interrupted = True
+        self._stop.set()
+
+    async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        # SQLite commits (fsync) run on one worker thread so the connections keep talking.
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
+
+    async def run(
+        self, *, resend_ambiguous: bool = False, handle_sigint: bool = False
+    ) -> RunSummary:
+        loop = asyncio.get_running_loop()
+        if handle_sigint:
+            loop.add_signal_handler(signal.SIGINT, self.stop)
+        try:
+            self.summary.released = await self._db(
+                self.journal.begin_run, self.batch_id, release_ambiguous=resend_ambiguous
+            )
+            await self._passes()
+        finally:
+            if handle_sigint:
+                loop.remove_signal_handler(signal.SIGINT)
+            self._executor.shutdown(wait=True)
+        if self._fatal is not None:
+            raise self._fatal
+        return self.summary
+
+    async def _passes(self) -> None:
+        max_tries = self.options.retry.max_tries
+        while not self._stop.is_set():
+            await self._one_pass()
+            if self._stop.is_set():
+                return
+            due_at = await self._db(self.journal.next_retry_at, self.batch_id, max_tries=max_tries)
+            if due_at is None:
+                return
+            await self._wait(due_at - self.clock.now())
+
+    async def _wait(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        stopped = asyncio.ensure_future(self._stop.wait())
+        sleeping = asyncio.ensure_future(self.clock.sleep(seconds))
+        await asyncio.wait({stopped, sleeping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (stopped, sleeping):
+            task.cancel()
+
+    async def _one_pass(self) -> None:
+        queue: asyncio.Queue[Delivery | None] = asyncio.Queue(maxsize=self.options.connections * 2)
+        workers = [
+            asyncio.create_task(self._worker(queue)) for _ in range(self.options.connections)
+        ]
+        try:
+            await self._produce(queue)
+        finally:
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers)
+
+    async def _produce(self, queue: asyncio.Queue[Delivery | None]) -> None:
+        now = self.clock.now()
+        last = 0
+        while not self._stop.is_set():
+            page = await self._db(
+                self.journal.due_page,
+                self.batch_id,
+                after_row=last,
+                now=now,
+                max_tries=self.options.retry.max_tries,
+            )
+            if not page:
+                return
+            for item in page:
+                if self._stop.is_set():
+                    return
+                await queue.put(item)
+            last = page[-1].row
+
+    async def _worker(self, queue: asyncio.Queue[Delivery | None]) -> None:
+        connection = _Connection(self)
+        try:
+            while (item := await queue.get()) is not None:
+                if self._stop.is_set():
+                    continue  # drain without sending, so the producer never blocks
+                try:
+                    await self._deliver(connection, item)
+                except DeliveryError as exc:
+                    self._fatal = self._fatal or exc
+                    self._stop.set()
+        finally:
+            await connection.close()
+
+    async def _deliver(self, connection: _Connection, item: Delivery) -> None:
+        data = await self._db(self.spool.read, item.spool_path, item.sha256)
+        if self._bucket is not None:
+            await self._bucket.take()
+
+        async def before_data() -> None:
+            await self._db(self.journal.mark_sending, self.batch_id, item.recipient_id)
+
+        reply = await connection.transact(item, data, before_data)
+        not_before = 0.0
+        if reply.state is SendState.FAILED_TEMPORARY:
+            not_before = self.clock.now() + self.options.retry.delay(item.tries + 1, self._rng)
+        await self._db(
+            self.journal.mark_outcome,
+            self.batch_id,
+            item.recipient_id,
+            reply.state,
+            code=reply.code,
+            text=reply.text,
+            not_before=not_before,
+        )
+        self.summary.add(reply.state)
+        if self._on_outcome is not None:
+            self._on_outcome(Outcome(item.recipient_id, reply.state, reply.code, reply.text))
+        self._count_policy(reply)
+
+    def _count_policy(self, reply: _Reply) -> None:
+        self._policy_run = self._policy_run + 1 if reply.policy else 0
+        if self._policy_run >= self.options.policy_limit:
+            raise DeliveryError(
+                f"the relay rejected us {self._policy_run} times in a row "
+                f"(last: {reply.code} {reply.text}); the batch is paused: fix and re-run",
+                code=reply.code,
+            )

@@ -1,0 +1,237 @@
+"""The e-mail that carries one recipient's letter: MIME structure, headers, optional DKIM.
+
+Decisions:
+- Display names, subjects and the attachment name are encoded per RFC 2047 / RFC 2231 so the
+  message stays 7-bit and passes any relay.
+- A domain is always written in its IDNA (A-label) form. An address whose *local part* is not
+  ASCII cannot be written in 7-bit at all, so such a message is built under RFC 6532 (UTF-8
+  headers) and must travel with SMTPUTF8; `BuiltMessage.smtputf8` tells the sender.
+- The Message-ID is a hash of (batch, recipient): a retry, or a re-run of the same batch,
+  carries the same id, so receivers and the journal can recognise a duplicate.
+- The Date is the moment the message is spooled; the spooled bytes are what is sent, every time.
+- MIME boundaries are derived from the Message-ID so building twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import hashlib
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import idna
+
+from missive.errors import MessageError
+from missive.model import ComposedLetter, Language, MailSettings
+
+# Characters that would end or fold a header line if they reached one.
+_FORBIDDEN = frozenset("\r\n\x00\x0b\x0c\x85\u2028\u2029")
+
+# Bodies are 7-bit (base64 or quoted-printable, 76-column lines) so any relay carries them;
+# they are encoded under the 78-column policy. Headers are then written under a 998-column
+# policy: folding inside an encoded display name makes common parsers (Python's email package
+# among them) insert a space into the name, so each name stays one encoded-word.
+_BODY_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+_POLICY = _BODY_POLICY.clone(max_line_length=998)
+_UTF8_POLICY = email.policy.SMTPUTF8.clone(cte_type="7bit", max_line_length=998)
+
+_SIGNED_HEADERS = (
+    b"from",
+    b"reply-to",
+    b"to",
+    b"cc",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"mime-version",
+    b"content-type",
+    b"auto-submitted",
+)
+
+
+@dataclass(frozen=True)
+class DkimKey:
+    """A DKIM private key; its repr never shows the key."""
+
+    selector: str
+    domain: str
+    private_key: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class BuiltMessage:
+    data: bytes  # CRLF line endings, ready for DATA
+    message_id: str  # with angle brackets
+    sender: str  # envelope MAIL FROM
+    recipients: tuple[str, ...]  # envelope RCPT TO: the addressee first, then the cc
+    smtputf8: bool
+
+
+def load_dkim_key(mail: MailSettings) -> DkimKey | None:
+    """Read the letter's DKIM key once per batch, or None when the letter does not sign."""
+    if mail.dkim_key_path is None:
+        return None
+    if not mail.dkim_selector:
+        raise MessageError("mail.dkim_key_path is set but mail.dkim_selector is not")
+    try:
+        key = Path(mail.dkim_key_path).read_bytes()
+    except OSError as exc:
+        raise MessageError(f"cannot read the DKIM key {mail.dkim_key_path}: {exc}") from exc
+    domain = split_address(mail.from_address)[1]
+    return DkimKey(selector=mail.dkim_selector, domain=domain, private_key=key)
+
+
+def message_id_for(batch_id: str, recipient_id: str, from_address: str) -> str:
+    digest = hashlib.sha256(f"{batch_id}\x00{recipient_id}".encode()).hexdigest()[:32]
+    return f"<{digest}@{split_address(from_address)[1]}>"
+
+
+def split_address(address: str) -> tuple[str, str]:
+    """(local part, IDNA domain) of an address; the local part is kept as written."""
+    _guard(address, "address")
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain:
+        raise MessageError(f"not an e-mail address: {address!r}")
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise MessageError(f"invalid internationalised domain in {address!r}: {exc}") from exc
+    return local, ascii_domain
+
+
+def build_message(
+    composed: ComposedLetter,
+    pdf: bytes,
+    *,
+    mail: MailSettings,
+    batch_id: str,
+    date: dt.datetime,
+    dkim_key: DkimKey | None = None,
+) -> BuiltMessage:
+    recipient = composed.recipient
+    try:
+        return _build(composed, pdf, mail=mail, batch_id=batch_id, date=date, dkim_key=dkim_key)
+    except MessageError as exc:
+        raise MessageError(str(exc), recipient_id=recipient.id) from exc
+    except (ValueError, TypeError) as exc:  # the email package's own refusals
+        raise MessageError(str(exc), recipient_id=recipient.id) from exc
+
+
+def _build(
+    composed: ComposedLetter,
+    pdf: bytes,
+    *,
+    mail: MailSettings,
+    batch_id: str,
+    date: dt.datetime,
+    dkim_key: DkimKey | None,
+) -> BuiltMessage:
+    recipient = composed.recipient
+    from_name = _localized_name(mail, composed.language)
+    sender = _address(from_name, mail.from_address)
+    to = _address(recipient.name, recipient.email)
+    cc = tuple(_address("", a) for a in recipient.cc)
+    reply_to = _address(from_name, mail.reply_to) if mail.reply_to else None
+    everyone = (sender, to, *cc, *((reply_to,) if reply_to else ()))
+    smtputf8 = any(not a.username.isascii() for a in everyone)
+    policy = _UTF8_POLICY if smtputf8 else _POLICY
+    message_id = message_id_for(batch_id, recipient.id, mail.from_address)
+
+    msg = EmailMessage(policy=_BODY_POLICY)
+    msg["From"] = sender
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = _one_line(composed.cover.subject)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(composed.cover.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(composed.cover.html, subtype="html", charset="utf-8")
+    msg.add_attachment(
+        pdf,
+        maintype="application",
+        subtype="pdf",
+        filename=_guarded(composed.cover.attachment_name, "attachment name"),
+    )
+    msg["Content-Language"] = _guarded(composed.lang_tag, "lang_tag")
+    _fix_boundaries(msg, message_id)
+    data = msg.as_bytes(policy=policy)
+    if dkim_key is not None:
+        data = _dkim_sign(data, dkim_key)
+    envelope = (_envelope_address(to), *(_envelope_address(a) for a in cc))
+    return BuiltMessage(
+        data=data,
+        message_id=message_id,
+        sender=_envelope_address(sender),
+        recipients=envelope,
+        smtputf8=smtputf8,
+    )
+
+
+def _localized_name(mail: MailSettings, language: Language) -> str:
+    names = mail.from_name
+    if language in names:
+        return names[language]
+    if Language.EN in names:
+        return names[Language.EN]
+    return next(iter(names.values()), "")
+
+
+def _address(display_name: str, address: str) -> Address:
+    local, domain = split_address(address)
+    return Address(
+        display_name=_guarded(display_name, "display name"), username=local, domain=domain
+    )
+
+
+def _envelope_address(address: Address) -> str:
+    return f"{address.username}@{address.domain}"
+
+
+def _guard(value: str, what: str) -> None:
+    bad = _FORBIDDEN.intersection(value)
+    if bad:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in sorted(bad))
+        raise MessageError(f"{what} contains a line break or control character ({shown})")
+
+
+def _guarded(value: str, what: str) -> str:
+    _guard(value, what)
+    return value
+
+
+def _one_line(subject: str) -> str:
+    # The letter's subject may span lines by design (a template's line break); in a header
+    # any break is folded into one space, so no text can start a header of its own.
+    return " ".join(subject.replace("\x00", " ").split())
+
+
+def _fix_boundaries(msg: EmailMessage, message_id: str) -> None:
+    seed = hashlib.sha256(message_id.encode()).hexdigest()[:24]
+    for index, part in enumerate(msg.walk()):
+        if part.is_multipart():
+            part.set_boundary(f"=_missive_{seed}_{index}")
+
+
+def _dkim_sign(data: bytes, key: DkimKey) -> bytes:
+    import dkim
+
+    try:
+        signature: bytes = dkim.sign(
+            data,
+            key.selector.encode("ascii"),
+            key.domain.encode("ascii"),
+            key.private_key,
+            include_headers=list(_SIGNED_HEADERS),
+            linesep=b"\r\n",
+        )
+    except dkim.DKIMException as exc:
+        raise MessageError(f"DKIM signing failed: {exc}") from exc
+    return signature + data
