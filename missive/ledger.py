@@ -1,8 +1,8 @@
 """The SQLite file shared by the send journal, approvals and scheduled jobs.
 
 Approvals and jobs keep their own tables in the journal's file so that one path names
-everything about a letter's sending; each module creates its tables with
-`CREATE TABLE IF NOT EXISTS` through a connection opened here.
+everything about a letter's sending. Their tables are versioned per component by the
+journal's `apply_migrations`, on a connection from `journal.connect` (WAL, autocommit).
 """
 
 from __future__ import annotations
@@ -13,25 +13,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from missive import journal
 from missive.errors import JournalError
 
-# Long enough for a worker to wait out another one's short transaction, short enough that a
-# wedged process is reported instead of hanging an operator's command.
-BUSY_TIMEOUT_MS = 30_000
 
+def connect(path: Path, component: str, schema: str) -> sqlite3.Connection:
+    """Open the journal at `path` and bring `component`'s tables to `schema`.
 
-def connect(path: Path, schema: str) -> sqlite3.Connection:
-    """Open `path` in WAL mode with autocommit, creating `schema` if it is missing."""
+    The connection and the versioned migration come from the journal module, so approvals
+    and jobs share its durability settings; `schema` is the component's one migration step.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except OSError as exc:
+        raise JournalError(f"cannot create the folder of the journal {path}: {exc}") from exc
+    conn = journal.connect(path)
+    try:
         conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.executescript(schema)
-    except (sqlite3.Error, OSError) as exc:
-        raise JournalError(f"cannot open journal {path}: {exc}") from exc
+        journal.apply_migrations(conn, component, (schema,))
+    except sqlite3.Error as exc:
+        conn.close()
+        raise JournalError(f"cannot prepare the {component} tables in {path}: {exc}") from exc
     return conn
 
 

@@ -221,18 +221,22 @@ def refusal_message(
 ) -> str:
     missing = [str(s.language) for s in blocking if s.state is LanguageState.MISSING]
     parts = [f"missing approval for {', '.join(missing)}"] if missing else []
+    short_of: dict[tuple[str, ...], list[str]] = {}
     for s in blocking:
         if s.state is LanguageState.CHANGED:
             parts.append(f"changed since approval of {s.language}: {_listing(s.changed)}")
         elif s.state is LanguageState.PARTIAL:
-            parts.append(
-                f"{s.language} needs {reviewers_required} distinct reviewers,"
-                f" has {len(s.approvers)} ({', '.join(s.approvers)})"
-            )
+            short_of.setdefault(s.approvers, []).append(str(s.language))
         elif s.state is LanguageState.REJECTED:
             parts.extend(
                 f"rejected for {s.language} by {r.reviewer}: {r.comment}" for r in s.rejections
             )
+    for approvers, languages in short_of.items():
+        one = len(languages) == 1
+        parts.append(
+            f"{', '.join(languages)} {'needs' if one else 'need'} {reviewers_required} distinct"
+            f" reviewers, {'has' if one else 'have'} {len(approvers)} ({', '.join(approvers)})"
+        )
     return f"batch not approved at hash {digest.short}…: {'; '.join(parts)}"
 
 
@@ -266,7 +270,7 @@ def _language_status(
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    return ledger.connect(path, SCHEMA)
+    return ledger.connect(path, "approvals", SCHEMA)
 
 
 def _row(a: Approval) -> tuple[str, ...]:

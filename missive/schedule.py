@@ -354,7 +354,7 @@ def _heartbeat(
 
 @contextmanager
 def _connection(journal_path: Path) -> Iterator[sqlite3.Connection]:
-    with closing(ledger.connect(journal_path, SCHEMA)) as conn:
+    with closing(ledger.connect(journal_path, "jobs", SCHEMA)) as conn:
         yield conn
 
 
