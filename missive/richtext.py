@@ -1,0 +1,190 @@
+"""`RichText`: the platypus Flowable that draws lines laid out by `missive.textflow`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reportlab.platypus import Flowable
+
+from missive.model import Language, Run
+from missive.textflow import (
+    LINK_COLOR,
+    Align,
+    Line,
+    Piece,
+    Segment,
+    TextStyle,
+    char_width,
+    layout,
+    make_pieces,
+)
+
+_FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
+
+
+def _pdf_utf16(text: str) -> str:
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+class RichText(Flowable):  # type: ignore[misc]
+    """A paragraph (or bullet item) in any of the six languages; splits between lines."""
+
+    def __init__(
+        self,
+        runs: Sequence[Run],
+        style: TextStyle,
+        *,
+        pieces: list[Piece] | None = None,
+        lines: list[Line] | None = None,
+        first: bool = True,
+    ) -> None:
+        super().__init__()
+        self.style = style
+        self.pieces = pieces if pieces is not None else make_pieces(runs, style)
+        self._lines = lines
+        self._laid_width = -1.0
+        self._first = first
+        self.width = 0.0
+        self.height = 0.0
+
+    @classmethod
+    def plain(cls, text: str, style: TextStyle) -> RichText:
+        return cls((Run(text),), style)
+
+    def _text_width(self, avail_width: float) -> float:
+        return avail_width - self.style.start_indent
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if self._lines is None or (self._first and self._laid_width != avail_width):
+            self._lines = layout(self.pieces, self.style, self._text_width(avail_width))
+            self._laid_width = avail_width
+        self.width = avail_width
+        self.height = len(self._lines) * self.style.leading
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self.wrap(avail_width, avail_height)
+        assert self._lines is not None
+        fits = int(avail_height // self.style.leading)
+        if fits < 2 or len(self._lines) - fits < 2:
+            # No widows or orphans of a single line.
+            fits = min(fits, len(self._lines) - 2)
+            if fits < 2:
+                return []
+        head = RichText((), self.style, pieces=self.pieces, lines=self._lines[:fits])
+        tail = RichText((), self.style, pieces=self.pieces, lines=self._lines[fits:], first=False)
+        head._laid_width = tail._laid_width = avail_width
+        return [head, tail]
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (platypus API)
+        return self.style.space_before if self._first else 0.0
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 (platypus API)
+        return self.style.space_after
+
+    def _start_x(self, line: Line) -> tuple[float, float, float]:
+        """x of the line's left edge, extra width per space, extra width per character."""
+        style = self.style
+        room = self._text_width(self.width)
+        free = room - line.width
+        rtl = style.language.is_rtl
+        left = 0.0 if rtl else style.start_indent
+        if style.align is Align.JUSTIFY and line.stretch:
+            # Chinese is justified between every two characters, other scripts between words.
+            if style.language is Language.ZH and line.chars > 1:
+                return left, 0.0, free / (line.chars - 1)
+            if line.spaces:
+                return left, free / line.spaces, 0.0
+        if style.align is Align.CENTER:
+            return left + free / 2, 0.0, 0.0
+        if rtl != (style.align is Align.END):
+            return self.width - (style.start_indent if rtl else 0.0) - line.width, 0.0, 0.0
+        return left, 0.0, 0.0
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        style = self.style
+        assert self._lines is not None
+        links: list[tuple[str, float, float, float]] = []
+        for index, line in enumerate(self._lines):
+            baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
+            x, extra, char_space = self._start_x(line)
+            if index == 0 and self._first and style.bullet:
+                self._draw_bullet(canvas, baseline)
+            for segment in line.segments:
+                piece = self.pieces[segment.piece]
+                drawn = self._draw_segment(
+                    canvas, piece, segment, (x, baseline), (extra, char_space)
+                )
+                if piece.href:
+                    links.append((piece.href, x, baseline, drawn))
+                x += drawn
+        for href, x, baseline, width in links:
+            self._draw_link(canvas, href, x, baseline, width)
+
+    def _draw_segment(
+        self,
+        canvas: Any,
+        piece: Piece,
+        segment: Segment,
+        origin: tuple[float, float],
+        spacing: tuple[float, float],
+    ) -> float:
+        """Draw one visual segment; returns its drawn width (stretched when justified)."""
+        x, baseline = origin
+        extra, char_space = spacing
+        text = segment.text
+        if piece.href:
+            canvas.setFillColorRGB(*LINK_COLOR)
+        if piece.fake_bold:
+            canvas.setStrokeColorRGB(0, 0, 0)
+            canvas.setLineWidth(piece.size * _FAKE_BOLD_STROKE)
+        text_object = canvas.beginText()
+        text_object.setTextRenderMode(2 if piece.fake_bold else 0)
+        text_object.setFont(piece.font, piece.size)
+        if char_space:
+            text_object.setCharSpace(char_space)
+        if segment.actual:
+            text_object._code.append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
+        width = len(text) * char_space
+        chunks = text.split(" ") if extra else [text]
+        space = char_width(piece.font, " ") * piece.size + extra
+        for number, chunk in enumerate(chunks):
+            if number:
+                width += space
+            if chunk:
+                text_object.setTextOrigin(x + width, baseline)
+                text_object.textOut(chunk)
+                width += sum(char_width(piece.font, char) for char in chunk) * piece.size
+        if segment.actual:
+            text_object._code.append("EMC")
+        if char_space:
+            # Tc is graphics state: it would leak into the next text object.
+            text_object.setCharSpace(0)
+        canvas.drawText(text_object)
+        if piece.href:
+            canvas.setFillColorRGB(0, 0, 0)
+        return width
+
+    def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> None:
+        size = self.style.size
+        canvas.setStrokeColorRGB(*LINK_COLOR)
+        canvas.setLineWidth(0.5)
+        canvas.line(x, baseline - size * 0.12, x + width, baseline - size * 0.12)
+        canvas.setStrokeColorRGB(0, 0, 0)
+        rect = (x, baseline - size * 0.3, x + width, baseline + size * 0.9)
+        canvas.linkURL(href, rect, relative=1, thickness=0)
+
+    def _draw_bullet(self, canvas: Any, baseline: float) -> None:
+        style = self.style
+        bullet = style.bullet or ""
+        font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
+        width = sum(char_width(font, char) for char in bullet) * style.size
+        gap = style.size * 0.6
+        if style.language.is_rtl:
+            x = self.width - style.start_indent + gap
+        else:
+            x = style.start_indent - gap - width
+        canvas.setFont(font, style.size)
+        canvas.drawString(x, baseline, bullet)

@@ -1,0 +1,235 @@
+"""Paragraphs laid out by missive itself: font fallback, line breaking, bidi, shaping, links.
+
+Why not `reportlab.platypus.Paragraph`: its right-to-left path needs `rlbidi` (not on PyPI),
+inline markup breaks its reordering, and its CJK wrapping lets a line start with `，` or `：`.
+So one small engine serves all six languages alike, as a platypus `Flowable`:
+
+1. every character gets a face: the letter's own family if it has the glyph, else the first
+   fallback that does (an Arabic name in an English letter is drawn in Amiri);
+2. Arabic is shaped with arabic-reshaper (contextual forms, lam-alef) per styled piece;
+3. lines are filled greedily in *logical* order, breaking after spaces, and between CJK
+   characters except before closing or after opening punctuation; a Latin word or URL in
+   Chinese is never broken unless it is wider than the whole line;
+4. each line is reordered into visual order (`missive.bidi`, UAX #9 rule L2 per line) and
+   drawn start-aligned (right-aligned in Arabic), justified, or centred; links become
+   `/URI` annotations over their visual extent.
+
+Text is drawn left to right in visual order, so `pdftotext` reads Arabic lines back in
+logical order after NFKC (presentation forms fold back to the base letters).
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+import arabic_reshaper
+from reportlab.pdfbase import pdfmetrics
+
+from missive import fonts
+from missive.bidi import needs_bidi, visual_runs
+from missive.model import Language, Run
+
+LINK_COLOR = (0.02, 0.27, 0.6)
+# A line may not start with these (closing punctuation, CJK and Latin) ...
+NO_START = frozenset("，。；：、？！）」』》〉】〕］｝”’…‧ー々〜・,.;:!?)]}%")
+# ... nor end with these (opening punctuation).
+NO_END = frozenset("（「『《〈【〔［｛“‘([{")
+
+
+class Align(StrEnum):
+    START = "start"
+    END = "end"
+    CENTER = "center"
+    JUSTIFY = "justify"
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    language: Language
+    size: float = 10.5
+    leading: float = 14.5
+    bold: bool = False
+    italic: bool = False
+    align: Align = Align.START
+    space_before: float = 0.0
+    space_after: float = 0.0
+    start_indent: float = 0.0
+    bullet: str | None = None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A styled stretch of logical text in one face."""
+
+    text: str
+    font: str
+    size: float
+    fake_bold: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str  # visual order
+    piece: int  # index into the paragraph's pieces
+    width: float
+    actual: str | None = None  # logical text of a mirrored glyph, for /ActualText
+
+
+@dataclass(frozen=True)
+class Line:
+    segments: tuple[Segment, ...]
+    width: float
+    spaces: int
+    chars: int
+    stretch: bool  # justified lines stretch; the last line of a paragraph does not
+
+
+@cache
+def char_width(font: str, char: str) -> float:
+    if fonts.is_invisible(char):
+        return 0.0
+    return float(pdfmetrics.stringWidth(char, font, 1.0))
+
+
+def _is_wide(char: str) -> bool:
+    code = ord(char)
+    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= char <= "\u08ff" for char in text)
+
+
+def make_pieces(runs: Sequence[Run], style: TextStyle) -> list[Piece]:
+    chain = fonts.chain_for(style.language)
+    pieces: list[Piece] = []
+    for run in runs:
+        bold, italic = run.bold or style.bold, run.italic or style.italic
+        start = 0
+        families = [fonts.family_for(char, chain) or chain[0] for char in run.text]
+        for end in range(1, len(run.text) + 1):
+            if end < len(run.text) and families[end] == families[start]:
+                continue
+            face = fonts.face(families[start], bold=bold, italic=italic)
+            text = run.text[start:end]
+            if _has_arabic(text):
+                text = arabic_reshaper.reshape(text)
+            pieces.append(Piece(text, face.name, style.size, face.fake_bold, run.href))
+            start = end
+    return pieces
+
+
+def _may_break(before: str, after: str) -> bool:
+    if before == " ":
+        return after != " "
+    if before == "\n":
+        return True
+    if after in NO_START or before in NO_END or after in " \n\u00a0" or before == "\u00a0":
+        return False
+    return _is_wide(before) or _is_wide(after)
+
+
+class _Breaker:
+    """Greedy line filling over one paragraph's characters, in logical order."""
+
+    def __init__(self, pieces: Sequence[Piece], style: TextStyle) -> None:
+        self.chars: list[str] = []
+        self.tags: list[int] = []
+        self.widths: list[float] = []
+        self.fonts = [(piece.font, piece.size) for piece in pieces]
+        for index, piece in enumerate(pieces):
+            for char in piece.text:
+                self.chars.append(char)
+                self.tags.append(index)
+                self.widths.append(char_width(piece.font, char) * piece.size)
+        self.style = style
+
+    def _atoms(self) -> list[tuple[int, int]]:
+        chars = self.chars
+        bounds = [0]
+        bounds += [i for i in range(1, len(chars)) if _may_break(chars[i - 1], chars[i])]
+        bounds.append(len(chars))
+        return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+    def lines(self, max_width: float) -> list[tuple[int, int, bool]]:
+        """(start, end, last) ranges, trailing spaces and newlines excluded."""
+        result: list[tuple[int, int, bool]] = []
+        start, used = 0, 0.0
+        for atom_start, atom_end in self._atoms():
+            body_end = self._trim(atom_start, atom_end)
+            body = sum(self.widths[atom_start:body_end])
+            if used and used + body > max_width:
+                result.append((start, self._trim(start, atom_start), False))
+                start, used = atom_start, 0.0
+            while not used and sum(self.widths[start:body_end]) > max_width:
+                cut = self._fit(start, body_end, max_width)
+                result.append((start, cut, False))
+                start = cut
+            used += sum(self.widths[max(start, atom_start) : atom_end])
+            if self.chars[atom_end - 1] == "\n":
+                result.append((start, self._trim(start, atom_end), True))
+                start, used = atom_end, 0.0
+        if start < len(self.chars):
+            result.append((start, self._trim(start, len(self.chars)), True))
+        return result
+
+    def _trim(self, start: int, end: int) -> int:
+        while end > start and self.chars[end - 1] in " \n":
+            end -= 1
+        return end
+
+    def _fit(self, start: int, end: int, max_width: float) -> int:
+        used = 0.0
+        for index in range(start, end):
+            used += self.widths[index]
+            if used > max_width:
+                return max(index, start + 1)
+        return end
+
+    def visual_line(self, start: int, end: int, last: bool) -> Line:
+        pairs = list(zip(self.chars[start:end], self.tags[start:end], strict=True))
+        rtl = self.style.language.is_rtl
+        if rtl or needs_bidi("".join(self.chars[start:end])):
+            runs = visual_runs(pairs, rtl=rtl)
+        else:
+            runs = _group(pairs)
+        segments: list[Segment] = []
+        for run_text, tag, actual in runs:
+            visible = "".join(char for char in run_text if not fonts.is_invisible(char))
+            if visible:
+                font, size = self.fonts[tag]
+                width = sum(char_width(font, char) for char in visible) * size
+                segments.append(Segment(visible, tag, width, actual))
+        return Line(
+            segments=tuple(segments),
+            width=sum(segment.width for segment in segments),
+            spaces=sum(segment.text.count(" ") for segment in segments),
+            chars=sum(len(segment.text) for segment in segments),
+            stretch=not last,
+        )
+
+
+def _group(pairs: Sequence[tuple[str, int]]) -> list[tuple[str, int, str | None]]:
+    runs: list[tuple[str, int, str | None]] = []
+    for char, tag in pairs:
+        if runs and runs[-1][1] == tag:
+            runs[-1] = (runs[-1][0] + char, tag, None)
+        else:
+            runs.append((char, tag, None))
+    return runs
+
+
+def layout(pieces: Sequence[Piece], style: TextStyle, width: float) -> list[Line]:
+    breaker = _Breaker(pieces, style)
+    return [breaker.visual_line(*span) for span in breaker.lines(width)]
+
+
+def normalized(text: str) -> str:
+    """NFC, so that decomposed input measures and draws like composed input."""
+    return unicodedata.normalize("NFC", text)
