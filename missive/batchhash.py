@@ -58,9 +58,15 @@ class BatchInputs:
 @dataclass(frozen=True)
 class LanguageDigest:
     language: Language
-    hash: str
-    files: Mapping[str, str]  # label -> sha256
+    hash: str  # over every entry of `files`
+    inputs_hash: str  # over the input files only, not the PDFs
+    files: Mapping[str, str]  # label -> sha256, with "PDF for <id>" entries if rendered
     count: int  # selected recipients in this language
+
+    @property
+    def pdfs(self) -> dict[str, str]:
+        """Recipient id -> sha256 of the PDF, for the recipients rendered."""
+        return {k[len(PDF_LABEL) :]: v for k, v in self.files.items() if k.startswith(PDF_LABEL)}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class BatchDigest:
     letter_key: str
     hash: str
     languages: Mapping[Language, LanguageDigest]
+    rendered: bool  # whether the PDFs' digests are part of the hash
 
     @property
     def short(self) -> str:
@@ -128,12 +135,15 @@ def digest_batch(
         files = dict(shared)
         files.update({f.label: _file_sha256(f.path) for f in inputs.files if f.language == lang})
         files[SELECTION_LABEL] = _text_sha256("\n".join(ids))
+        inputs_hash = _map_sha256(files)
         if manifest_digests is not None:
             files.update({PDF_LABEL + rid: pdfs.get(rid, "not rendered") for rid in ids})
-        languages[lang] = LanguageDigest(lang, _map_sha256(files), files, len(ids))
+        languages[lang] = LanguageDigest(lang, _map_sha256(files), inputs_hash, files, len(ids))
     combined = {str(lang): d.hash for lang, d in languages.items()}
     combined["letter"] = _text_sha256(inputs.letter_key)
-    return BatchDigest(inputs.letter_key, _map_sha256(combined), languages)
+    return BatchDigest(
+        inputs.letter_key, _map_sha256(combined), languages, manifest_digests is not None
+    )
 
 
 def batch_hash(
@@ -142,9 +152,13 @@ def batch_hash(
     return digest_batch(inputs, manifest_digests).hash
 
 
-def changed_files(before: Mapping[str, str], after: Mapping[str, str]) -> tuple[str, ...]:
+def changed_files(
+    before: Mapping[str, str], after: Mapping[str, str], *, pdfs: bool = True
+) -> tuple[str, ...]:
     """Labels added, removed or modified between two digest maps; files before PDFs."""
     labels = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    if not pdfs:
+        labels = {k for k in labels if not k.startswith(PDF_LABEL)}
     return tuple(sorted(labels, key=lambda k: (k.startswith(PDF_LABEL), k)))
 
 

@@ -10,6 +10,7 @@ approves again. The hash API of `missive.batchhash` is re-exported here.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from missive import ledger
 from missive.batchhash import (
+    PDF_LABEL,
     BatchDigest,
     BatchInputs,
     InputFile,
@@ -36,6 +38,7 @@ from missive.model import Language, Letter, Recipient
 
 __all__ = [
     "Approval",
+    "ApprovalGate",
     "BatchDigest",
     "BatchInputs",
     "Decision",
@@ -70,6 +73,7 @@ CREATE TABLE IF NOT EXISTS approvals (
     decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
     comment TEXT NOT NULL DEFAULT '',
     hash TEXT NOT NULL,
+    inputs_hash TEXT NOT NULL,
     batch_hash TEXT NOT NULL,
     files TEXT NOT NULL,
     decided_at TEXT NOT NULL
@@ -98,7 +102,8 @@ class Approval:
     reviewer: str
     decision: Decision
     comment: str
-    hash: str  # the language hash
+    hash: str  # the language hash, PDFs included
+    inputs_hash: str  # the language hash of the input files only
     batch_hash: str
     files: Mapping[str, str]
     decided_at: dt.datetime
@@ -109,6 +114,7 @@ class LanguageStatus:
     language: Language
     state: LanguageState
     approvers: tuple[str, ...]  # distinct reviewers whose latest word at this hash is yes
+    approvals: tuple[Approval, ...]  # those latest words
     rejections: tuple[Approval, ...]  # the standing rejections at this hash
     changed: tuple[str, ...]  # labels changed since the last approval at another hash
 
@@ -126,6 +132,8 @@ def record_decision(
     """Store one reviewer's decision for `languages` (default: all in the batch)."""
     if not reviewer.strip():
         raise ApprovalError("a reviewer name is required")
+    if decision is Decision.APPROVED and not digest.rendered:
+        raise ApprovalError("an approval needs the digests of the rendered PDFs")
     unknown = [str(lang) for lang in languages if lang not in digest.languages]
     if unknown:
         raise ApprovalError(f"not in this batch: {', '.join(unknown)}")
@@ -138,6 +146,7 @@ def record_decision(
             decision,
             comment,
             digest.languages[lang].hash,
+            digest.languages[lang].inputs_hash,
             digest.hash,
             dict(digest.languages[lang].files),
             moment,
@@ -147,7 +156,7 @@ def record_decision(
     with closing(_connect(journal_path)) as conn, ledger.immediate(conn):
         conn.executemany(
             "INSERT INTO approvals (batch_key, language, reviewer, decision, comment, hash,"
-            " batch_hash, files, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " inputs_hash, batch_hash, files, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_row(a) for a in rows],
         )
     return rows
@@ -166,25 +175,47 @@ def approval_status(
     history: Sequence[Approval], digest: BatchDigest, reviewers_required: int
 ) -> dict[Language, LanguageStatus]:
     return {
-        lang: _language_status([a for a in history if a.language == lang], d, reviewers_required)
+        lang: _language_status(
+            [a for a in history if a.language == lang], d, reviewers_required, digest.rendered
+        )
         for lang, d in digest.languages.items()
     }
+
+
+@dataclass(frozen=True)
+class ApprovalGate:
+    """What a send may attach: the PDFs approved for each recipient, by sha256."""
+
+    digest: BatchDigest
+    approved_pdfs: Mapping[str, str]  # recipient id -> sha256
+
+    def verify(self, recipient_id: str, pdf: bytes) -> None:
+        """Raise ApprovalError unless `pdf` is byte for byte the one approved."""
+        if self.approved_pdfs.get(recipient_id) != hashlib.sha256(pdf).hexdigest():
+            raise ApprovalError(
+                f"batch not approved at hash {self.digest.short}…: the PDF for {recipient_id}"
+                " is not the one approved; render the batch again and have it reviewed",
+                batch_hash=self.digest.hash,
+                changed={"": (PDF_LABEL + recipient_id,)},
+            )
 
 
 def require_approved(
     journal_path: Path,
     letter: Letter,
     recipients: Sequence[Recipient],
-    manifest_digests: Iterable[tuple[str, str]],
+    manifest_digests: Iterable[tuple[str, str]] | None = None,
     *,
     recipients_path: Path | None = None,
     catalog_dir: Path | None = None,
     fonts_dir: Path | None = None,
-) -> BatchDigest:
+) -> ApprovalGate:
     """Raise ApprovalError unless the batch about to be sent is approved in every language.
 
-    `recipients` are the ones about to be sent to (already selected) and
-    `manifest_digests` the (recipient id, sha256) of the PDFs about to be attached.
+    `recipients` are those about to be sent to (already selected). With
+    `manifest_digests`, the (recipient id, sha256) of the PDFs about to be attached, the
+    whole batch is checked at once. Without, the input files are checked now and each
+    PDF later, as it is rendered, with `ApprovalGate.verify`: a send renders only once.
     """
     inputs = collect_inputs(
         letter,
@@ -194,8 +225,8 @@ def require_approved(
         recipients_path=recipients_path,
     )
     digest = digest_batch(inputs, manifest_digests)
-    check_approved(journal_path, letter, digest)
-    return digest
+    status = check_approved(journal_path, letter, digest)
+    return ApprovalGate(digest, _approved_pdfs(status.values()))
 
 
 def check_approved(
@@ -214,6 +245,19 @@ def check_approved(
             rejected=tuple(str(s.language) for s in blocking if s.rejections),
         )
     return status
+
+
+def _approved_pdfs(statuses: Iterable[LanguageStatus]) -> dict[str, str]:
+    """PDF digests every counting approver agrees on (they differ only if rendering does)."""
+    agreed: dict[str, str] = {}
+    for status in statuses:
+        seen: dict[str, set[str]] = {}
+        for approval in status.approvals:
+            for label, sha in approval.files.items():
+                if label.startswith(PDF_LABEL):
+                    seen.setdefault(label[len(PDF_LABEL) :], set()).add(sha)
+        agreed.update({rid: shas.pop() for rid, shas in seen.items() if len(shas) == 1})
+    return agreed
 
 
 def refusal_message(
@@ -247,17 +291,22 @@ def _listing(labels: Sequence[str]) -> str:
 
 
 def _language_status(
-    history: Sequence[Approval], current: LanguageDigest, required: int
+    history: Sequence[Approval], current: LanguageDigest, required: int, rendered: bool
 ) -> LanguageStatus:
+    def same(a: Approval) -> bool:
+        # Without rendered PDFs only the input files can be compared; see ApprovalGate.
+        return a.hash == current.hash if rendered else a.inputs_hash == current.inputs_hash
+
     latest: dict[str, Approval] = {}
     for decision in history:
-        if decision.hash == current.hash:
+        if same(decision):
             # A reviewer's latest word at this hash is the one that counts.
             latest[decision.reviewer.casefold()] = decision
-    approvers = tuple(a.reviewer for a in latest.values() if a.decision is Decision.APPROVED)
+    approvals = tuple(a for a in latest.values() if a.decision is Decision.APPROVED)
+    approvers = tuple(a.reviewer for a in approvals)
     rejections = tuple(a for a in latest.values() if a.decision is Decision.REJECTED)
-    earlier = [a for a in history if a.decision is Decision.APPROVED and a.hash != current.hash]
-    changed = changed_files(earlier[-1].files, current.files) if earlier else ()
+    earlier = [a for a in history if a.decision is Decision.APPROVED and not same(a)]
+    changed = changed_files(earlier[-1].files, current.files, pdfs=rendered) if earlier else ()
     if rejections:
         state = LanguageState.REJECTED
     elif len(approvers) >= max(required, 1):
@@ -266,7 +315,7 @@ def _language_status(
         state = LanguageState.PARTIAL
     else:
         state = LanguageState.CHANGED if earlier else LanguageState.MISSING
-    return LanguageStatus(current.language, state, approvers, rejections, changed)
+    return LanguageStatus(current.language, state, approvers, approvals, rejections, changed)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -281,6 +330,7 @@ def _row(a: Approval) -> tuple[str, ...]:
         str(a.decision),
         a.comment,
         a.hash,
+        a.inputs_hash,
         a.batch_hash,
         json.dumps(dict(a.files), sort_keys=True),
         ledger.to_text(a.decided_at),
@@ -296,6 +346,7 @@ def _approval(row: sqlite3.Row) -> Approval:
             decision=Decision(row["decision"]),
             comment=row["comment"],
             hash=row["hash"],
+            inputs_hash=row["inputs_hash"],
             batch_hash=row["batch_hash"],
             files=json.loads(row["files"]),
             decided_at=ledger.from_text(row["decided_at"]),

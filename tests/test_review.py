@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from missive.errors import ApprovalError
 from missive.load import load_letter, load_recipients
 from missive.model import Language, Letter, Recipient
 from missive.review import (
+    ApprovalGate,
     BatchDigest,
     Decision,
     LanguageState,
@@ -41,7 +43,9 @@ class Project:
 
     def manifest(self, changed: str | None = None) -> list[tuple[str, str]]:
         """Stand-in PDF digests: the render stage's real ones are covered in test_review_cli."""
-        return [(r.id, "f00d" if r.id == changed else "0" * 64) for r in self.recipients]
+        return [
+            (r.id, sha256(stand_in_pdf(r.id, changed=r.id == changed))) for r in self.recipients
+        ]
 
     def digest(self, manifest: list[tuple[str, str]] | None = None) -> BatchDigest:
         inputs = collect_inputs(self.letter, self.recipients, catalog_dir=self.catalogs)
@@ -57,7 +61,7 @@ class Project:
             now=T0,
         )
 
-    def require(self, manifest: list[tuple[str, str]] | None = None) -> BatchDigest:
+    def require(self, manifest: list[tuple[str, str]] | None = None) -> ApprovalGate:
         return require_approved(
             self.journal,
             self.letter,
@@ -77,6 +81,14 @@ def project(tmp_path: Path) -> Iterator[Project]:
     letter = load_letter(tmp_path / "letters" / "wsis20-invitation.yaml")
     recipients = load_recipients(letter.recipients_path)
     yield Project(tmp_path, letter, recipients, tmp_path / "journal.sqlite", catalogs)
+
+
+def stand_in_pdf(recipient_id: str, *, changed: bool = False) -> bytes:
+    return f"%PDF-1.4 letter for {recipient_id}{' (changed)' if changed else ''}".encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def touch_one_character(path: Path, line_number: int | None = None) -> None:
@@ -109,7 +121,7 @@ def test_unapproved_batch_names_every_missing_language(project: Project) -> None
 
 def test_approved_batch_passes_and_is_recorded(project: Project) -> None:
     project.approve("Aïcha Ben Ali")
-    digest = project.require()
+    digest = project.require().digest
     history = list_approvals(project.journal, project.letter.key)
     assert {a.language for a in history} == set(project.letter.languages)
     assert {a.batch_hash for a in history} == {digest.hash}
@@ -220,7 +232,12 @@ def test_unknown_language_and_empty_reviewer_are_refused(project: Project) -> No
     fr_only = select_recipients(
         project.letter, project.recipients, Selection(languages=(Language.FR,))
     )
-    digest = digest_batch(collect_inputs(project.letter, fr_only, catalog_dir=project.catalogs))
+    inputs = collect_inputs(project.letter, fr_only, catalog_dir=project.catalogs)
+    with pytest.raises(ApprovalError, match="needs the digests of the rendered PDFs"):
+        record_decision(
+            project.journal, digest_batch(inputs), reviewer="a", decision=Decision.APPROVED
+        )
+    digest = digest_batch(inputs, project.manifest())
     with pytest.raises(ApprovalError, match="not in this batch: es"):
         record_decision(
             project.journal,
@@ -232,6 +249,26 @@ def test_unknown_language_and_empty_reviewer_are_refused(project: Project) -> No
     with pytest.raises(ApprovalError, match="reviewer name is required"):
         record_decision(project.journal, digest, reviewer=" ", decision=Decision.APPROVED)
     assert LanguageState.MISSING.value == "missing"
+
+
+def test_a_send_checks_inputs_first_then_each_pdf_as_rendered(project: Project) -> None:
+    def require_inputs() -> ApprovalGate:
+        return require_approved(
+            project.journal, project.letter, project.recipients, catalog_dir=project.catalogs
+        )
+
+    with pytest.raises(ApprovalError, match="missing approval for ar, zh, en, fr, ru, es"):
+        require_inputs()
+    project.approve("alice")
+    gate = require_inputs()
+    first, second = project.recipients[:2]
+    gate.verify(first.id, stand_in_pdf(first.id))
+    with pytest.raises(ApprovalError, match=f"the PDF for {second.id} is not the one approved"):
+        gate.verify(second.id, stand_in_pdf(second.id, changed=True))
+    touch_one_character(project.root / "templates" / "wsis20-invitation.ru.md.j2")
+    with pytest.raises(ApprovalError) as caught:
+        require_inputs()
+    assert dict(caught.value.changed) == {"ru": ("templates/wsis20-invitation.ru.md.j2",)}
 
 
 def _stub_missing_templates(folder: Path) -> None:
