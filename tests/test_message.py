@@ -1,0 +1,175 @@
+"""The e-mail per recipient: structure, encodings, determinism, injection guards, DKIM."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import subprocess
+from dataclasses import replace
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from delivery_fixtures import BATCH_DATE, MAIL, TINY_PDF, composed, recipient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from missive.errors import MessageError
+from missive.message import BuiltMessage, build_message, load_dkim_key, message_id_for
+from missive.model import Language
+
+
+def build(person_kwargs: dict[str, object] | None = None, **composed_kwargs: str) -> BuiltMessage:
+    kwargs: dict[str, object] = {"rid": "r1", "email": "ana@example.org"}
+    kwargs.update(person_kwargs or {})
+    person = recipient(**kwargs)  # type: ignore[arg-type]
+    letter = composed(person, **composed_kwargs)
+    return build_message(letter, TINY_PDF, mail=MAIL, batch_id="b1", date=BATCH_DATE)
+
+
+def parse(built: BuiltMessage) -> EmailMessage:
+    parsed = email.message_from_bytes(built.data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+NAMES = {
+    Language.AR: "معالي السيد عبد الله بن أحمد المنصوري",
+    Language.ZH: "王小明 部长阁下",
+    Language.RU: "Его Превосходительство Сергей Иванович Петров",
+    Language.ES: "Excma. Sra. María José Núñez",
+}
+
+
+@pytest.mark.parametrize("language", list(NAMES))
+def test_names_subject_and_attachment_round_trip(language: Language) -> None:
+    built = build(
+        {"name": NAMES[language], "language": language},
+        attachment_name=f"{NAMES[language]} – CMSI+20.pdf",
+    )
+    assert built.data.isascii()  # 7-bit: RFC 2047 / RFC 2231 everywhere
+    parsed = parse(built)
+    assert parsed["To"].addresses[0].display_name == NAMES[language]
+    assert parsed["From"].addresses[0].display_name == MAIL.from_name[language]
+    assert parsed["Subject"] == composed(recipient("x", "x@y.z", language=language)).cover.subject
+    [attachment] = list(parsed.iter_attachments())
+    assert attachment.get_filename() == f"{NAMES[language]} – CMSI+20.pdf"
+    assert attachment.get_content() == TINY_PDF
+    assert b"filename*" in built.data  # RFC 2231 parameter encoding
+
+
+def test_structure_and_fixed_headers() -> None:
+    parsed = parse(build({"cc": ("a@example.org", "b@example.org")}))
+    assert parsed.get_content_type() == "multipart/mixed"
+    body, attachment = parsed.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+    assert attachment.get_content_type() == "application/pdf"
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["Reply-To"].addresses[0].addr_spec == "wsis-info@itu.int"
+    assert [a.addr_spec for a in parsed["Cc"].addresses] == ["a@example.org", "b@example.org"]
+    assert parsed["Date"].datetime == BATCH_DATE
+    assert parsed["Message-ID"] == message_id_for("b1", "r1", "wsis-info@itu.int")
+
+
+def test_envelope_lists_addressee_then_cc() -> None:
+    built = build({"cc": ("c@example.org",)})
+    assert built.sender == "wsis-info@itu.int"
+    assert built.recipients == ("ana@example.org", "c@example.org")
+    assert not built.smtputf8
+
+
+def test_same_inputs_same_bytes_and_id_per_batch_and_recipient() -> None:
+    assert build().data == build().data
+    a = message_id_for("batch-1", "r1", "x@itu.int")
+    assert a == message_id_for("batch-1", "r1", "x@itu.int")
+    assert a != message_id_for("batch-2", "r1", "x@itu.int")
+    assert a != message_id_for("batch-1", "r2", "x@itu.int")
+    assert a.startswith("<") and a.endswith("@itu.int>")
+
+
+def test_internationalised_domain_is_written_as_idna() -> None:
+    built = build({"email": "ana@bücher.example"})
+    assert built.recipients == ("ana@xn--bcher-kva.example",)
+    assert not built.smtputf8
+    assert parse(built)["To"].addresses[0].domain == "xn--bcher-kva.example"
+
+
+def test_non_ascii_local_part_needs_smtputf8() -> None:
+    built = build({"email": "софия@пример.рф", "name": "София"})
+    assert built.smtputf8
+    assert built.recipients == ("софия@xn--e1afmkfd.xn--p1ai",)
+    # RFC 6532: the headers are UTF-8 text, so they are read back as text.
+    parsed = email.message_from_string(built.data.decode("utf-8"), policy=email.policy.default)
+    assert parsed["To"].addresses[0].username == "софия"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"name": "Ana\r\nBcc: victim@example.org"},
+        {"name": "Ana\nBcc: victim@example.org"},
+        {"email": "ana@example.org\r\nBcc: victim@example.org"},
+        {"cc": ("x@example.org\nBcc: victim@example.org",)},
+    ],
+)
+def test_line_breaks_in_data_cannot_inject_a_header(field: dict[str, object]) -> None:
+    with pytest.raises(MessageError) as caught:
+        build(field)
+    assert caught.value.recipient_id == "r1"
+
+
+def test_line_break_in_attachment_name_is_refused() -> None:
+    with pytest.raises(MessageError):
+        build(attachment_name="a\r\nX-Evil: 1.pdf")
+
+
+def test_subject_line_breaks_fold_into_one_header() -> None:
+    parsed = parse(build(subject="Invitation\r\nBcc: victim@example.org\n27-31 May 2024"))
+    assert parsed["Subject"] == "Invitation Bcc: victim@example.org 27-31 May 2024"
+    assert parsed["Bcc"] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.text(
+        st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters="\x85"),
+        min_size=1,
+        max_size=60,
+    ).filter(lambda s: s == s.strip())
+)
+def test_any_display_name_round_trips(name: str) -> None:
+    assert parse(build({"name": name}))["To"].addresses[0].display_name == name
+
+
+def _dkim_key(folder: Path) -> tuple[Path, bytes]:
+    key = folder / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(
+        ["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return key, base64.b64encode(public)
+
+
+def test_dkim_signature_verifies(tmp_path: Path) -> None:
+    import dkim
+
+    key_path, public = _dkim_key(tmp_path)
+    mail = replace(MAIL, dkim_key_path=key_path, dkim_selector="missive")
+    key = load_dkim_key(mail)
+    assert key is not None and "PRIVATE" not in repr(key)
+    person = recipient("r1", "ana@example.org", name="Ана")
+    built = build_message(
+        composed(person), TINY_PDF, mail=mail, batch_id="b", date=BATCH_DATE, dkim_key=key
+    )
+    assert built.data.startswith(b"DKIM-Signature:")
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        assert name == b"missive._domainkey.itu.int."
+        return b"v=DKIM1; k=rsa; p=" + public
+
+    assert dkim.verify(built.data, dnsfunc=dns)
+    assert not dkim.verify(built.data.replace(b"ana@example.org", b"eve@example.org"), dnsfunc=dns)
