@@ -17,6 +17,7 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -220,9 +221,21 @@ class Journal:
     ) -> None:
         self.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        # The connection is in autocommit mode (shared settings with other components), so
+        # a transaction is opened explicitly: one fsync per group of writes, all or nothing.
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
     def _recover(self) -> int:
         # Only a writer holding the lock gets here, so no other process is mid-send.
-        with self._conn:
+        with self._transaction():
             cursor = self._conn.execute(
                 "UPDATE deliveries SET state = ?, updated_at = ?, "
                 "last_text = 'interrupted during DATA: may or may not have been delivered' "
@@ -234,7 +247,7 @@ class Journal:
     # --- batches -------------------------------------------------------------------------
 
     def ensure_batch(self, batch: BatchInfo) -> None:
-        with self._conn:
+        with self._transaction():
             self._conn.execute(
                 "INSERT INTO batches (id, letter_key, letter_path, recipients_path, created) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
@@ -286,7 +299,7 @@ class Journal:
             )
             for e in entries
         ]
-        with self._conn:
+        with self._transaction():
             cursor = self._conn.executemany(
                 "INSERT INTO deliveries (batch_id, recipient_id, email, language, grp, sender, "
                 "rcpt, smtputf8, message_id, sha256, spool_path, state, queued_at, updated_at) "
@@ -301,7 +314,7 @@ class Journal:
         ambiguous *now* are queued again (one that becomes ambiguous during the run stays held).
         Returns the number of rows released."""
         stamp = now_text()
-        with self._conn:
+        with self._transaction():
             released = 0
             if release_ambiguous:
                 released = self._conn.execute(
@@ -353,7 +366,7 @@ class Journal:
 
     def mark_sending(self, batch_id: str, recipient_id: str) -> None:
         """Committed before DATA: from here on a crash leaves the row ambiguous."""
-        with self._conn:
+        with self._transaction():
             cursor = self._conn.execute(
                 "UPDATE deliveries SET state = ?, attempts = attempts + 1, tries = tries + 1, "
                 "updated_at = ? WHERE batch_id = ? AND recipient_id = ? AND state IN (?, ?)",
@@ -381,7 +394,7 @@ class Journal:
     ) -> None:
         """Record the reply. A failure before DATA counts as an attempt here."""
         stamp = now_text()
-        with self._conn:
+        with self._transaction():
             self._conn.execute(
                 "UPDATE deliveries SET "
                 "attempts = attempts + (state != 'sending'), tries = tries + (state != 'sending'), "
