@@ -157,8 +157,11 @@ def changed_files(
 ) -> tuple[str, ...]:
     """Labels added, removed or modified between two digest maps; files before PDFs."""
     labels = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    if not pdfs:
-        labels = {k for k in labels if not k.startswith(PDF_LABEL)}
+    # A PDF present on one side only is a recipient added or removed: the selection entry
+    # already says so, and listing them all would hide the files that changed.
+    labels = {
+        k for k in labels if not k.startswith(PDF_LABEL) or (pdfs and k in before and k in after)
+    }
     return tuple(sorted(labels, key=lambda k: (k.startswith(PDF_LABEL), k)))
 
 

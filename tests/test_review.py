@@ -76,7 +76,6 @@ def project(tmp_path: Path) -> Iterator[Project]:
     for name in PROJECT_DIRS:
         shutil.copytree(REPO / name, tmp_path / name)
     catalogs = tmp_path / "locale"
-    _stub_missing_templates(tmp_path / "templates")
     shutil.copytree(REPO / "missive" / "locale", catalogs)
     letter = load_letter(tmp_path / "letters" / "wsis20-invitation.yaml")
     recipients = load_recipients(letter.recipients_path)
@@ -270,9 +269,3 @@ def test_a_send_checks_inputs_first_then_each_pdf_as_rendered(project: Project) 
         require_inputs()
     assert dict(caught.value.changed) == {"ru": ("templates/wsis20-invitation.ru.md.j2",)}
 
-
-def _stub_missing_templates(folder: Path) -> None:
-    for lang in Language:
-        for name in (f"wsis20-invitation.{lang}.md.j2", f"wsis20-invitation.cover.{lang}.md.j2"):
-            if not (folder / name).exists():
-                (folder / name).write_text("Stub body {{ event_place }}.\n", encoding="utf-8")

@@ -1,0 +1,51 @@
+"""`send.py approve`: record that a reviewer approved a batch's languages at its hash."""
+
+from __future__ import annotations
+
+import argparse
+
+from missive.cli.batch import current_status, format_batch
+from missive.cli.batchargs import add_selection, load_batch
+from missive.review import Decision, record_decision
+
+EXAMPLE = """\
+example:
+  python send.py approve letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
+      --reviewer "Nadia Haddad" --lang ar --comment "checked the ten Arabic letters"
+  python send.py approve letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
+      --reviewer "Li Wei" --lang zh --rendered out/proof
+
+Approve the same selection (--recipients, --group, --limit) that will be sent. Without
+--lang every language of the batch is approved. The approval holds only while the
+batch hash stays the same: any change to an input or a PDF needs a new approval.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "approve",
+        help="approve a batch's languages at its current hash",
+        description="Record who approved which languages of the batch, at which hash.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_selection(parser, lang_help="approve this language (repeatable; default: all)")
+    parser.add_argument("--reviewer", required=True, metavar="NAME", help="who approves")
+    parser.add_argument("--comment", default="", metavar="TEXT", help="a note kept with it")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    batch = load_batch(args)
+    rows = record_decision(
+        args.journal,
+        batch.digest,
+        reviewer=args.reviewer,
+        decision=Decision.APPROVED,
+        comment=args.comment,
+    )
+    languages = ", ".join(row.language.value for row in rows)
+    print(f"{rows[0].reviewer} approved {languages} at hash {batch.digest.short}…")
+    print()
+    print(format_batch(batch, current_status(args, batch)))
+    return 0
