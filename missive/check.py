@@ -93,19 +93,20 @@ def _compose_all(
         problems.update(error.problems)
         composer = None
     find_uncovered = _find_uncovered()
-    language_column = _column(path, "language")
+    header = read_header(path)
     for recipient in _valid_recipients(path):
         counts[recipient.language, recipient.group] += 1
         if composer is None:
             continue
         if recipient.language not in letter.languages:
             message = f"language '{recipient.language}' is not offered by the letter"
-            problems.add(Problem(path, recipient.line, language_column, message))
+            problems.add(Problem(path, recipient.line, _column(header, "language"), message))
             continue
         composed = _compose(composer, recipient, problems)
         if composed is not None and find_uncovered is not None:
             problems.update(
-                Problem(path, recipient.line, 1, str(error)) for error in find_uncovered(composed)
+                Problem(path, recipient.line, _field_column(header, error.field), str(error))
+                for error in find_uncovered(composed)
             )
     # Languages no recipient reads are still offered: their templates must compose too.
     read = {language for language, _ in counts}
@@ -140,9 +141,14 @@ def _probe(letter: Letter, language: Language) -> Recipient:
     )
 
 
-def _column(path: Path, name: str) -> int:
-    header = read_header(path)
+def _column(header: tuple[str, ...], name: str) -> int:
     return header.index(name) + 1 if name in header else 1
+
+
+def _field_column(header: tuple[str, ...], field: str) -> int:
+    """The CSV column a composed field came from ("recipient.name" -> name), else 1."""
+    prefix, _, name = field.partition(".")
+    return _column(header, name) if prefix == "recipient" else 1
 
 
 def _find_uncovered() -> FindUncovered | None:

@@ -4,7 +4,7 @@ Every loader raises `InputError` carrying *all* problems it found, each located 
 `path:line:col`, so one run of `check` tells the secretariat everything to fix.
 """
 
-from missive.load_letter import load_letter, load_signatory, project_root, template_paths
+from missive.load_letter import load_letter, template_paths
 from missive.load_recipients import (
     REQUIRED_COLUMNS,
     iter_recipients,
@@ -13,6 +13,7 @@ from missive.load_recipients import (
     read_header,
     scan_recipients,
 )
+from missive.load_signatory import load_signatory, project_root
 
 __all__ = [
     "REQUIRED_COLUMNS",

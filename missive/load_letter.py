@@ -1,16 +1,12 @@
-"""The letter YAML and the signatory files -> `Letter` and `Signatory`.
+"""The letter YAML -> `Letter`, with its signatories and template files checked.
 
-Relative paths in a letter (templates_dir, recipients, signatories_dir, logo) and in a
-signatory file (signature_image) are resolved against the *project root*: the parent of
-the folder that holds the file. `letters/x.yaml` and `signatories/y.yaml` therefore both
-name `templates/` and `recipients/...` the same way, wherever the command is run from.
+Relative paths are resolved against the project root (see `missive.load_signatory`).
 """
 
 from __future__ import annotations
 
-import os
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -20,6 +16,7 @@ import yaml
 
 from missive.errors import InputError, Problem
 from missive.load_recipients import normalize_address
+from missive.load_signatory import existing_file, project_root, read_signatory, resolve
 from missive.load_yaml import NodeReader, compose_document, did_you_mean
 from missive.model import (
     Contact,
@@ -75,19 +72,6 @@ LINK_SCHEMES = ("http", "https", "mailto")
 LANGUAGE_VALUES = frozenset(language.value for language in Language)
 
 
-def project_root(file_path: Path) -> Path:
-    """The parent of the folder holding `file_path` (see the module docstring)."""
-    folder = file_path.parent
-    if folder == Path("."):
-        return Path.cwd().parent
-    return folder.parent
-
-
-def resolve(root: Path, text: str) -> Path:
-    # Lexical normalisation keeps messages short ("templates/x", not "letters/../templates/x").
-    return Path(os.path.normpath(root / text))
-
-
 def template_paths(templates_dir: Path, template: str, language: Language) -> tuple[Path, Path]:
     """The body and the cover-note templates of one language (see templates/README.md)."""
     return (
@@ -110,54 +94,6 @@ def load_letter(letter_path: Path) -> Letter:
     if reader.problems or letter is None:
         raise InputError(reader.problems)
     return letter
-
-
-def load_signatory(path: Path, languages: Sequence[Language] = tuple(Language)) -> Signatory:
-    """Read one signatory file; each of `languages` needs a name, title and organisation."""
-    reader = NodeReader(path)
-    signatory = _read_signatory(reader, path, languages)
-    if reader.problems or signatory is None:
-        raise InputError(reader.problems)
-    return signatory
-
-
-def _read_signatory(
-    reader: NodeReader, path: Path, languages: Sequence[Language]
-) -> Signatory | None:
-    node = compose_document(path, reader.problems)
-    if node is None:
-        return None
-    fields = reader.mapping(
-        node,
-        "signatory",
-        required=("name", "title", "organization"),
-        optional=("signature_image",),
-    )
-    if fields is None:
-        return None
-    texts = {
-        key: reader.localized(fields[key], key, languages)
-        for key in ("name", "title", "organization")
-        if key in fields
-    }
-    image = None
-    if "signature_image" in fields:
-        image = _existing_file(reader, fields["signature_image"], "signature_image", path)
-    name, title, organization = (texts.get(k) for k in ("name", "title", "organization"))
-    if name is None or title is None or organization is None:
-        return None
-    return Signatory(path.stem, name, title, organization, image)
-
-
-def _existing_file(reader: NodeReader, node: yaml.Node, what: str, owner: Path) -> Path | None:
-    text = reader.text(node, what)
-    if text is None:
-        return None
-    path = resolve(project_root(owner), text)
-    if not path.is_file():
-        reader.problem(node, f"{what}: file not found '{path}'")
-        return None
-    return path
 
 
 class _LetterReader:
@@ -183,7 +119,24 @@ class _LetterReader:
         self.languages = (
             self.get("languages", lambda n, w: r.unique_choices(n, w, Language, "language")) or ()
         )
-        values: dict[str, Any] = {
+        values = self._required_values()
+        template = self._template()
+        optional = self._optional_values()
+        if r.problems or None in values.values() or template is None or not self.languages:
+            return None
+        return Letter(
+            path=self.path,
+            key=self.path.stem,
+            languages=self.languages,
+            template=template[0],
+            templates_dir=template[1],
+            **values,
+            **optional,
+        )
+
+    def _required_values(self) -> dict[str, Any]:
+        r = self.reader
+        return {
             "kind": self.get("kind", lambda n, w: r.choice(n, w, LetterKind)),
             "date": self.get("date", r.date),
             "groups": self.get("groups", lambda n, w: r.unique_choices(n, w, Group, "group")),
@@ -195,33 +148,22 @@ class _LetterReader:
             "signatories": self.get("signatories", self._signatories),
             "recipients_path": self.get("recipients", self._path),
             "mail": self.get("mail", self._mail),
-            "template": self._template(),
         }
-        optional: dict[str, Any] = {
+
+    def _optional_values(self) -> dict[str, Any]:
+        r = self.reader
+        page_size = self.get("page_size", lambda n, w: r.choice(n, w, PageSize, "page size"))
+        reviewers = self.get("reviewers_required", self._reviewers)
+        return {
             "serial_pattern": self.get("serial_pattern", self._serial_pattern),
             "deadline": self.get("deadline", r.date),
             "links": self.get("links", self._links) or {},
             "locales": self._locales(),
-            "page_size": self.get("page_size", lambda n, w: r.choice(n, w, PageSize, "page size")),
-            "logo": self.get("logo", lambda n, w: _existing_file(r, n, w, self.path)),
-            "reviewers_required": self.get("reviewers_required", self._reviewers),
+            "page_size": page_size or PageSize.A4,
+            "logo": self.get("logo", lambda n, w: existing_file(r, n, w, self.path)),
+            "reviewers_required": 1 if reviewers is None else reviewers,
             "variables": self.get("variables", self._variables) or {},
         }
-        if r.problems or None in values.values() or not self.languages:
-            return None
-        template, templates_dir = values.pop("template")
-        optional["page_size"] = optional["page_size"] or PageSize.A4
-        if optional["reviewers_required"] is None:
-            optional["reviewers_required"] = 1
-        return Letter(
-            path=self.path,
-            key=self.path.stem,
-            languages=self.languages,
-            template=template,
-            templates_dir=templates_dir,
-            **values,
-            **optional,
-        )
 
     def _localized(self, node: yaml.Node, what: str) -> dict[Language, str] | None:
         return self.reader.localized(node, what, self.languages)
@@ -286,7 +228,7 @@ class _LetterReader:
             else:
                 # A signatory's own problems are reported against its own file.
                 sub = NodeReader(path)
-                signatory = _read_signatory(sub, path, self.languages)
+                signatory = read_signatory(sub, path, self.languages)
                 r.problems.extend(sub.problems)
                 if signatory is not None:
                     signatories.append(signatory)
@@ -402,7 +344,7 @@ class _LetterReader:
         )
         key = None
         if "dkim_key" in fields:
-            key = _existing_file(r, fields["dkim_key"], "mail.dkim_key", self.path)
+            key = existing_file(r, fields["dkim_key"], "mail.dkim_key", self.path)
         selector = (
             r.text(fields["dkim_selector"], "mail.dkim_selector")
             if "dkim_selector" in fields
