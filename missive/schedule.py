@@ -36,6 +36,11 @@ DEFAULT_GRACE = dt.timedelta(hours=1)
 DEFAULT_LEASE = dt.timedelta(minutes=5)
 DEFAULT_POLL_SECONDS = 30.0
 
+INTERRUPTED = (
+    "the worker was interrupted while running it; release it to resume:"
+    " what was sent is in the journal and is not sent again"
+)
+
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], None]
 
@@ -237,10 +242,12 @@ def run_worker(
     lease: dt.timedelta = DEFAULT_LEASE,
     name: str | None = None,
     stop: threading.Event | None = None,
+    on_finish: Callable[[Job], None] | None = None,
 ) -> tuple[Job, ...]:
     """Run due jobs until stopped (or, with `once`, until none is due); returns those run.
 
     `run_job` raises to fail a job (its message is recorded); anything it returns is success.
+    `on_finish` is told of each job as it ends (the command line prints it).
     """
     me = name or worker_name()
     finished: list[Job] = []
@@ -248,9 +255,10 @@ def run_worker(
         hold_stale(journal_path, clock(), grace=grace, lease=lease)
         job = claim_due(journal_path, me, clock())
         if job is not None:
-            finished.append(
-                _execute(journal_path, job, me=me, clock=clock, run_job=run_job, lease=lease)
-            )
+            ended = _execute(journal_path, job, me=me, clock=clock, run_job=run_job, lease=lease)
+            finished.append(ended)
+            if on_finish is not None:
+                on_finish(ended)
             continue
         if once:
             break
@@ -316,13 +324,28 @@ def _execute(
         # A worker outlives the jobs it runs: whatever one raises is recorded on that job.
         except Exception as exc:
             error = str(exc) or type(exc).__name__
+        except KeyboardInterrupt:
+            _finish(journal_path, job.id, me, JobState.HELD, now=clock(), error=INTERRUPTED)
+            raise
     state = JobState.FAILED if error else JobState.DONE
+    return _finish(journal_path, job.id, me, state, now=clock(), error=error)
+
+
+def _finish(
+    journal_path: Path,
+    job_id: int,
+    me: str,
+    state: JobState,
+    *,
+    now: dt.datetime,
+    error: str | None,
+) -> Job:
     with _connection(journal_path) as conn:
         conn.execute(
             "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ? AND claimed_by = ?",
-            (state.value, ledger.to_text(clock()), error, job.id, me),
+            (state.value, ledger.to_text(now), error, job_id, me),
         )
-        return _get(conn, job.id)
+        return _get(conn, job_id)
 
 
 @contextmanager

@@ -1,0 +1,95 @@
+"""`send.py schedule`: store a send of a letter to run at a given time."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from missive.cli.batchargs import add_journal
+from missive.cli.jobs import format_jobs
+from missive.errors import MissiveError
+from missive.model import Group, Language
+from missive.schedule import list_jobs, parse_due, schedule
+
+EXAMPLE = """\
+example:
+  python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
+      --at "2024-02-01 09:00" --tz Europe/Zurich --smtp smtps://relay.itu.int:465 --rate 600/min
+  python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
+      --at 2024-02-01T08:00:00Z --lang fr --group governments
+
+`--at` takes YYYY-MM-DD HH:MM with optional :SS, or ISO 8601 (an offset in it wins over
+--tz). The job stores the send options but never a password: the worker reads
+MISSIVE_SMTP_USERNAME and MISSIVE_SMTP_PASSWORD from its own environment. A worker
+(`python send.py worker`) runs it; the send then refuses any language not approved.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "schedule",
+        help="schedule a send of a letter at a given time",
+        description="Store a job that a worker runs at --at: a real send (--no-dry-run).",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
+    add_journal(parser)
+    parser.add_argument("--at", required=True, metavar="TIME", help='e.g. "2024-02-01 09:00"')
+    parser.add_argument(
+        "--tz", default="UTC", metavar="ZONE", help="time zone of --at (default: UTC)"
+    )
+    send = parser.add_argument_group("send options (stored with the job, passed to `send`)")
+    send.add_argument("--smtp", metavar="URL", help="smtp://, smtp+starttls:// or smtps://")
+    send.add_argument("--recipients", type=Path, metavar="FILE")
+    send.add_argument("--lang", action="append", type=Language, choices=list(Language), default=[])
+    send.add_argument("--group", action="append", type=Group, choices=list(Group), default=[])
+    send.add_argument("--limit", type=int, metavar="N")
+    send.add_argument("--rate", metavar="R", help="e.g. 600/min")
+    send.add_argument("--connections", type=int, metavar="N")
+    parser.set_defaults(handler=run)
+
+
+def send_options(args: argparse.Namespace) -> list[str]:
+    options: list[str] = []
+    for name in ("smtp", "recipients", "limit", "rate", "connections"):
+        value = getattr(args, name)
+        if value is not None:
+            options += [f"--{name}", str(value)]
+    for language in args.lang:
+        options += ["--lang", language.value]
+    for group in args.group:
+        options += ["--group", group.value]
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    now = dt.datetime.now(dt.UTC)
+    due = parse_due(args.at, args.tz)
+    job = schedule(args.journal, args.letter, due, tz=args.tz, options=send_options(args), now=now)
+    print(
+        f"job {job.id} scheduled for {job.local_due:%Y-%m-%d %H:%M:%S} {job.tz}"
+        f" ({job.due_at:%Y-%m-%d %H:%M:%S} UTC)",
+        flush=True,
+    )
+    warn_if_unapproved(args)
+    print()
+    print(format_jobs(list_jobs(args.journal)))
+    return 0
+
+
+def warn_if_unapproved(args: argparse.Namespace) -> None:
+    """Say now, not at send time, that approvals are still missing (the job is kept)."""
+    from missive.load import load_letter, load_recipients
+    from missive.review import Selection, require_approved, select_recipients
+
+    try:
+        letter = load_letter(args.letter)
+        path: Path = args.recipients or letter.recipients_path
+        selection = Selection(tuple(args.lang), tuple(args.group), args.limit)
+        chosen = select_recipients(letter, load_recipients(path), selection)
+        require_approved(args.journal, letter, chosen, recipients_path=path)
+    except MissiveError as exc:
+        print(f"warning: the send will refuse until this is fixed: {exc}", file=sys.stderr)

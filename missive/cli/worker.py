@@ -1,0 +1,90 @@
+"""`send.py worker`: run scheduled sends when they are due."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+from missive.cli.batchargs import add_journal
+from missive.errors import ScheduleError
+from missive.schedule import DEFAULT_POLL_SECONDS, Job, run_worker
+
+EXAMPLE = """\
+example:
+  MISSIVE_SMTP_USERNAME=wsis MISSIVE_SMTP_PASSWORD=... \\
+      python send.py worker --journal out/wsis20.sqlite
+  python send.py worker --journal out/wsis20.sqlite --once     # run what is due, then exit
+
+Several workers may share a journal: each job runs once. A job overdue by more than
+--grace minutes is held for the operator (`jobs --release ID`); so is a job whose worker
+stopped while running it. Each job runs `send LETTER --journal PATH ... --no-dry-run`.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "worker",
+        help="run scheduled sends when they are due",
+        description="Poll the journal for due jobs and run each as a real send.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_journal(parser)
+    parser.add_argument("--once", action="store_true", help="run the due jobs, then exit")
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=DEFAULT_POLL_SECONDS,
+        metavar="SECONDS",
+        help=f"how often to look for due jobs (default {DEFAULT_POLL_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=60.0,
+        metavar="MINUTES",
+        help="hold a job overdue by more than this (default 60)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    journal: Path = args.journal
+
+    def run_job(job: Job) -> None:
+        run_send(journal, job)
+
+    def on_finish(job: Job) -> None:
+        detail = f": {job.error}" if job.error else ""
+        print(f"job {job.id} {job.state.value}{detail}", flush=True)
+
+    print(f"worker on {journal}: polling every {args.poll:g} s", flush=True)
+    run_worker(
+        journal,
+        lambda: dt.datetime.now(dt.UTC),
+        time.sleep,
+        run_job,
+        once=args.once,
+        poll_seconds=args.poll,
+        grace=dt.timedelta(minutes=args.grace),
+        on_finish=on_finish,
+    )
+    return 0
+
+
+def run_send(journal: Path, job: Job) -> None:
+    """The job's send, in this process; MissiveError (e.g. not approved) fails the job."""
+    from missive.cli import build_parser
+
+    argv = ["send", str(job.letter_path), "--journal", str(journal), *job.options, "--no-dry-run"]
+    print(f"job {job.id}: {' '.join(argv)}", flush=True)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        # argparse exits on arguments it refuses (e.g. an option `send` no longer has).
+        raise ScheduleError(f"send refused the job's options (status {exc.code})") from exc
+    code = args.handler(args)
+    if code != 0:
+        raise ScheduleError(f"send exited with status {code}")
