@@ -104,18 +104,29 @@ class Catalogs:
         return str(self._translations.pgettext(message.context, message.msgid))
 
 
-@cache
 def _load(po: Path) -> Translations:
     """Translations from the compiled `.mo` if it is at least as new as its `.po`."""
     mo = po.with_suffix(".mo")
     try:
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            with mo.open("rb") as stream:
-                return Translations(stream, domain=DOMAIN)
-        with po.open("rb") as stream:
-            catalog = read_po(stream, domain=DOMAIN)
+        po_time = po.stat().st_mtime
+        mo_time = mo.stat().st_mtime if mo.exists() else None
     except OSError as exc:
         raise InputError([Problem(po, 1, 1, f"cannot read catalog: {exc.strerror}")]) from exc
+    fresh = mo_time is not None and mo_time >= po_time
+    # Keyed by modification times, so an edited catalog is read again.
+    return _read(mo if fresh else po, po_time, mo_time)
+
+
+@cache
+def _read(path: Path, po_time: float, mo_time: float | None) -> Translations:
+    try:
+        if path.suffix == ".mo":
+            with path.open("rb") as stream:
+                return Translations(stream, domain=DOMAIN)
+        with path.open("rb") as stream:
+            catalog = read_po(stream, domain=DOMAIN)
+    except OSError as exc:
+        raise InputError([Problem(path, 1, 1, f"cannot read catalog: {exc.strerror}")]) from exc
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)

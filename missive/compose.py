@@ -15,7 +15,7 @@ from typing import Any
 
 import jinja2
 
-from missive.catalogs import LOCALE_DIR, catalog_problems
+from missive.catalogs import LOCALE_DIR, catalog_problems, po_path
 from missive.compose_kit import LanguageKit, shown_path
 from missive.errors import InputError, Problem
 from missive.markup import blocks_text, parse_blocks, parse_inline, render_html, runs_text
@@ -48,6 +48,8 @@ class Composer:
         problems = catalog_problems(letter.languages, locale_dir)
         self._kits: dict[Language, LanguageKit] = {}
         for language in letter.languages:
+            if not po_path(language, locale_dir).exists():
+                continue  # already reported by catalog_problems
             try:
                 self._kits[language] = LanguageKit(letter, language, locale_dir)
             except InputError as exc:
