@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from enum import StrEnum
@@ -206,6 +206,7 @@ def require_approved(
     recipients: Sequence[Recipient],
     manifest_digests: Iterable[tuple[str, str]] | None = None,
     *,
+    render_manifest: Callable[[], Iterable[tuple[str, str]]] | None = None,
     recipients_path: Path | None = None,
     catalog_dir: Path | None = None,
     fonts_dir: Path | None = None,
@@ -216,6 +217,8 @@ def require_approved(
     `manifest_digests`, the (recipient id, sha256) of the PDFs about to be attached, the
     whole batch is checked at once. Without, the input files are checked now and each
     PDF later, as it is rendered, with `ApprovalGate.verify`: a send renders only once.
+    Only to refuse is `render_manifest` called, so that the refusal names the same hash
+    as `send.py batch` (which includes the PDFs) and any PDF that changed.
     """
     inputs = collect_inputs(
         letter,
@@ -225,8 +228,18 @@ def require_approved(
         recipients_path=recipients_path,
     )
     digest = digest_batch(inputs, manifest_digests)
-    status = check_approved(journal_path, letter, digest)
-    return ApprovalGate(digest, _approved_pdfs(status.values()))
+    try:
+        status = check_approved(journal_path, letter, digest)
+    except ApprovalError:
+        if digest.rendered or render_manifest is None:
+            raise
+        check_approved(journal_path, letter, digest_batch(inputs, render_manifest()))
+        raise
+    pdfs = _approved_pdfs(status.values())
+    if not digest.rendered:
+        # If every PDF passes `verify`, this is the hash of what is sent.
+        digest = digest_batch(inputs, pdfs.items())
+    return ApprovalGate(digest, pdfs)
 
 
 def check_approved(

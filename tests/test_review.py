@@ -258,8 +258,18 @@ def test_a_send_checks_inputs_first_then_each_pdf_as_rendered(project: Project) 
 
     with pytest.raises(ApprovalError, match="missing approval for ar, zh, en, fr, ru, es"):
         require_inputs()
+    with pytest.raises(ApprovalError) as caught:
+        require_approved(
+            project.journal,
+            project.letter,
+            project.recipients,
+            render_manifest=project.manifest,
+            catalog_dir=project.catalogs,
+        )
+    assert caught.value.batch_hash == project.digest().hash  # as `send.py batch` shows it
     project.approve("alice")
     gate = require_inputs()
+    assert gate.digest.hash == project.digest().hash
     first, second = project.recipients[:2]
     gate.verify(first.id, stand_in_pdf(first.id))
     with pytest.raises(ApprovalError, match=f"the PDF for {second.id} is not the one approved"):
@@ -268,4 +278,3 @@ def test_a_send_checks_inputs_first_then_each_pdf_as_rendered(project: Project) 
     with pytest.raises(ApprovalError) as caught:
         require_inputs()
     assert dict(caught.value.changed) == {"ru": ("templates/wsis20-invitation.ru.md.j2",)}
-

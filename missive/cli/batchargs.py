@@ -15,10 +15,22 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from missive.errors import InputError, Problem
 from missive.model import Group, Language, Letter, Recipient
-from missive.review import BatchDigest, Selection, collect_inputs, digest_batch, select_recipients
+from missive.review import (
+    ApprovalGate,
+    BatchDigest,
+    Selection,
+    collect_inputs,
+    digest_batch,
+    require_approved,
+    select_recipients,
+)
+
+if TYPE_CHECKING:
+    from missive.batch import PreparedBatch
 
 MANIFEST_NAME = "manifest.json"
 
@@ -83,25 +95,45 @@ def load_batch(args: argparse.Namespace) -> LoadedBatch:
     if args.rendered is not None:
         pdfs = read_manifest(args.rendered, [r.id for r in chosen])
     else:
-        pdfs = dict(render_digests(letter, everyone, chosen))
+        pdfs = dict(render_digests(letter, path, chosen))
     inputs = collect_inputs(letter, chosen, recipients_path=path)
     return LoadedBatch(letter, chosen, path, digest_batch(inputs, sorted(pdfs.items())))
 
 
-def render_digests(
-    letter: Letter, everyone: Sequence[Recipient], chosen: Sequence[Recipient]
-) -> Iterator[tuple[str, str]]:
-    """Render each chosen recipient's PDF in memory; yields (recipient id, sha256)."""
-    from missive.compose import Composer
-    from missive.render import Renderer
-    from missive.serials import assign_serials
+def approval_gate(journal_path: Path, prepared: PreparedBatch) -> ApprovalGate:
+    """For `send --no-dry-run`: raise ApprovalError unless the batch is approved.
 
-    # The serials the send would use, computed without recording new ones.
-    serials = assign_serials(letter, [r.id for r in everyone], persist=False)
-    composer = Composer(letter, serials)
-    renderer = Renderer()
+    The inputs are checked now; pass `gate.verify` to `missive.batch.spool` so that each
+    PDF is checked as it is rendered (a send renders once; only a refusal renders twice).
+    """
+
+    def manifest() -> Iterator[tuple[str, str]]:
+        return render_digests(prepared.letter, prepared.recipients_path, prepared.recipients)
+
+    return require_approved(
+        journal_path,
+        prepared.letter,
+        prepared.recipients,
+        render_manifest=manifest,
+        recipients_path=prepared.recipients_path,
+    )
+
+
+def render_digests(
+    letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
+) -> Iterator[tuple[str, str]]:
+    """Render each chosen recipient's PDF in memory as a send would; yields (id, sha256)."""
+    from missive.batch import LetterMaker, PreparedBatch
+    from missive.journal import BatchInfo
+
+    # The send's own composer and renderer, with the serials it would give (not recorded).
+    info = BatchInfo("review", letter.key, str(letter.path), str(recipients_path))
+    make = LetterMaker(
+        PreparedBatch(letter, info, tuple(chosen), recipients_path), persist_serials=False
+    )
     for recipient in chosen:
-        yield recipient.id, renderer.render(composer.compose(recipient), letter.date).sha256
+        _, pdf = make(recipient)
+        yield recipient.id, hashlib.sha256(pdf).hexdigest()
 
 
 def read_manifest(folder: Path, wanted: Sequence[str]) -> dict[str, str]:
