@@ -50,7 +50,7 @@ class _Style:
     href: str | None = None
 
 
-def _runs(children: Sequence[Token]) -> tuple[Run, ...]:
+def _runs(children: Sequence[Token], softbreak: str = " ") -> tuple[Run, ...]:
     """Inline tokens -> runs, merging neighbours of the same style."""
     runs: list[Run] = []
     bold = italic = 0
@@ -70,7 +70,7 @@ def _runs(children: Sequence[Token]) -> tuple[Run, ...]:
         elif kind == "link_close":
             href = None
         else:
-            text = {"softbreak": " ", "hardbreak": "\n"}.get(kind, token.content)
+            text = {"softbreak": softbreak, "hardbreak": "\n"}.get(kind, token.content)
             _append(runs, Run(text, bold=bold > 0, italic=italic > 0, href=href))
     return tuple(runs)
 
@@ -89,10 +89,11 @@ def _append(runs: list[Run], run: Run) -> None:
         runs.append(run)
 
 
-def parse_inline(text: str) -> tuple[Run, ...]:
-    """Inline markup only (no paragraphs or lists): for subjects."""
+def parse_inline(text: str, softbreak: str = " ") -> tuple[Run, ...]:
+    """Inline markup only (no paragraphs or lists), for subjects; a line break in the
+    source becomes `softbreak`."""
     tokens = _MD.parseInline(text)
-    return _runs(tokens[0].children or []) if tokens else ()
+    return _runs(tokens[0].children or [], softbreak) if tokens else ()
 
 
 def parse_blocks(text: str, path: Path) -> tuple[Block, ...]:
