@@ -183,8 +183,14 @@ def real_send(
                 f"{journal.recovered} message(s) interrupted during DATA are now held as "
                 "ambiguous (use --resend-ambiguous to send them again)."
             )
+        verify = None
+        if not args.to_self:
+            # Only what reviewers approved goes out; samples sent to oneself need no approval.
+            from missive.cli.batchargs import approval_gate
+
+            verify = approval_gate(args.journal, prepared).verify
         bar = Progress("spooling", total)
-        spooled = spool(prepared, journal, on_spooled=lambda _: bar.step())
+        spooled = spool(prepared, journal, verify=verify, on_spooled=lambda _: bar.step())
         bar.done()
         print(
             f"spooled {spooled.spooled} new message(s); {spooled.already_journaled} "
