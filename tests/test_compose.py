@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from missive.compose import Composer, format_composed_text
@@ -354,6 +354,34 @@ def test_missing_template_points_at_the_letter(sample: Letter, tmp_path: Path) -
     ]
 
 
+def test_undefined_variable_in_the_subject_points_at_the_letter(
+    sample: Letter, tmp_path: Path
+) -> None:
+    templates = write_templates(tmp_path, "Hola.\n")
+    subject = {**sample.subject, Language.ES: "Invitación {{ venue }}"}
+    letter = dataclasses.replace(small_letter(sample, templates), subject=subject)
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, start=1) if text.startswith("subject:"))
+    assert compose_problems(letter) == [
+        f"letters/wsis20-invitation.yaml:{line}:1: subject (es): undefined variable 'venue'"
+    ]
+
+
+def test_template_syntax_errors_are_located(sample: Letter, tmp_path: Path) -> None:
+    templates = write_templates(tmp_path, "Hola.\n\n{% if %}\n")
+    problems = compose_problems(small_letter(sample, templates))
+    assert [p.split(": ")[0] for p in problems] == [
+        f"{templates}/t.en.md.j2:3:1",
+        f"{templates}/t.es.md.j2:3:1",
+    ]
+
+
+def test_the_sandbox_refuses_internals(sample: Letter, tmp_path: Path) -> None:
+    templates = write_templates(tmp_path, "Hola.\n\n{{ ''.__class__.__mro__ }}\n")
+    [problem] = compose_problems(small_letter(sample, templates))
+    assert problem.startswith(f"{templates}/t.es.md.j2:3:1: ")
+
+
 def test_numbered_lists_are_refused(sample: Letter, tmp_path: Path) -> None:
     templates = write_templates(tmp_path, "Intro.\n\n1. one\n2. two\n")
     assert compose_problems(small_letter(sample, templates)) == [
@@ -405,6 +433,10 @@ def names_composer(sample: Letter, tmp_path_factory: pytest.TempPathFactory) -> 
 
 @settings(max_examples=200, deadline=None)
 @given(name=names)
+@example(name="نورة القحطاني")
+@example(name="王伟")
+@example(name="Zoe\u0308 A\u030angstro\u0308m")
+@example(name="Ива́н *Петров* [x](y)")
 def test_any_unicode_name_survives_composition(names_composer: Composer, name: str) -> None:
     # Right-to-left, CJK, combining marks, punctuation that is markup: all come out as given.
     composed = names_composer.compose(person(Language.ES, name=name, gender=Gender.FEMALE))
