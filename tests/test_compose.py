@@ -401,12 +401,17 @@ def test_bullet_lists_bold_and_italic(sample: Letter, tmp_path: Path) -> None:
 
 
 def test_a_name_cannot_inject_markup(sample: Letter, tmp_path: Path) -> None:
-    templates = write_templates(tmp_path, "Dear {{ recipient.name }}, welcome.\n")
+    line = "Dear {{ recipient.name }}, welcome.\n"
+    templates = write_templates(tmp_path, line, cover=line)
     name = "*Li* [x](y) **B** <i>&amp; \\ `c` _u_\n\n- item"
     composed = Composer(small_letter(sample, templates)).compose(person(Language.ES, name=name))
     flat = name.replace("\n", " ")
     assert composed.body == (Paragraph((Run(f"Dear {flat}, welcome."),)),)
     assert composed.addressee[0] == name  # the addressee block is not markup at all
+    assert composed.cover.text == f"Dear {flat}, welcome."
+    assert composed.cover.html == (
+        "<p>Dear *Li* [x](y) **B** &lt;i&gt;&amp;amp; \\ `c` _u_  - item, welcome.</p>\n"
+    )
 
 
 names = (
