@@ -140,8 +140,8 @@ def read_manifest(folder: Path, wanted: Sequence[str]) -> dict[str, str]:
     """Digests from `folder/manifest.json`, each checked against the PDF file beside it."""
     path = folder / MANIFEST_NAME
     try:
-        entries = json.loads(path.read_text(encoding="utf-8"))["recipients"]
-        listed = {str(e["id"]): (folder / str(e["file"]), str(e["sha256"])) for e in entries}
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        listed = {str(e["recipient"]): (folder / str(e["pdf"]), str(e["sha256"])) for e in entries}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError([Problem(path, 1, 1, f"unreadable render manifest: {exc}")]) from exc
     problems = [

@@ -1,0 +1,164 @@
+"""The review and scheduling commands end to end, on a copy of the sample project.
+
+Only the governments group is selected, so each language has a couple of letters to
+render and the tests stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from missive.cli import main
+from missive.render_batch import BatchOptions, render_batch
+from missive.schedule import JobState, get_job, list_jobs, schedule
+
+REPO = Path(__file__).resolve().parent.parent
+SELECT = ("--group", "governments")
+
+
+class Cli:
+    def __init__(self, root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.root = root
+        self.letter = str(root / "letters" / "wsis20-invitation.yaml")
+        self.journal = str(root / "out" / "wsis20.sqlite")
+        self.capsys = capsys
+
+    def __call__(self, command: str, *extra: str, letter: bool = True) -> tuple[int, str, str]:
+        argv: Sequence[str] = [
+            command,
+            *([self.letter] if letter else []),
+            "--journal",
+            self.journal,
+            *extra,
+        ]
+        code = main(argv)
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def batch_hash(self, *extra: str) -> str:
+        code, out, _ = self("batch", *SELECT, *extra)
+        assert code == 0
+        found = re.search(r"^hash +([0-9a-f]{64})$", out, re.MULTILINE)
+        assert found is not None, out
+        return found.group(1)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    for name in ("letters", "templates", "recipients", "signatories"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    return Cli(tmp_path, capsys)
+
+
+def test_batch_shows_hash_counts_and_missing_approvals(cli: Cli) -> None:
+    code, out, _ = cli("batch", *SELECT)
+    assert code == 0
+    full = cli.batch_hash()
+    assert re.search(r"^fr +2 +missing +- +[0-9a-f]{12}$", out, re.MULTILINE), out
+    assert out.rstrip().endswith(
+        f"batch not approved at hash {full[:12]}…: missing approval for ar, zh, en, fr, ru, es"
+    )
+
+
+def test_approve_then_reject_then_change(cli: Cli) -> None:
+    code, out, _ = cli("approve", *SELECT, "--reviewer", "Nadia Haddad", "--comment", "ok")
+    assert code == 0
+    assert out.startswith("Nadia Haddad approved ar, zh, en, fr, ru, es at hash")
+    assert out.rstrip().endswith("approved: every language at hash " + cli.batch_hash()[:12] + "…")
+    code, out, _ = cli("reject", *SELECT, "--lang", "es", "--reviewer", "Carmen", "--reason", "x")
+    assert code == 0
+    assert re.search(r"^es +3 +rejected +Nadia Haddad ", out, re.MULTILINE), out
+    assert out.rstrip().endswith("rejected for es by Carmen: x")
+    template = cli.root / "templates" / "wsis20-invitation.fr.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    code, out, _ = cli("batch", *SELECT)
+    assert "changed since approval of fr: templates/wsis20-invitation.fr.md.j2" in out
+
+
+def test_reject_needs_a_reason(cli: Cli) -> None:
+    with pytest.raises(SystemExit):
+        cli("reject", *SELECT, "--reviewer", "Carmen")
+
+
+def test_approval_from_the_rendered_folder_reviewers_saw(cli: Cli) -> None:
+    proof = cli.root / "out" / "proof"
+    render_batch(
+        Path(cli.letter),
+        proof,
+        BatchOptions(groups=("governments",), jobs=1, persist_serials=False),
+    )
+    code, out, _ = cli("approve", *SELECT, "--rendered", str(proof), "--reviewer", "Li Wei")
+    assert code == 0, out
+    # The same bytes rendered again now: the approval holds.
+    assert "approved: every language" in cli("batch", *SELECT)[1]
+    # A PDF altered on disk is refused before anything is recorded.
+    pdf = next(proof.glob("fr-*.pdf"))
+    pdf.write_bytes(pdf.read_bytes() + b"\n")
+    code, _, err = cli("approve", *SELECT, "--rendered", str(proof), "--reviewer", "Li Wei")
+    assert code == 1
+    assert f"{pdf}:1:1: this PDF is not the one the manifest lists" in err
+
+
+def test_send_refuses_an_unapproved_batch(cli: Cli) -> None:
+    full = cli.batch_hash()
+    cli("approve", *SELECT, "--lang", "en", "--lang", "es", "--reviewer", "alice")
+    code, _, err = cli("send", *SELECT, "--smtp", "smtp://127.0.0.1:9", "--no-dry-run")
+    assert code == 1
+    assert err.strip().splitlines()[-1] == (
+        f"error: batch not approved at hash {full[:12]}…: missing approval for ar, zh, fr, ru"
+    )
+
+
+def test_schedule_list_cancel(cli: Cli) -> None:
+    code, out, err = cli(
+        "schedule",
+        *SELECT,
+        "--at",
+        "2999-02-01 09:00",
+        "--tz",
+        "Europe/Zurich",
+        "--smtp",
+        "smtps://ops:s3cret@relay.example.org:465",
+    )
+    assert code == 0
+    assert out.startswith("job 1 scheduled for 2999-02-01 09:00:00 Europe/Zurich")
+    assert "missing approval for ar, zh, en, fr, ru, es" in err
+    (job,) = list_jobs(Path(cli.journal))
+    assert job.options == (
+        "--smtp",
+        "smtps://ops@relay.example.org:465",
+        "--group",
+        "governments",
+    )
+    code, out, _ = cli("jobs", "--cancel", "1", letter=False)
+    assert code == 0
+    assert re.search(r"^1 +cancelled +2999-02-01 09:00 Europe/Zurich", out, re.MULTILINE), out
+    code, _, err = cli("jobs", "--release", "1", letter=False)
+    assert (code, err.strip()) == (1, "error: job 1 is cancelled: only a held job can be released")
+
+
+def test_worker_runs_a_due_job_through_the_send_gate(cli: Cli) -> None:
+    journal = Path(cli.journal)
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    job = schedule(
+        journal,
+        Path(cli.letter),
+        past + dt.timedelta(minutes=1),
+        options=["--smtp", "smtp://127.0.0.1:9", *SELECT],
+        now=past,
+    )
+    full = cli.batch_hash()
+    code, out, _ = cli("worker", "--once", letter=False)
+    assert code == 0
+    ran = get_job(journal, job.id)
+    assert ran.state is JobState.FAILED
+    assert ran.error == (
+        f"batch not approved at hash {full[:12]}…: missing approval for ar, zh, en, fr, ru, es"
+    )
+    assert f"job {job.id} failed: batch not approved" in out
