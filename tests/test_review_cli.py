@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from missive.cli import main
+from missive.model import Group
 from missive.render_batch import BatchOptions, render_batch
 from missive.schedule import JobState, get_job, list_jobs, schedule
 
@@ -91,7 +92,7 @@ def test_approval_from_the_rendered_folder_reviewers_saw(cli: Cli) -> None:
     render_batch(
         Path(cli.letter),
         proof,
-        BatchOptions(groups=("governments",), jobs=1, persist_serials=False),
+        BatchOptions(groups=(Group.GOVERNMENTS,), jobs=1, persist_serials=False),
     )
     code, out, _ = cli("approve", *SELECT, "--rendered", str(proof), "--reviewer", "Li Wei")
     assert code == 0, out
