@@ -49,11 +49,10 @@ def check_letter(letter_path: Path, recipients_path: Path | None = None) -> Chec
         letter = load_letter(letter_path)
     except InputError as error:
         # Still report the recipients' problems, if we know which file they are in.
-        extra = _scan_problems(recipients_path) if recipients_path is not None else []
+        extra = _scan(recipients_path)[0] if recipients_path is not None else []
         raise InputError([*error.problems, *extra]) from error
     path = recipients_path or letter.recipients_path
-    problems = _scan_problems(path)
-    ids = [r.id for r in _valid_recipients(path)]
+    problems, ids = _scan(path)
     try:
         serials = assign_serials(letter, ids, persist=False)
     except InputError as error:
@@ -72,8 +71,16 @@ def check_letter(letter_path: Path, recipients_path: Path | None = None) -> Chec
     )
 
 
-def _scan_problems(path: Path) -> list[Problem]:
-    return [item for item in scan_recipients(path) if isinstance(item, Problem)]
+def _scan(path: Path) -> tuple[list[Problem], list[str]]:
+    """The problems of a recipients file and the ids of its valid rows, in one pass."""
+    problems: list[Problem] = []
+    ids: list[str] = []
+    for item in scan_recipients(path):
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            ids.append(item.id)
+    return problems, ids
 
 
 def _valid_recipients(path: Path) -> Iterator[Recipient]:
