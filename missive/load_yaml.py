@@ -125,7 +125,11 @@ class NodeReader:
         if not isinstance(node, yaml.ScalarNode) or node.tag != INT_TAG:
             self.problem(node, f"{what} must be a whole number")
             return None
-        number = int(str(node.value).replace("_", ""), 0)
+        try:
+            number = int(str(node.value).replace("_", ""), 10)
+        except ValueError:  # YAML 1.1 octal, hex or sexagesimal: not what anyone means here
+            self.problem(node, f"{what} must be a whole number written in decimal")
+            return None
         if number < minimum:
             self.problem(node, f"{what} must be at least {minimum}")
             return None

@@ -340,3 +340,33 @@ def test_unicode_names_round_trip_unchanged(tmp_path: Path, names: list[str]) ->
     recipients = load_recipients(path)
     assert [r.name for r in recipients] == names
     assert [r.organization for r in recipients] == names
+
+
+def test_wrong_types_and_duplicate_keys_are_located(tmp_path: Path) -> None:
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    text = (ROOT / DATA / "letters/mini.yaml").read_text("utf-8")
+    text = text.replace("groups: [governments, academia]", "groups: governments")
+    text = text.replace("  forum: http://www.wsis.org/forum", "  forum: www.wsis.org/forum")
+    text = text.replace("signatories: [itu]", "signatories: [itu, itu]")
+    text = text.replace(
+        "signatories_dir: ../../signatories", f"signatories_dir: {ROOT}/signatories"
+    )
+    path = letters / "types.yaml"
+    path.write_text(text + "date: 2024-02-01\nreviewers_required: 0x10\nvariables: [a]\n", "utf-8")
+    messages = [p.split(":", 3)[1:] for p in letter_problems(path)]
+    assert messages == [
+        ["5", "9", " groups must be a list"],
+        ["24", "10", " links.forum: not an http(s) or mailto URL"],
+        ["28", "20", " signatory 'itu' is listed twice"],
+        ["30", "11", f" templates folder not found '{tmp_path}/templates'"],
+        ["37", "1", " letter: duplicate key 'date'"],
+        ["38", "21", " reviewers_required must be a whole number written in decimal"],
+        ["39", "12", " variables must be a mapping of keys to values"],
+    ]
+
+
+def test_empty_letter_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n", "utf-8")
+    assert letter_problems(path) == [f"{path}:1:1: the file is empty"]
