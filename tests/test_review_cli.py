@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -163,3 +164,45 @@ def test_worker_runs_a_due_job_through_the_send_gate(cli: Cli) -> None:
         f"batch not approved at hash {full[:12]}…: missing approval for ar, zh, en, fr, ru, es"
     )
     assert f"job {job.id} failed: batch not approved" in out
+
+
+def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
+    from smtp_server import Faults, RecordingHandler, running_server
+
+    from missive.journal import Journal
+    from missive.load import load_recipients
+    from missive.report import collect_report, render_html_report
+
+    cli("approve", *SELECT, "--reviewer", "Nadia <Haddad>", "--comment", "vu & approuvé")
+    everyone = load_recipients(cli.root / "recipients" / "wsis20-stakeholders.csv")
+    governments = [r for r in everyone if r.group is Group.GOVERNMENTS]
+    refused = next(r.email for r in governments if r.id == "fr-gov-01")
+    handler = RecordingHandler(Faults(rcpt_always={refused: "550 5.1.1 <nobody> here"}))
+    journal = Path(cli.journal)
+    now = dt.datetime.now(dt.UTC)
+    with running_server(handler) as server:
+        job = schedule(
+            journal,
+            Path(cli.letter),
+            now + dt.timedelta(seconds=1),
+            options=["--smtp", f"smtp://{server.host}:{server.port}", *SELECT],
+            now=now,
+        )
+        while dt.datetime.now(dt.UTC) < job.due_at:
+            time.sleep(0.05)
+        code, _, err = cli("worker", "--once", letter=False)
+    assert code == 0, err
+    ran = get_job(journal, job.id)
+    assert ran.state is JobState.FAILED
+    assert ran.error == "the send finished with recipients failed or held: see `send.py status`"
+    assert refused not in {to for message in handler.received for to in message.rcpt_tos}
+    sent = len(governments) - 1
+    with Journal.open(journal, writer=False) as reader:
+        report = collect_report(reader, "wsis20-invitation", Path(cli.letter), now=now)
+    page = render_html_report(report)
+    assert f'1 <span class="failed_permanent">failed permanent</span>, {sent} <span' in page
+    assert "5.1.1 &lt;nobody&gt; here</td>" in page
+    assert "<td>Nadia &lt;Haddad&gt;</td><td>ar, zh, en, fr, ru, es</td>" in page
+    assert "vu &amp; approuvé" in page
+    assert "First message sent" in page
+    assert "<h2>Scheduled sends</h2>" in page

@@ -11,6 +11,8 @@ from missive.cli.batchargs import add_journal
 from missive.errors import ScheduleError
 from missive.schedule import DEFAULT_POLL_SECONDS, Job, run_worker
 
+SEND_INCOMPLETE = 3  # `send`'s exit status when some recipients failed or are held
+
 EXAMPLE = """\
 example:
   MISSIVE_SMTP_USERNAME=wsis MISSIVE_SMTP_PASSWORD=... \\
@@ -86,5 +88,9 @@ def run_send(journal: Path, job: Job) -> None:
         # argparse exits on arguments it refuses (e.g. an option `send` no longer has).
         raise ScheduleError(f"send refused the job's options (status {exc.code})") from exc
     code = args.handler(args)
+    if code == SEND_INCOMPLETE:
+        raise ScheduleError(
+            "the send finished with recipients failed or held: see `send.py status`"
+        )
     if code != 0:
         raise ScheduleError(f"send exited with status {code}")
