@@ -35,13 +35,13 @@ class RichText(Flowable):  # type: ignore[misc]
         runs: Sequence[Run],
         style: TextStyle,
         *,
-        pieces: list[Piece] | None = None,
-        lines: list[Line] | None = None,
+        pieces: tuple[Piece, ...] | None = None,
+        lines: tuple[Line, ...] | None = None,
         first: bool = True,
     ) -> None:
         super().__init__()
         self.style = style
-        self.pieces = pieces if pieces is not None else make_pieces(runs, style)
+        self.pieces = pieces if pieces is not None else make_pieces(tuple(runs), style)
         self._lines = lines
         self._laid_width = -1.0
         self._first = first
@@ -106,66 +106,26 @@ class RichText(Flowable):  # type: ignore[misc]
         canvas: Any = self.canv
         style = self.style
         assert self._lines is not None
+        if any(piece.fake_bold for piece in self.pieces):
+            canvas.setStrokeColorRGB(0, 0, 0)
+            canvas.setLineWidth(style.size * _FAKE_BOLD_STROKE)
+        writer = _TextWriter(canvas.beginText())
         links: list[tuple[str, float, float, float]] = []
         for index, line in enumerate(self._lines):
             baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
             x, extra, char_space = self._start_x(line)
             if index == 0 and self._first and style.bullet:
-                self._draw_bullet(canvas, baseline)
+                self._draw_bullet(writer, baseline)
             for segment in line.segments:
                 piece = self.pieces[segment.piece]
-                drawn = self._draw_segment(
-                    canvas, piece, segment, (x, baseline), (extra, char_space)
-                )
+                drawn = writer.segment(piece, segment, (x, baseline), (extra, char_space))
                 if piece.href:
                     links.append((piece.href, x, baseline, drawn))
                 x += drawn
+        writer.finish()
+        canvas.drawText(writer.text)
         for href, x, baseline, width in links:
             self._draw_link(canvas, href, x, baseline, width)
-
-    def _draw_segment(
-        self,
-        canvas: Any,
-        piece: Piece,
-        segment: Segment,
-        origin: tuple[float, float],
-        spacing: tuple[float, float],
-    ) -> float:
-        """Draw one visual segment; returns its drawn width (stretched when justified)."""
-        x, baseline = origin
-        extra, char_space = spacing
-        text = segment.text
-        if piece.href:
-            canvas.setFillColorRGB(*LINK_COLOR)
-        if piece.fake_bold:
-            canvas.setStrokeColorRGB(0, 0, 0)
-            canvas.setLineWidth(piece.size * _FAKE_BOLD_STROKE)
-        text_object = canvas.beginText()
-        text_object.setTextRenderMode(2 if piece.fake_bold else 0)
-        text_object.setFont(piece.font, piece.size)
-        if char_space:
-            text_object.setCharSpace(char_space)
-        if segment.actual:
-            text_object._code.append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
-        width = len(text) * char_space
-        chunks = text.split(" ") if extra else [text]
-        space = char_width(piece.font, " ") * piece.size + extra
-        for number, chunk in enumerate(chunks):
-            if number:
-                width += space
-            if chunk:
-                text_object.setTextOrigin(x + width, baseline)
-                text_object.textOut(chunk)
-                width += sum(char_width(piece.font, char) for char in chunk) * piece.size
-        if segment.actual:
-            text_object._code.append("EMC")
-        if char_space:
-            # Tc is graphics state: it would leak into the next text object.
-            text_object.setCharSpace(0)
-        canvas.drawText(text_object)
-        if piece.href:
-            canvas.setFillColorRGB(0, 0, 0)
-        return width
 
     def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> None:
         size = self.style.size
@@ -176,7 +136,7 @@ class RichText(Flowable):  # type: ignore[misc]
         rect = (x, baseline - size * 0.3, x + width, baseline + size * 0.9)
         canvas.linkURL(href, rect, relative=1, thickness=0)
 
-    def _draw_bullet(self, canvas: Any, baseline: float) -> None:
+    def _draw_bullet(self, writer: _TextWriter, baseline: float) -> None:
         style = self.style
         bullet = style.bullet or ""
         font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
@@ -186,5 +146,71 @@ class RichText(Flowable):  # type: ignore[misc]
             x = self.width - style.start_indent + gap
         else:
             x = style.start_indent - gap - width
-        canvas.setFont(font, style.size)
-        canvas.drawString(x, baseline, bullet)
+        piece = Piece(bullet, font, style.size)
+        writer.segment(piece, Segment(bullet, 0, width), (x, baseline), (0.0, 0.0))
+
+
+class _TextWriter:
+    """One PDF text object per paragraph, emitting font, colour and mode only on change."""
+
+    def __init__(self, text: Any) -> None:
+        self.text = text
+        self.font: tuple[str, float] | None = None
+        self.mode = 0
+        self.color: tuple[float, float, float] = (0, 0, 0)
+        self.char_space = 0.0
+
+    def _state(self, piece: Piece, char_space: float) -> None:
+        text = self.text
+        if self.font != (piece.font, piece.size):
+            self.font = (piece.font, piece.size)
+            text.setFont(piece.font, piece.size)
+        mode = 2 if piece.fake_bold else 0
+        if mode != self.mode:
+            self.mode = mode
+            text.setTextRenderMode(mode)
+        color = LINK_COLOR if piece.href else (0.0, 0.0, 0.0)
+        if color != self.color:
+            self.color = color
+            text.setFillColorRGB(*color)
+        if char_space != self.char_space:
+            self.char_space = char_space
+            text.setCharSpace(char_space)
+
+    def segment(
+        self,
+        piece: Piece,
+        segment: Segment,
+        origin: tuple[float, float],
+        spacing: tuple[float, float],
+    ) -> float:
+        """Write one visual segment; returns its drawn width (stretched when justified)."""
+        x, baseline = origin
+        extra, char_space = spacing
+        self._state(piece, char_space)
+        text = self.text
+        if segment.actual:
+            text._code.append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
+        width = 0.0
+        chunks = segment.text.split(" ") if extra else [segment.text]
+        space = char_width(piece.font, " ") * piece.size + extra
+        for number, chunk in enumerate(chunks):
+            if number:
+                width += space
+            if chunk:
+                text.setTextOrigin(x + width, baseline)
+                text.textOut(chunk)
+                width += sum(char_width(piece.font, char) for char in chunk) * piece.size
+                width += len(chunk) * char_space
+        if segment.actual:
+            text._code.append("EMC")
+        return width
+
+    def finish(self) -> None:
+        # Tc and Tr are graphics state: they would leak into the next text object.
+        if self.char_space:
+            self.text.setCharSpace(0)
+        if self.mode:
+            self.text.setTextRenderMode(0)
+        if self.color != (0, 0, 0):
+            self.text.setFillColorRGB(0, 0, 0)

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 import arabic_reshaper
 from reportlab.pdfbase import pdfmetrics
@@ -34,6 +34,7 @@ from missive import fonts
 from missive.bidi import needs_bidi, visual_runs
 from missive.model import Language, Run
 
+_CACHE_SIZE = 4096  # paragraphs; bounded so memory stays flat over any batch
 LINK_COLOR = (0.02, 0.27, 0.6)
 # A line may not start with these (closing punctuation, CJK and Latin) ...
 NO_START = frozenset("，。；：、？！）」』》〉】〕］｝”’…‧ー々〜・,.;:!?)]}%")
@@ -106,7 +107,8 @@ def _has_arabic(text: str) -> bool:
     return any("\u0600" <= char <= "\u08ff" for char in text)
 
 
-def make_pieces(runs: Sequence[Run], style: TextStyle) -> list[Piece]:
+@lru_cache(maxsize=_CACHE_SIZE)
+def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
     chain = fonts.chain_for(style.language)
     pieces: list[Piece] = []
     for run in runs:
@@ -122,7 +124,7 @@ def make_pieces(runs: Sequence[Run], style: TextStyle) -> list[Piece]:
                 text = arabic_reshaper.reshape(text)
             pieces.append(Piece(text, face.name, style.size, face.fake_bold, run.href))
             start = end
-    return pieces
+    return tuple(pieces)
 
 
 def _may_break(before: str, after: str) -> bool:
@@ -225,9 +227,11 @@ def _group(pairs: Sequence[tuple[str, int]]) -> list[tuple[str, int, str | None]
     return runs
 
 
-def layout(pieces: Sequence[Piece], style: TextStyle, width: float) -> list[Line]:
+@lru_cache(maxsize=_CACHE_SIZE)
+def layout(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[Line, ...]:
+    """The lines of a paragraph. Cached: most paragraphs repeat from letter to letter."""
     breaker = _Breaker(pieces, style)
-    return [breaker.visual_line(*span) for span in breaker.lines(width)]
+    return tuple(breaker.visual_line(*span) for span in breaker.lines(width))
 
 
 def normalized(text: str) -> str:

@@ -16,6 +16,9 @@ Provenance (all fetched with `pip download --no-deps`, never from a web page):
   (Chinese official letters set subjects in a heavier size/face at most; ReportLab's fake bold
   would smear strokes), which is acceptable for these letters.
 
+Every face is then stripped of OpenType layout tables and TrueType hinting (see `strip`),
+which ReportLab does not use, so the subsets embedded in each PDF are small.
+
 Re-run with: .venv/bin/python tools/build_fonts.py [--wheels DIR]
 """
 
@@ -29,6 +32,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from fontTools import subset
 from fontTools.ttLib import TTCollection, TTFont
 from fontTools.varLib import instancer
 
@@ -111,6 +115,29 @@ def build_wqy(work: Path) -> None:
     )
 
 
+def strip(path: Path) -> None:
+    """Drop what ReportLab never uses, so every embedded subset is smaller.
+
+    ReportLab draws glyphs by character map without shaping (Arabic is shaped to
+    presentation forms beforehand), so the OpenType layout tables and glyphs reachable only
+    through them are dead weight, and PDF viewers rasterise outlines without TrueType
+    hinting. Every mapped character and its outline are kept.
+    """
+    options = subset.Options()
+    options.hinting = False
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "STAT", "FFTM", "vhea", "vmtx"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = False
+    font = TTFont(path)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=font.getBestCmap().keys())
+    subsetter.subset(font)
+    font.save(path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--wheels", type=Path, default=Path("/tmp/fontdl"))
@@ -123,6 +150,8 @@ def main() -> int:
         build_noto(work)
         build_amiri(work)
         build_wqy(work)
+    for path in OUT.glob("*.ttf"):
+        strip(path)
     for path in sorted(OUT.iterdir()):
         print(f"{path.stat().st_size:>10,}  {path.relative_to(ROOT)}")
     return 0

@@ -1,0 +1,177 @@
+"""render: a ComposedLetter -> the bytes of its PDF, deterministic, fonts embedded.
+
+A `Renderer` is built once per process (fonts are registered on first use and stay
+registered); `render` is then a pure function of the composed letter and the letter date:
+same inputs, byte-identical PDF (ReportLab's invariant mode, a creation date taken from the
+letter, no random ids), so a hash identifies exactly what a reviewer saw.
+
+Text layout is missive's own (`missive.textflow`, `missive.richtext`): see there why.
+Batches of letters are rendered by `missive.render_batch`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
+
+from missive import fonts
+from missive.errors import RenderError
+from missive.model import ComposedLetter, PageSize
+from missive.render_layout import LetterLayout, LetterStyles
+from missive.richtext import RichText
+from missive.textflow import Align
+
+PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
+MARGINS = (22 * mm, 20 * mm, 18 * mm, 22 * mm)  # left/right, top, bottom, (footer room)
+PRODUCER = "missive (ReportLab)"
+
+# Streams are Flate-compressed; ASCII85 on top only makes them 25 % larger.
+rl_config.useA85 = 0
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+    sha256: str
+
+
+def _timestamp(date: dt.date | None) -> TimeStamp:
+    """ReportLab's invariant timestamp, moved to the letter's date (noon UTC)."""
+    stamp = TimeStamp(invariant=1)
+    if date is not None:
+        moment = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
+        stamp.t = moment.timestamp()
+        stamp.lt = moment.timetuple()
+        stamp.YMDhms = tuple(stamp.lt)[:6]
+    return stamp
+
+
+class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
+    """One or more letters; each letter's later pages carry its own page label."""
+
+    def __init__(self, buffer: io.BytesIO, page_size: tuple[float, float], **info: Any) -> None:
+        super().__init__(
+            buffer,
+            pagesize=page_size,
+            leftMargin=MARGINS[0],
+            rightMargin=MARGINS[0],
+            topMargin=MARGINS[1],
+            bottomMargin=MARGINS[3],
+            invariant=1,
+            initialFontName=fonts.face(fonts.Family.NOTO_SANS).name,
+            **info,
+        )
+        frame = Frame(
+            self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
+        )
+        template = PageTemplate(
+            id="letter", frames=[frame], onPage=self._stamp, onPageEnd=self._footer
+        )
+        self.addPageTemplates([template])
+        self.created: dt.date | None = None
+        self.page_in_letter = 0
+        self.current: ComposedLetter | None = None
+        self.bookmarks: dict[int, tuple[str, str]] = {}  # flowable id -> (key, title)
+
+    def handle_pageBegin(self) -> None:  # noqa: N802 (platypus API)
+        self.page_in_letter += 1
+        super().handle_pageBegin()
+
+    def _stamp(self, canvas: Any, doc: Any) -> None:
+        if self.page == 1:
+            canvas._doc._timeStamp = _timestamp(self.created)
+
+    def _footer(self, canvas: Any, doc: Any) -> None:
+        """Page label from a letter's second page on, drawn when the page is complete."""
+        composed = self.current
+        if composed is None or self.page_in_letter < 2:
+            return
+        style = LetterStyles.for_language(composed.language).small
+        label = composed.page_label.replace("{page}", str(self.page_in_letter))
+        footer = RichText.plain(label, replace(style, align=Align.CENTER))
+        footer.wrap(self.width, 100)
+        footer.drawOn(canvas, self.leftMargin, MARGINS[2] - style.leading)
+
+
+class _StartLetter(Flowable):  # type: ignore[misc]
+    """Zero-size marker: the letters that follow belong to `composed` (for page labels)."""
+
+    def __init__(self, composed: ComposedLetter, title: str | None) -> None:
+        super().__init__()
+        self.composed = composed
+        self.title = title
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        doc = self.canv._doctemplate
+        doc.current = self.composed
+        doc.page_in_letter = 1
+        if self.title:
+            key = f"letter{id(self)}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(self.title, key, level=0)
+
+
+class Renderer:
+    """Renders composed letters to PDF; build one per process and reuse it."""
+
+    def __init__(self, page_size: PageSize | None = None) -> None:
+        self.page_size = page_size
+        fonts.register_all()
+
+    def render(self, composed: ComposedLetter, created: dt.date | None = None) -> RenderedPdf:
+        return self.render_many([composed], created=created)
+
+    def render_many(
+        self,
+        letters: Sequence[ComposedLetter],
+        *,
+        created: dt.date | None = None,
+        titles: Sequence[str] | None = None,
+    ) -> RenderedPdf:
+        """One PDF: each letter starts on a new page; `titles` adds an outline entry each."""
+        if not letters:
+            raise RenderError("nothing to render")
+        first = letters[0]
+        size = PAGE_SIZES[self.page_size or first.page_size]
+        buffer = io.BytesIO()
+        doc = _LetterDoc(buffer, size, **_metadata(first))
+        doc.created = created
+        story: list[Flowable] = []
+        for index, composed in enumerate(letters):
+            if index:
+                story.append(PageBreak())
+            story.append(_StartLetter(composed, titles[index] if titles else None))
+            story.extend(LetterLayout(composed, doc.width).story())
+        try:
+            doc.build(story)
+        except Exception as exc:  # ReportLab raises bare LayoutError/ValueError
+            raise RenderError(f"recipient {first.recipient.id}: {exc}") from exc
+        data = buffer.getvalue()
+        return RenderedPdf(data=data, pages=doc.page, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _metadata(composed: ComposedLetter) -> dict[str, str]:
+    return {
+        "title": composed.subject.replace("\n", " "),
+        "author": composed.organization,
+        "subject": composed.subject.replace("\n", " "),
+        "keywords": composed.reference,
+        "creator": PRODUCER,
+        "producer": PRODUCER,
+        "lang": composed.lang_tag,
+    }

@@ -1,0 +1,196 @@
+"""The story of one official letter: letterhead to signatory grid, mirrored for Arabic.
+
+Every piece of text is a `RichText`, so every script, fallback font, link and bidi rule is
+handled in one place; tables only place those flowables (label/value header, signatories).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, HRFlowable, Image, KeepTogether, Spacer, Table
+
+from missive import fonts
+from missive.bidi import isolate_ltr
+from missive.model import (
+    Block,
+    BulletList,
+    ComposedLetter,
+    ComposedSignatory,
+    HeaderField,
+    Language,
+    Paragraph,
+    Run,
+)
+from missive.richtext import RichText
+from missive.textflow import Align, TextStyle
+
+MAX_SIGNATORIES_PER_ROW = 4
+LOGO_HEIGHT = 16 * mm
+
+
+@dataclass(frozen=True)
+class LetterStyles:
+    """Sizes per script: Amiri needs a larger size and leading to read like Noto Sans."""
+
+    body: TextStyle
+    small: TextStyle
+    letterhead: TextStyle
+    subject: TextStyle
+
+    @classmethod
+    def for_language(cls, language: Language) -> LetterStyles:
+        size, leading = {Language.AR: (12.5, 20.0), Language.ZH: (10.5, 17.0)}.get(
+            language, (10.5, 14.5)
+        )
+        body = TextStyle(language, size=size, leading=leading, align=Align.JUSTIFY)
+        return cls(
+            body=replace(body, space_after=size * 0.7),
+            small=replace(body, size=size - 1.5, leading=leading - 2.5, align=Align.START),
+            letterhead=replace(
+                body, size=size + 4, leading=leading + 6, bold=True, align=Align.CENTER
+            ),
+            subject=replace(body, bold=True, align=Align.START, space_after=size),
+        )
+
+
+class LetterLayout:
+    """Builds the flowables of one composed letter for a frame `width` points wide."""
+
+    def __init__(self, composed: ComposedLetter, width: float) -> None:
+        self.composed = composed
+        self.width = width
+        self.rtl = composed.is_rtl
+        self.styles = LetterStyles.for_language(composed.language)
+
+    def text(self, text: str, style: TextStyle, href: str | None = None) -> RichText:
+        return RichText((self.run(text, href=href),), style)
+
+    def run(
+        self, text: str, *, bold: bool = False, italic: bool = False, href: str | None = None
+    ) -> Run:
+        shown = isolate_ltr(text) if self.rtl else text
+        return Run(shown, bold=bold, italic=italic, href=href)
+
+    def runs(self, runs: Sequence[Run]) -> tuple[Run, ...]:
+        if not self.rtl:
+            return tuple(runs)
+        return tuple(self.run(r.text, bold=r.bold, italic=r.italic, href=r.href) for r in runs)
+
+    def story(self) -> list[Flowable]:
+        composed, styles = self.composed, self.styles
+        body = styles.body
+        story: list[Flowable] = [*self.letterhead()]
+        story.append(self.text(composed.date_text, replace(body, space_after=body.size * 0.6)))
+        story.append(self.header_table(composed.header_fields))
+        if composed.addressee:
+            story.append(Spacer(1, body.leading * 0.8))
+            story.extend(
+                self.text(line, replace(body, space_after=0)) for line in composed.addressee
+            )
+        if composed.distribution_heading:
+            story.append(Spacer(1, body.leading * 0.8))
+            story.append(self.text(composed.distribution_heading, replace(body, space_after=2)))
+            dashed = replace(body, space_after=0, start_indent=body.size * 1.6, bullet="–")
+            story.extend(self.text(group, dashed) for group in composed.distribution)
+        story.append(Spacer(1, body.leading))
+        story.append(self.text(composed.subject, styles.subject))
+        story.append(self.text(composed.salutation, body))
+        story.extend(self.blocks(composed.body))
+        story.append(self.text(composed.closing, replace(body, space_after=body.leading)))
+        story.append(self.signatory_grid(composed.signatories))
+        return story
+
+    def letterhead(self) -> list[Flowable]:
+        items: list[Flowable] = []
+        logo = self.composed.logo
+        if logo is not None:
+            items.append(_logo(logo))
+        items.append(self.text(self.composed.organization, self.styles.letterhead))
+        items.append(HRFlowable(width="100%", thickness=0.6, spaceBefore=2, spaceAfter=14))
+        return items
+
+    def header_table(self, fields: Sequence[HeaderField]) -> Flowable:
+        small = self.styles.small
+        label_style = replace(small, bold=True)
+        labels = [self.text(field.label, label_style) for field in fields]
+        values = [self.text(field.value, small, href=field.href) for field in fields]
+        label_width = min(self.width * 0.3, max(_natural_width(label) for label in labels) + 8)
+        widths = [label_width, self.width - label_width]
+        rows: list[list[Flowable]] = [
+            [label, value] for label, value in zip(labels, values, strict=True)
+        ]
+        if self.rtl:
+            rows = [row[::-1] for row in rows]
+            widths = widths[::-1]
+        table = Table(rows, colWidths=widths, hAlign="RIGHT" if self.rtl else "LEFT")
+        table.setStyle(_tight_cells())
+        return table
+
+    def blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
+        body = self.styles.body
+        items: list[Flowable] = []
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                items.append(RichText(self.runs(block.runs), body))
+            elif isinstance(block, BulletList):
+                bullet = replace(
+                    body, start_indent=body.size * 1.6, bullet="•", space_after=body.size * 0.3
+                )
+                items.extend(RichText(self.runs(item), bullet) for item in block.items)
+        return items
+
+    def signatory_grid(self, signatories: Sequence[ComposedSignatory]) -> Flowable:
+        if not signatories:
+            return Spacer(1, 0)
+        count = len(signatories)
+        columns = count if count <= MAX_SIGNATORIES_PER_ROW else math.ceil(count / 2)
+        cells = [self.signatory_cell(signatory) for signatory in signatories]
+        rows: list[list[list[Flowable] | str]] = []
+        for start in range(0, count, columns):
+            row: list[list[Flowable] | str] = list(cells[start : start + columns])
+            row += [""] * (columns - len(row))
+            rows.append(row[::-1] if self.rtl else row)
+        table = Table(rows, colWidths=[self.width / columns] * columns)
+        table.setStyle(_tight_cells(padding=4, bottom=10))
+        return KeepTogether([table])
+
+    def signatory_cell(self, signatory: ComposedSignatory) -> list[Flowable]:
+        small = replace(self.styles.small, align=Align.START)
+        cell: list[Flowable] = [self.text(signatory.signed_marker, replace(small, space_after=4))]
+        if signatory.signature_image is not None:
+            cell.append(_logo(signatory.signature_image, height=12 * mm))
+        cell.append(self.text(signatory.name, replace(small, bold=True)))
+        cell.extend(self.text(line, small) for line in signatory.title_lines)
+        if signatory.organization:
+            cell.append(self.text(signatory.organization, small))
+        return cell
+
+
+def _natural_width(text: RichText) -> float:
+    text.wrap(10_000, 1_000)
+    lines = text._lines or ()
+    return max((line.width for line in lines), default=0.0)
+
+
+def _tight_cells(padding: float = 0, bottom: float = 1) -> list[tuple[object, ...]]:
+    return [
+        # A cell's own font is used for nothing we draw, but ReportLab would reference
+        # Helvetica (unembedded) in every page's resources.
+        ("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.Family.NOTO_SANS).name),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), bottom),
+    ]
+
+
+def _logo(path: Path, height: float = LOGO_HEIGHT) -> Image:
+    image = Image(str(path))
+    ratio = image.imageWidth / image.imageHeight if image.imageHeight else 1.0
+    return Image(str(path), width=height * ratio, height=height)
