@@ -196,7 +196,11 @@ class ApprovalGate:
                 f"batch not approved at hash {self.digest.short}…: the PDF for {recipient_id}"
                 " is not the one approved; render the batch again and have it reviewed",
                 batch_hash=self.digest.hash,
-                changed={"": (PDF_LABEL + recipient_id,)},
+                changed={
+                    str(lang): (PDF_LABEL + recipient_id,)
+                    for lang, d in self.digest.languages.items()
+                    if PDF_LABEL + recipient_id in d.files
+                },
             )
 
 

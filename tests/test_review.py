@@ -272,8 +272,11 @@ def test_a_send_checks_inputs_first_then_each_pdf_as_rendered(project: Project) 
     assert gate.digest.hash == project.digest().hash
     first, second = project.recipients[:2]
     gate.verify(first.id, stand_in_pdf(first.id))
-    with pytest.raises(ApprovalError, match=f"the PDF for {second.id} is not the one approved"):
+    with pytest.raises(
+        ApprovalError, match=f"the PDF for {second.id} is not the one approved"
+    ) as caught:
         gate.verify(second.id, stand_in_pdf(second.id, changed=True))
+    assert dict(caught.value.changed) == {second.language.value: (f"PDF for {second.id}",)}
     touch_one_character(project.root / "templates" / "wsis20-invitation.ru.md.j2")
     with pytest.raises(ApprovalError) as caught:
         require_inputs()
