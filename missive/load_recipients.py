@@ -113,13 +113,25 @@ def scan_recipients(path: Path) -> Iterator[Recipient | Problem]:
             try:
                 yield from scanner.scan(reader, lambda: reader.line_num)
             except UnicodeDecodeError:
-                yield Problem(path, reader.line_num + 1, 1, "not valid UTF-8 text")
+                message = 'not valid UTF-8 text (in Excel, save as "CSV UTF-8")'
+                yield Problem(path, _undecodable_line(path), 1, message)
             except csv.Error as exc:
                 yield Problem(path, reader.line_num, 1, f"malformed CSV: {exc}")
     except FileNotFoundError:
         yield Problem(path, 1, 1, "file not found")
     except OSError as exc:
         yield Problem(path, 1, 1, f"cannot read file: {exc.strerror}")
+
+
+def _undecodable_line(path: Path) -> int:
+    # Text is decoded ahead in blocks, so the reader's position does not say where the
+    # bad byte is; the bytes do. Only read whole on this error path.
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return data[: exc.start].count(b"\n") + 1
+    return 1
 
 
 @dataclass

@@ -370,3 +370,14 @@ def test_empty_letter_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing yet\n", "utf-8")
     assert letter_problems(path) == [f"{path}:1:1: the file is empty"]
+
+
+def test_a_file_not_in_utf8_is_located_at_its_first_bad_line(tmp_path: Path) -> None:
+    rows = [f"a{n},a{n}@example.org,fr,academia,Anne,female,,P,O,FR," for n in range(400)]
+    path = write_csv(tmp_path / "r.csv", *rows)
+    path.write_bytes(
+        path.read_bytes() + "z1,z@example.org,fr,academia,Zoé,female,,P,O,FR,\n".encode("latin-1")
+    )
+    assert recipient_problems(path) == [
+        f'{path}:402:1: not valid UTF-8 text (in Excel, save as "CSV UTF-8")'
+    ]
