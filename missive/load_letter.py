@@ -214,6 +214,11 @@ class _LetterReader:
         folder = self.get("signatories_dir", self._path) or resolve(self.root, "signatories")
         if items is None:
             return None
+        if not folder.is_dir():
+            r.problem(
+                self.fields.get("signatories_dir", node), f"signatories folder not found '{folder}'"
+            )
+            return None
         known = sorted(p.stem for p in folder.glob("*.yaml"))
         signatories: list[Signatory] = []
         for item in items:

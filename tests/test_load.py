@@ -366,6 +366,17 @@ def test_wrong_types_and_duplicate_keys_are_located(tmp_path: Path) -> None:
     ]
 
 
+def test_signatories_folder_not_found(tmp_path: Path) -> None:
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    path = letters / "x.yaml"
+    text = (ROOT / DATA / "letters/mini.yaml").read_text("utf-8")
+    path.write_text(text.replace("../../signatories", "people"), "utf-8")
+    problems = letter_problems(path)
+    expected = f"{path}:29:18: signatories folder not found '{tmp_path}/people'"
+    assert expected in problems
+
+
 def test_empty_letter_file(tmp_path: Path) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text("# nothing yet\n", "utf-8")
