@@ -292,20 +292,30 @@ def hold_stale(
 
 def claim_due(journal_path: Path, me: str, now: dt.datetime) -> Job | None:
     """Take the earliest due job for this worker, or None; atomic across workers."""
-    stamp = ledger.to_text(now)
     with _connection(journal_path) as conn, ledger.immediate(conn):
         row = conn.execute(
             "SELECT id FROM jobs WHERE state = ? AND due_at <= ? ORDER BY due_at, id LIMIT 1",
-            (JobState.QUEUED.value, stamp),
+            (JobState.QUEUED.value, ledger.to_text(now)),
         ).fetchone()
-        if row is None:
-            return None
-        claimed = conn.execute(
-            "UPDATE jobs SET state = ?, claimed_by = ?, started_at = ?, heartbeat_at = ?,"
-            " error = NULL WHERE id = ? AND state = ?",
-            (JobState.RUNNING.value, me, stamp, stamp, row["id"], JobState.QUEUED.value),
-        ).rowcount
-        return _get(conn, row["id"]) if claimed == 1 else None
+        return None if row is None else _claim(conn, row["id"], me, now)
+
+
+def claim(journal_path: Path, job_id: int, me: str, now: dt.datetime) -> Job | None:
+    """Take job `job_id` if it is still queued: of workers racing for it, one gets it."""
+    with _connection(journal_path) as conn, ledger.immediate(conn):
+        return _claim(conn, job_id, me, now)
+
+
+def _claim(conn: sqlite3.Connection, job_id: int, me: str, now: dt.datetime) -> Job | None:
+    stamp = ledger.to_text(now)
+    # The state condition and the row count make the claim safe even for a worker that
+    # chose this job from a read made before another worker claimed it.
+    claimed = conn.execute(
+        "UPDATE jobs SET state = ?, claimed_by = ?, started_at = ?, heartbeat_at = ?,"
+        " error = NULL WHERE id = ? AND state = ?",
+        (JobState.RUNNING.value, me, stamp, stamp, job_id, JobState.QUEUED.value),
+    ).rowcount
+    return _get(conn, job_id) if claimed == 1 else None
 
 
 def _execute(

@@ -15,6 +15,7 @@ from missive.schedule import (
     Job,
     JobState,
     cancel,
+    claim,
     claim_due,
     get_job,
     list_jobs,
@@ -199,7 +200,20 @@ def test_cancel_only_before_it_runs(tmp_path: Path) -> None:
 
 # --- racing workers -----------------------------------------------------------------
 
-JOBS = 12
+JOBS = 24
+WORKERS = 4
+
+
+def test_a_job_chosen_by_two_workers_is_claimed_by_one(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    job = schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
+    now = T0 + dt.timedelta(minutes=2)
+    # Both saw the job queued; the second claim comes after the first committed.
+    first = claim(journal, job.id, "worker-a", now)
+    second = claim(journal, job.id, "worker-b", now)
+    assert first is not None and first.claimed_by == "worker-a"
+    assert second is None
+    assert get_job(journal, job.id).claimed_by == "worker-a"
 
 
 def _record_run(journal: Path, job: Job, worker: str) -> None:
@@ -229,7 +243,7 @@ def _runs(journal: Path) -> list[int]:
         return sorted(row[0] for row in conn.execute("SELECT job FROM runs"))
 
 
-def test_two_worker_threads_run_each_job_once(tmp_path: Path) -> None:
+def test_racing_worker_threads_run_each_job_once(tmp_path: Path) -> None:
     journal = _race_setup(tmp_path)
     start = threading.Barrier(2)
     threads = [
@@ -243,15 +257,16 @@ def test_two_worker_threads_run_each_job_once(tmp_path: Path) -> None:
     assert {j.state for j in list_jobs(journal)} == {JobState.DONE}
 
 
-def test_two_worker_processes_run_each_job_once(tmp_path: Path) -> None:
+def test_racing_worker_processes_run_each_job_once(tmp_path: Path) -> None:
     journal = _race_setup(tmp_path)
     context = multiprocessing.get_context("fork")
     processes = [
-        context.Process(target=_worker_process, args=(journal, name, None)) for name in ("p1", "p2")
+        context.Process(target=_worker_process, args=(journal, f"p{n}", None))
+        for n in range(WORKERS)
     ]
     for process in processes:
         process.start()
     for process in processes:
         process.join()
-    assert [p.exitcode for p in processes] == [0, 0]
+    assert [p.exitcode for p in processes] == [0] * WORKERS
     assert _runs(journal) == list(range(1, JOBS + 1))
