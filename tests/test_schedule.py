@@ -169,6 +169,21 @@ def test_job_of_a_dead_worker_is_held_not_rerun(tmp_path: Path) -> None:
     assert get_job(journal, job.id).state is JobState.DONE
 
 
+def test_job_interrupted_by_ctrl_c_is_held(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    job = schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
+    clock = FakeClock(T0 + dt.timedelta(minutes=1))
+
+    def interrupted(job: Job) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_worker(journal, clock, clock.sleep, interrupted, once=True)
+    held = get_job(journal, job.id)
+    assert held.state is JobState.HELD
+    assert held.error is not None and "interrupted while running it" in held.error
+
+
 def test_failed_job_records_the_error(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite"
     schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
