@@ -70,6 +70,7 @@ class _Reply:
     code: int | None
     text: str
     policy: bool = False  # a rejection of us, not of the recipient
+    unreachable: bool = False  # no session could be opened at all
 
 
 def default_tls_context() -> ssl.SSLContext:
@@ -150,7 +151,7 @@ class _Connection:
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()
             code = getattr(exc, "code", None)
-            return _Reply(SendState.FAILED_TEMPORARY, code, f"connect: {exc}")
+            return _Reply(SendState.FAILED_TEMPORARY, code, f"connect: {exc}", unreachable=True)
         try:
             refused_cc = await self._envelope(smtp, item, len(data))
         except aiosmtplib.SMTPResponseException as exc:
@@ -245,6 +246,7 @@ class Sender:
         self._stop = asyncio.Event()
         self._fatal: DeliveryError | None = None
         self._policy_run = 0
+        self._unreachable_run = 0
         self.summary = RunSummary()
 
     def stop(self) -> None:
@@ -368,6 +370,13 @@ class Sender:
         self._count_policy(reply)
 
     def _count_policy(self, reply: _Reply) -> None:
+        self._unreachable_run = self._unreachable_run + 1 if reply.unreachable else 0
+        if self._unreachable_run >= self.options.retry.max_tries:
+            raise DeliveryError(
+                f"cannot reach the relay {self.endpoint} ({reply.text}); the batch is paused: "
+                "run the same command again when it is back",
+                transient=True,
+            )
         self._policy_run = self._policy_run + 1 if reply.policy else 0
         if self._policy_run >= self.options.policy_limit:
             raise DeliveryError(

@@ -15,6 +15,7 @@ import email.policy
 import json
 import socket
 import ssl
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -130,6 +131,28 @@ def password_authenticator(username: str, password: str) -> Any:
         return AuthResult(success=ok, handled=False)
 
     return authenticate
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
+            *("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def tls_pair(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext, Path]:
+    cert, key = self_signed_certificate(folder)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=str(cert))
+    return server_context, client_context, cert
 
 
 @contextlib.contextmanager

@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import random
 import ssl
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from delivery_fixtures import BATCH_DATE, MAIL, TINY_PDF, composed, people, recipient
-from smtp_server import Faults, RecordingHandler, Server, password_authenticator, running_server
+from smtp_server import (
+    Faults,
+    RecordingHandler,
+    Server,
+    free_port,
+    password_authenticator,
+    running_server,
+    tls_pair,
+)
 
 from missive.deliver import Outcome, RunSummary, Sender
 from missive.delivery_settings import (
@@ -268,28 +275,6 @@ def test_non_ascii_local_part_goes_with_smtputf8(tmp_path: Path) -> None:
     assert received.rcpt_tos == ("софия@xn--e1afmkfd.xn--p1ai",)
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
-            *("-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"),
-            *("-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-def tls_pair(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext, Path]:
-    cert, key = _self_signed(folder)
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(cert, key)
-    client_context = ssl.create_default_context(cafile=str(cert))
-    return server_context, client_context, cert
-
-
 SECRET = "s3cr3t-Pa55word-never-shown"
 
 
@@ -329,3 +314,12 @@ def test_wrong_password_pauses_and_never_leaks(tmp_path: Path) -> None:
     for file in tmp_path.rglob("journal.sqlite*"):
         if file.is_file():
             assert SECRET.encode() not in file.read_bytes()
+
+
+def test_unreachable_relay_pauses_the_batch(tmp_path: Path) -> None:
+    path = prepare(tmp_path, people(10))
+    nobody = Server(host="127.0.0.1", port=free_port(), handler=RecordingHandler())
+    with pytest.raises(DeliveryError, match="cannot reach the relay") as caught:
+        send(path, nobody, SendOptions(connections=2, rate=None))
+    assert caught.value.transient
+    assert not {SendState.SENT, SendState.FAILED_PERMANENT} & set(states(path).values())

@@ -1,0 +1,194 @@
+"""`send.py send`, `status` and `demo` as an operator runs them, against a real SMTP server."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from smtp_server import Faults, RecordingHandler, password_authenticator, running_server, tls_pair
+
+from missive.journal import Journal, SendState
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTER = "letters/wsis20-invitation.yaml"
+SECRET = "Zebra-Horse-Battery-9137"
+
+
+def cli(
+    *args: str, env: dict[str, str] | None = None, check: int | None = 0
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MISSIVE_SMTP")}
+    environment.update(env or {})
+    done = subprocess.run(
+        [sys.executable, "send.py", *args],
+        check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check is not None:
+        assert done.returncode == check, done.stdout + done.stderr
+    return done
+
+
+def send_args(journal: Path, port: int, *extra: str) -> list[str]:
+    return [
+        "send",
+        LETTER,
+        "--journal",
+        str(journal),
+        "--smtp",
+        f"smtp://127.0.0.1:{port}",
+        "--rate",
+        "100/s",
+        *extra,
+    ]
+
+
+def journal_rows(path: Path) -> dict[str, tuple[SendState, str]]:
+    with Journal.open(path, writer=False) as journal:
+        [batch] = journal.batches()
+        return {r.recipient_id: (r.state, r.message_id) for r in journal.rows(batch.id)}
+
+
+def test_dry_run_prints_what_would_go_where_and_sends_nothing(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    with running_server() as server:
+        done = cli(*send_args(journal, server.port, "--lang", "zh", "--limit", "3"))
+        assert server.handler.received == []
+    assert "DRY RUN" in done.stdout and "3 recipients selected" in done.stdout
+    assert done.stdout.count("\tzh\t") == 3 and ".pdf (" in done.stdout
+    assert not journal.exists()
+
+
+def test_unapproved_batch_is_refused(tmp_path: Path) -> None:
+    with running_server() as server:
+        done = cli(*send_args(tmp_path / "j.sqlite", server.port, "--no-dry-run"), check=1)
+        assert server.handler.received == []
+    assert "not approved" in done.stderr
+
+
+def test_to_self_over_starttls_with_auth_and_the_password_never_shows(tmp_path: Path) -> None:
+    server_tls, _, cert = tls_pair(tmp_path)
+    journal = tmp_path / "j.sqlite"
+    env = {
+        "MISSIVE_SMTP_USERNAME": "ops",
+        "MISSIVE_SMTP_PASSWORD": SECRET,
+        "SSL_CERT_FILE": str(cert),
+    }
+    auth = password_authenticator("ops", "not-" + SECRET)
+    args = [
+        "send",
+        LETTER,
+        "--journal",
+        str(journal),
+        "--to-self",
+        "me@itu.example",
+        "--smtp",
+        "smtp+starttls://127.0.0.1:{port}",
+    ]
+    with running_server(tls_context=server_tls, authenticator=auth) as server:
+        args[-1] = args[-1].format(port=server.port)
+        refused = cli(*args, env=env, check=1)
+        assert server.handler.received == []
+    assert "refused the login" in refused.stderr
+    with running_server(
+        tls_context=server_tls, authenticator=password_authenticator("ops", SECRET)
+    ) as server:
+        args[-1] = f"smtp+starttls://127.0.0.1:{server.port}"
+        sent = cli(*args, env=env)
+        received = server.handler.received
+    assert sorted(r.rcpt_tos for r in received) == [("me@itu.example",)] * 6  # one per language
+    for output in (refused.stdout, refused.stderr, sent.stdout, sent.stderr):
+        assert SECRET not in output
+    for file in tmp_path.rglob("*"):
+        if file.is_file():
+            assert SECRET.encode() not in file.read_bytes(), file
+
+
+def wait_for(handler: RecordingHandler, count: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while handler.message_ids().total() < count:
+        assert process.poll() is None, "the sender finished before it could be killed"
+        assert time.monotonic() < deadline, "the sender never got going"
+        time.sleep(0.02)
+
+
+def test_sigkill_mid_batch_then_resume_every_recipient_exactly_once(tmp_path: Path) -> None:
+    """Kill -9 the sender mid-batch, run the same command again, count Message-IDs.
+
+    Honest bound: a message whose DATA was under way at the kill may or may not have reached
+    the server; the journal marks it ambiguous and holds it. Only when the operator releases
+    those (--resend-ambiguous) can one of *them* arrive twice. So: every recipient is received,
+    nobody is received twice except possibly a held one, and at most one per connection is held.
+    """
+    journal = tmp_path / "j.sqlite"
+    cli("approve", LETTER, "--journal", str(journal), "--reviewer", "tester")
+    handler = RecordingHandler(Faults(data_delay=0.05))
+    with running_server(handler) as server:
+        command = [
+            sys.executable,
+            "send.py",
+            *send_args(journal, server.port, "--no-dry-run", "--connections", "2"),
+        ]
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(handler, 10, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        at_kill = handler.message_ids().total()
+        resumed = cli(*send_args(journal, server.port, "--no-dry-run"), check=None)
+        held = {
+            rid for rid, (state, _) in journal_rows(journal).items() if state is SendState.AMBIGUOUS
+        }
+        assert resumed.returncode == (3 if held else 0), resumed.stdout + resumed.stderr
+        cli(*send_args(journal, server.port, "--no-dry-run", "--resend-ambiguous"))
+        received = handler.message_ids()
+    rows = journal_rows(journal)
+    assert 10 <= at_kill < len(rows) == 62
+    assert {state for state, _ in rows.values()} == {SendState.SENT}
+    assert set(received) == {message_id for _, message_id in rows.values()}  # none missing
+    twice = {mid for mid, n in received.items() if n > 1}
+    assert twice <= {rows[rid][1] for rid in held}  # duplicates only among the held ones
+    assert max(received.values()) <= 2 and len(held) <= 2  # at most one in flight per connection
+
+
+def first_recipient(language: str) -> dict[str, str]:
+    with (ROOT / "recipients" / "wsis20-stakeholders.csv").open(encoding="utf-8-sig") as stream:
+        return next(row for row in csv.DictReader(stream) if row["language"] == language)
+
+
+def test_status_counts_failures_and_writes_csv(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    cli("approve", LETTER, "--journal", str(journal), "--reviewer", "tester", "--lang", "fr")
+    bad = first_recipient("fr")
+    faults = Faults(rcpt_always={bad["email"]: "550 5.1.1 mailbox unavailable"})
+    with running_server(RecordingHandler(faults)) as server:
+        cli(*send_args(journal, server.port, "--lang", "fr", "--no-dry-run"), check=3)
+        assert server.handler.message_ids().total() == 9
+    out = tmp_path / "status.csv"
+    status = cli("status", LETTER, "--journal", str(journal), "--csv", str(out), check=3)
+    assert "9 sent" in status.stdout and "1 failed_permanent" in status.stdout
+    assert f"{bad['id']}  {bad['email']}  failed_permanent  550" in status.stdout
+    assert "mailbox unavailable" in status.stdout
+    with out.open(encoding="utf-8") as stream:
+        table = list(csv.DictReader(stream))
+    assert len(table) == 10 and {row["language"] for row in table} == {"fr"}
+    assert [row["recipient_id"] for row in table if row["last_code"] == "550"] == [bad["id"]]
+
+
+@pytest.mark.slow
+def test_demo_puts_every_sample_recipients_letter_in_the_maildir(tmp_path: Path) -> None:
+    done = cli("demo", "--out", str(tmp_path / "demo"))
+    assert "62 recipients, each with a PDF" in done.stdout
+    assert "MISSING" not in done.stdout
+    assert len(list((tmp_path / "demo" / "pdf").glob("*.pdf"))) == 6
