@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -218,7 +218,9 @@ class _results:  # noqa: N801 (a context manager used like a function)
             return (worker(recipient) for recipient in self.recipients)
         context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         self.pool = context.Pool(self.jobs, initializer=_init_worker, initargs=self.args)
-        return self.pool.imap(_work, self.recipients, chunksize=CHUNK_SIZE)
+        # Loaded recipients carry read-only mapping proxies, which do not pickle.
+        portable = (replace(r, extra=dict(r.extra)) for r in self.recipients)
+        return self.pool.imap(_work, portable, chunksize=CHUNK_SIZE)
 
     def __exit__(self, error: type[BaseException] | None, *rest: object) -> None:
         if self.pool is not None:

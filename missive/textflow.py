@@ -187,11 +187,15 @@ class _Breaker:
         return end
 
     def _fit(self, start: int, end: int, max_width: float) -> int:
+        """Where to cut a run wider than the line (a long URL), never before `，` etc."""
         used = 0.0
         for index in range(start, end):
             used += self.widths[index]
             if used > max_width:
-                return max(index, start + 1)
+                cut = max(index, start + 1)
+                while cut - 1 > start and self.chars[cut] in NO_START:
+                    cut -= 1
+                return cut
         return end
 
     def visual_line(self, start: int, end: int, last: bool) -> Line:

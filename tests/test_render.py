@@ -1,0 +1,240 @@
+"""render: PDFs read back from their bytes (fonts, text order, links, metadata, layout)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import replace
+from typing import Any
+
+import pypdf
+import pytest
+from pdf_reading import (
+    SUBSET_TAG,
+    fonts,
+    has_pdftotext,
+    links,
+    logical,
+    pdfium_pages,
+    poppler_text,
+    render_page,
+    texts,
+)
+from render_samples import FORUM, TEXTS, composed
+
+from missive.bidi import isolate_ltr, visual_runs
+from missive.model import Language, PageSize, Paragraph, Run
+from missive.render import RenderedPdf, Renderer
+from missive.textflow import NO_START, TextStyle, layout, make_pieces
+
+LETTER_DATE = dt.date(2024, 1, 31)
+ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
+HARAKAT = re.compile(r"[\u064b-\u065f\u0670]")
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer()
+
+
+@pytest.fixture(scope="module")
+def rendered(renderer: Renderer) -> dict[Language, RenderedPdf]:
+    return {lang: renderer.render(composed(lang), created=LETTER_DATE) for lang in Language}
+
+
+def squeeze(text: str) -> str:
+    return "".join(logical(text).split())
+
+
+def has_arabic_words_in_order(text: str, expected: str) -> bool:
+    """The Arabic words of `expected` appear consecutively, in logical order, in `text`."""
+    # arabic-reshaper drops harakat (no mark positioning without shaping): compare without.
+    words = ARABIC_WORD.findall(HARAKAT.sub("", logical(expected)))
+    found = ARABIC_WORD.findall(logical(text))
+    return any(found[i : i + len(words)] == words for i in range(len(found)))
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_every_font_is_an_embedded_subset(
+    rendered: dict[Language, RenderedPdf], language: Language
+) -> None:
+    found = fonts(rendered[language].data)
+    assert found
+    for font in found:
+        assert SUBSET_TAG.match(str(font["/BaseFont"])), font["/BaseFont"]
+        assert "/FontFile2" in font["/FontDescriptor"].get_object()
+    assert not any("Helvetica" in str(font["/BaseFont"]) for font in found)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_text_holds_date_name_and_reference(
+    rendered: dict[Language, RenderedPdf], language: Language
+) -> None:
+    letter = composed(language)
+    for text in texts(rendered[language].data):
+        # Spaces are compared loosely: extractors guess them from glyph gaps.
+        flat = squeeze(text)
+        assert squeeze(TEXTS[language]["date"]) in flat
+        assert squeeze(letter.recipient.name) in flat
+        if language is Language.AR:
+            assert has_arabic_words_in_order(text, letter.reference)
+            assert "2024/0007" in flat
+        else:
+            assert squeeze(letter.reference) in flat
+
+
+@pytest.mark.parametrize("language", [Language.EN, Language.FR, Language.RU, Language.ES])
+def test_latin_and_cyrillic_body_reads_back_verbatim(
+    rendered: dict[Language, RenderedPdf], language: Language
+) -> None:
+    for text in texts(rendered[language].data):
+        assert logical(TEXTS[language]["p1"]) in logical(text.replace("-\n", "-"))
+
+
+def test_arabic_reads_back_in_logical_order(rendered: dict[Language, RenderedPdf]) -> None:
+    data = rendered[Language.AR].data
+    extracted = texts(data)
+    for text in extracted:
+        # A sentence of Arabic words only comes back exactly, after NFKC folds the
+        # presentation forms back to letters.
+        assert logical(TEXTS[Language.AR]["p3"]) in logical(text)
+        # Mixed sentences, wrapped over lines: the Arabic words in logical order
+        # (extractors place digits and neutrals by their own heuristics).
+        assert has_arabic_words_in_order(text, TEXTS[Language.AR]["p1"]), text
+    if has_pdftotext():
+        assert "+41 22 730 6240" in logical(poppler_text(data))
+
+
+def test_arabic_mirrored_brackets_extract_as_written(renderer: Renderer) -> None:
+    letter = composed(Language.AR)
+    note = "تعقد الدورة (الثانية) في جنيف"
+    body = (*letter.body, Paragraph((Run(note),)))
+    data = renderer.render(replace(letter, body=body)).data
+    if has_pdftotext():
+        assert logical(note) in logical(poppler_text(data))
+
+
+def test_chinese_body_reads_back(rendered: dict[Language, RenderedPdf]) -> None:
+    for text in texts(rendered[Language.ZH].data):
+        assert squeeze(TEXTS[Language.ZH]["p1"]) in squeeze(text)
+
+
+@pytest.mark.parametrize("language", list(Language))
+def test_links_are_uri_annotations(
+    rendered: dict[Language, RenderedPdf], language: Language
+) -> None:
+    uris = links(rendered[language].data)
+    assert FORUM in uris
+    assert "mailto:wsis-info@itu.int" in uris
+
+
+@pytest.mark.parametrize("language", [Language.AR, Language.ZH, Language.EN])
+def test_metadata_and_document_language(
+    rendered: dict[Language, RenderedPdf], language: Language
+) -> None:
+    letter = composed(language)
+    reader = pypdf.PdfReader(io.BytesIO(rendered[language].data))
+    info = reader.metadata
+    assert info is not None
+    assert info.title == letter.subject.replace("\n", " ")
+    assert info.author == letter.organization
+    assert info.subject == letter.subject.replace("\n", " ")
+    assert str(info["/Keywords"]) == letter.reference
+    assert str(info["/CreationDate"]).startswith("D:20240131")
+    catalog: Any = reader.trailer["/Root"]
+    assert str(catalog["/Lang"]) == letter.lang_tag
+
+
+def test_same_input_gives_identical_bytes(renderer: Renderer) -> None:
+    first = renderer.render(composed(Language.AR), created=LETTER_DATE)
+    second = Renderer().render(composed(Language.AR), created=LETTER_DATE)
+    assert first.data == second.data
+    assert first.sha256 == second.sha256
+    other = renderer.render(composed(Language.AR, name="سلطان المهيري"), created=LETTER_DATE)
+    assert other.sha256 != first.sha256
+
+
+def test_page_size_letter_is_selectable() -> None:
+    data = Renderer(PageSize.LETTER).render(composed(Language.EN)).data
+    box = pypdf.PdfReader(io.BytesIO(data)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+def test_page_label_from_second_page_only(renderer: Renderer) -> None:
+    pdf = renderer.render(composed(Language.ES, paragraphs=6))
+    assert pdf.pages >= 2
+    pages = [logical(text) for text in pdfium_pages(pdf.data)]
+    assert "Página 1" not in pages[0]
+    assert pages[1].rstrip().endswith("Página 2") or "Página 2" in pages[1]
+
+
+@pytest.mark.parametrize("paragraphs", [3, 4, 5])
+def test_signatory_grid_is_never_split(renderer: Renderer, paragraphs: int) -> None:
+    letter = composed(Language.EN, signatory_count=6, paragraphs=paragraphs)
+    pages = [logical(text) for text in pdfium_pages(renderer.render(letter).data)]
+    names = [signatory.name for signatory in letter.signatories]
+    holding = [index for index, text in enumerate(pages) if any(name in text for name in names)]
+    assert len(holding) == 1, holding
+    assert all(name in pages[holding[0]] for name in names)
+    assert pages[holding[0]].count("[Original signed]") == 6
+
+
+def _aligned_rows(data: bytes) -> tuple[int, int]:
+    """Rows of ink touching only the right margin, and only the left one."""
+    image = render_page(data)
+    width, height = image.size
+    pixels = image.load()
+    left_edge, right_edge = round(22 * 72 / 25.4), width - round(22 * 72 / 25.4)
+    right_only = left_only = 0
+    for y in range(height):
+        dark = [x for x in range(width) if pixels[x, y] < 128]
+        if not dark:
+            continue
+        at_left, at_right = dark[0] <= left_edge + 8, dark[-1] >= right_edge - 8
+        right_only += at_right and not at_left
+        left_only += at_left and not at_right
+    return right_only, left_only
+
+
+def test_arabic_is_right_aligned_and_english_left_aligned(
+    rendered: dict[Language, RenderedPdf],
+) -> None:
+    right, left = _aligned_rows(rendered[Language.AR].data)
+    assert right > 3 * max(left, 1)
+    right, left = _aligned_rows(rendered[Language.EN].data)
+    assert left > 3 * max(right, 1)
+
+
+def test_chinese_lines_never_start_with_closing_punctuation() -> None:
+    style = TextStyle(Language.ZH)
+    text = "，".join(
+        [
+            "我们很高兴邀请您参加（WSIS）活动。",
+            "请访问：www.wsis.org/forum；",
+            "Doreen Bogdan-Martin女士、秘书长",
+        ]
+        * 4
+    )
+    pieces = make_pieces((Run(text),), style)
+    for width in range(60, 420, 7):
+        lines = layout(pieces, style, float(width))
+        starts = [line.segments[0].text[0] for line in lines if line.segments]
+        assert not any(char in NO_START for char in starts), (width, starts)
+        # A Latin name is never cut (it fits the line at these widths).
+        joined = [("".join(s.text for s in line.segments)) for line in lines]
+        if width >= 120:
+            assert not any(line.startswith(("-Martin", "Martin", "oreen")) for line in joined)
+
+
+def test_isolates_keep_numbers_and_latin_left_to_right() -> None:
+    text = isolate_ltr("الهاتف +41 22 730 6240.")
+    assert "\u2066+41\u00a022\u00a0730\u00a06240\u2069." in text
+    runs = visual_runs([(char, 0) for char in text], rtl=True)
+    visual = "".join(run[0] for run in runs)
+    assert visual.startswith(".+41\u00a022\u00a0730\u00a06240 ")
+
+
+def test_brackets_are_mirrored_with_their_logical_character() -> None:
+    runs = visual_runs([(char, 0) for char in "أ (ب)"], rtl=True)
+    assert ("(", 0, ")") in runs and (")", 0, "(") in runs
