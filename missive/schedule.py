@@ -256,11 +256,16 @@ def hold_stale(
 
 
 def claim_due(journal_path: Path, me: str, now: dt.datetime) -> Job | None:
-    """Take the earliest due job for this worker, or None; atomic across workers."""
+    """Take the earliest due job for this worker, or None; atomic across workers.
+
+    None too while another job runs: every job sends through this journal, which admits
+    one send at a time, so the next job waits rather than failing on the journal's lock.
+    """
     with _connection(journal_path) as conn, ledger.immediate(conn):
         row = conn.execute(
-            "SELECT id FROM jobs WHERE state = ? AND due_at <= ? ORDER BY due_at, id LIMIT 1",
-            (JobState.QUEUED.value, ledger.to_text(now)),
+            "SELECT id FROM jobs WHERE state = ? AND due_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM jobs WHERE state = ?) ORDER BY due_at, id LIMIT 1",
+            (JobState.QUEUED.value, ledger.to_text(now), JobState.RUNNING.value),
         ).fetchone()
         return None if row is None else _claim(conn, row["id"], me, now)
 

@@ -151,21 +151,24 @@ def test_job_of_a_dead_worker_is_held_not_rerun(tmp_path: Path) -> None:
     journal = tmp_path / "journal.sqlite"
     job = schedule(journal, LETTER, T0 + dt.timedelta(minutes=1), now=T0)
     clock = FakeClock(T0 + dt.timedelta(minutes=1))
+    later = schedule(journal, LETTER, T0 + dt.timedelta(minutes=2), now=T0)
     # A worker claims the job, then dies without finishing or renewing its lease.
     assert claim_due(journal, "dead-worker", clock()) is not None
     recorder = Recorder()
     clock.now += dt.timedelta(minutes=2)
     run_worker(journal, clock, clock.sleep, recorder, once=True)
     assert get_job(journal, job.id).state is JobState.RUNNING  # lease still valid
+    assert get_job(journal, later.id).state is JobState.QUEUED  # one send at a time
     clock.now += dt.timedelta(minutes=4)
     run_worker(journal, clock, clock.sleep, recorder, once=True)
     held = get_job(journal, job.id)
     assert held.state is JobState.HELD
     assert held.error is not None and "dead-worker stopped while running" in held.error
-    assert recorder.runs == []
+    # The dead worker's job is not run again; the next one no longer waits for it.
+    assert [r[0] for r in recorder.runs] == [later.id]
     release(journal, job.id, now=clock())
     run_worker(journal, clock, clock.sleep, recorder, once=True)
-    assert [r[0] for r in recorder.runs] == [job.id]
+    assert [r[0] for r in recorder.runs] == [later.id, job.id]
     assert get_job(journal, job.id).state is JobState.DONE
 
 
