@@ -11,7 +11,7 @@ from missive.review import Decision, record_decision
 EXAMPLE = """\
 example:
   python send.py approve letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --reviewer "Nadia Haddad" --lang ar --comment "checked the ten Arabic letters"
+      --reviewer "Nadia Haddad" --lang ar --comment "checked every Arabic letter"
   python send.py approve letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
       --reviewer "Li Wei" --lang zh --rendered out/proof
 
