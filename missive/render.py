@@ -142,14 +142,21 @@ class Renderer:
         *,
         created: dt.date | None = None,
         titles: Sequence[str] | None = None,
+        title: str | None = None,
     ) -> RenderedPdf:
-        """One PDF: each letter starts on a new page; `titles` adds an outline entry each."""
+        """One PDF: each letter starts on a new page; `titles` adds an outline entry each.
+
+        Metadata come from the first letter; `title` replaces its title (for a proof).
+        """
         if not letters:
             raise RenderError("nothing to render")
         first = letters[0]
         size = PAGE_SIZES[self.page_size or first.page_size]
         buffer = io.BytesIO()
-        doc = _LetterDoc(buffer, size, **_metadata(first))
+        info = _metadata(first)
+        if title is not None:
+            info["title"] = title
+        doc = _LetterDoc(buffer, size, **info)
         doc.created = created
         story: list[Flowable] = []
         for index, composed in enumerate(letters):

@@ -141,7 +141,9 @@ def render_batch(
 ) -> Manifest:
     letter = load_letter(letter_path)
     source = recipients_path or letter.recipients_path
-    ids = (recipient.id for recipient in select(iter_recipients(source), letter, options))
+    # Serials are handed out over the whole list, in its order, as `send` does, so a
+    # recipient's reference (and PDF hash) does not depend on the --lang/--group filter.
+    ids = (recipient.id for recipient in iter_recipients(source))
     serials = assign_serials(letter, ids, persist=options.persist_serials)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
