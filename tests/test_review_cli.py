@@ -206,3 +206,16 @@ def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
     assert "vu &amp; approuvé" in page
     assert "First message sent" in page
     assert "<h2>Scheduled sends</h2>" in page
+
+
+def test_two_reviewers_from_the_letter_yaml(cli: Cli) -> None:
+    letter = Path(cli.letter)
+    text = letter.read_text(encoding="utf-8")
+    letter.write_text(text.replace("reviewers_required: 1", "reviewers_required: 2"), "utf-8")
+    cli("approve", *SELECT, "--lang", "ru", "--reviewer", "Olga")
+    _, out, _ = cli("approve", *SELECT, "--lang", "ru", "--reviewer", "olga")
+    assert re.search(r"^ru +\d+ +partial +olga ", out, re.MULTILINE), out
+    _, out, _ = cli("batch", *SELECT, "--lang", "ru")
+    assert out.rstrip().endswith("ru needs 2 distinct reviewers, has 1 (olga)")
+    _, out, _ = cli("approve", *SELECT, "--lang", "ru", "--reviewer", "Ivan")
+    assert re.search(r"^ru +\d+ +approved +olga, Ivan ", out, re.MULTILINE), out
