@@ -111,13 +111,14 @@ def _batch_section(batch: BatchReport) -> list[str]:
         totals[state] += n
     summary = ", ".join(f"{n} {_state(s)}" for s, n in sorted(totals.items()))
     sent = (
-        f"First message sent {escape(batch.first_sent)}, last {escape(batch.last_sent or '')}."
+        f"First message sent {escape(_stamp(batch.first_sent))},"
+        f" last {escape(_stamp(batch.last_sent or batch.first_sent))}."
         if batch.first_sent
         else "No message sent yet."
     )
     return [
         f"<h2>Batch {escape(batch.info.id)}</h2>",
-        f"<p>Started {escape(batch.info.created)}, recipients "
+        f"<p>Started {escape(_stamp(batch.info.created))}, recipients "
         f"{_code(batch.info.recipients_path)}: {summary}. {sent}</p>",
         *_grid(batch.counts),
         *_failures(batch.failures),
@@ -200,3 +201,14 @@ def _code(text: str) -> str:
 
 def _when(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _stamp(text: str) -> str:
+    """A journal time (ISO 8601) as people read it; left as is if it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
