@@ -18,6 +18,7 @@ from missive.textflow import (
     char_width,
     layout,
     make_pieces,
+    stretchable_spaces,
 )
 
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
@@ -159,8 +160,9 @@ class _TextWriter:
         self.mode = 0
         self.color: tuple[float, float, float] = (0, 0, 0)
         self.char_space = 0.0
+        self.word_space = 0.0
 
-    def _state(self, piece: Piece, char_space: float) -> None:
+    def _state(self, piece: Piece, char_space: float, word_space: float) -> None:
         text = self.text
         if self.font != (piece.font, piece.size):
             self.font = (piece.font, piece.size)
@@ -176,6 +178,9 @@ class _TextWriter:
         if char_space != self.char_space:
             self.char_space = char_space
             text.setCharSpace(char_space)
+        if word_space != self.word_space:
+            self.word_space = word_space
+            text.setWordSpace(word_space)
 
     def segment(
         self,
@@ -184,32 +189,30 @@ class _TextWriter:
         origin: tuple[float, float],
         spacing: tuple[float, float],
     ) -> float:
-        """Write one visual segment; returns its drawn width (stretched when justified)."""
-        x, baseline = origin
+        """Write one visual segment; returns its drawn width (stretched when justified).
+
+        Justification uses the PDF's own word spacing (Tw, applied to every byte 32: ReportLab
+        maps ASCII to itself in a font's first subset) and character spacing (Tc), so a line
+        is one string however it is stretched.
+        """
         extra, char_space = spacing
-        self._state(piece, char_space)
+        self._state(piece, char_space, extra)
         text = self.text
         if segment.actual:
             text._code.append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
-        width = 0.0
-        chunks = segment.text.split(" ") if extra else [segment.text]
-        space = char_width(piece.font, " ") * piece.size + extra
-        for number, chunk in enumerate(chunks):
-            if number:
-                width += space
-            if chunk:
-                text.setTextOrigin(x + width, baseline)
-                text.textOut(chunk)
-                width += sum(char_width(piece.font, char) for char in chunk) * piece.size
-                width += len(chunk) * char_space
+        text.setTextOrigin(*origin)
+        text.textOut(segment.text)
         if segment.actual:
             text._code.append("EMC")
-        return width
+        stretch = len(segment.text) * char_space + stretchable_spaces(segment.text) * extra
+        return segment.width + stretch
 
     def finish(self) -> None:
         # Tc and Tr are graphics state: they would leak into the next text object.
         if self.char_space:
             self.text.setCharSpace(0)
+        if self.word_space:
+            self.text.setWordSpace(0)
         if self.mode:
             self.text.setTextRenderMode(0)
         if self.color != (0, 0, 0):

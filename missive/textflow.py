@@ -215,10 +215,15 @@ class _Breaker:
         return Line(
             segments=tuple(segments),
             width=sum(segment.width for segment in segments),
-            spaces=sum(segment.text.count(" ") for segment in segments),
+            spaces=sum(stretchable_spaces(segment.text) for segment in segments),
             chars=sum(len(segment.text) for segment in segments),
             stretch=not last,
         )
+
+
+def stretchable_spaces(text: str) -> int:
+    """Spaces that PDF word spacing stretches: ReportLab draws a no-break space as byte 32."""
+    return text.count(" ") + text.count("\u00a0")
 
 
 def _group(pairs: Sequence[tuple[str, int]]) -> list[tuple[str, int, str | None]]:
