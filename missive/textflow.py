@@ -2,11 +2,16 @@
 
 Why not `reportlab.platypus.Paragraph`: its right-to-left path needs `rlbidi` (not on PyPI),
 inline markup breaks its reordering, and its CJK wrapping lets a line start with `，` or `：`.
-So one small engine serves all six languages alike, as a platypus `Flowable`:
+Handing ReportLab a `log2vis` (python-bidi + arabic-reshaper) was the other route; it would
+still reorder each line as one string, so a bold word or a link inside an Arabic sentence
+(and a Latin name in it) would lose its place. So one small engine serves all six
+languages alike, as a platypus `Flowable` (`missive.richtext.RichText`):
 
 1. every character gets a face: the letter's own family if it has the glyph, else the first
    fallback that does (an Arabic name in an English letter is drawn in Amiri);
 2. Arabic is shaped with arabic-reshaper (contextual forms, lam-alef) per styled piece;
+   it drops harakat, which cannot be positioned over their letters without OpenType mark
+   positioning (official letters rarely use them);
 3. lines are filled greedily in *logical* order, breaking after spaces, and between CJK
    characters except before closing or after opening punctuation; a Latin word or URL in
    Chinese is never broken unless it is wider than the whole line;
@@ -114,12 +119,14 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
     for run in runs:
         bold, italic = run.bold or style.bold, run.italic or style.italic
         start = 0
-        families = [fonts.family_for(char, chain) or chain[0] for char in run.text]
-        for end in range(1, len(run.text) + 1):
-            if end < len(run.text) and families[end] == families[start]:
+        # NFC: without shaping, a base letter and a combining accent would be drawn apart.
+        whole = unicodedata.normalize("NFC", run.text)
+        families = [fonts.family_for(char, chain) or chain[0] for char in whole]
+        for end in range(1, len(whole) + 1):
+            if end < len(whole) and families[end] == families[start]:
                 continue
             face = fonts.face(families[start], bold=bold, italic=italic)
-            text = run.text[start:end]
+            text = whole[start:end]
             if _has_arabic(text):
                 text = arabic_reshaper.reshape(text)
             pieces.append(Piece(text, face.name, style.size, face.fake_bold, run.href))
@@ -241,8 +248,3 @@ def layout(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[L
     """The lines of a paragraph. Cached: most paragraphs repeat from letter to letter."""
     breaker = _Breaker(pieces, style)
     return tuple(breaker.visual_line(*span) for span in breaker.lines(width))
-
-
-def normalized(text: str) -> str:
-    """NFC, so that decomposed input measures and draws like composed input."""
-    return unicodedata.normalize("NFC", text)

@@ -6,9 +6,11 @@ import datetime as dt
 import io
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pypdf
+import pypdfium2
 import pytest
 from pdf_reading import (
     SUBSET_TAG,
@@ -21,6 +23,7 @@ from pdf_reading import (
     render_page,
     texts,
 )
+from PIL import Image
 from render_samples import FORUM, TEXTS, composed
 
 from missive.bidi import isolate_ltr, visual_runs
@@ -238,3 +241,38 @@ def test_isolates_keep_numbers_and_latin_left_to_right() -> None:
 def test_brackets_are_mirrored_with_their_logical_character() -> None:
     runs = visual_runs([(char, 0) for char in "أ (ب)"], rtl=True)
     assert ("(", 0, ")") in runs and (")", 0, "(") in runs
+
+
+def _x_of(data: bytes, needle: str) -> float:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        for page in document:
+            textpage = page.get_textpage()
+            searcher = textpage.search(needle)
+            found = searcher.get_next()
+            if found:
+                left, _, _, _ = textpage.get_charbox(found[0])
+                return float(left)
+    finally:
+        document.close()
+    raise AssertionError(f"{needle!r} not found")
+
+
+@pytest.mark.parametrize("language", [Language.AR, Language.EN])
+def test_signatory_grid_runs_from_the_reading_start(renderer: Renderer, language: Language) -> None:
+    letter = composed(language, signatory_count=3)
+    signatories = tuple(
+        replace(s, name=f"Signatory{index}") for index, s in enumerate(letter.signatories)
+    )
+    data = renderer.render(replace(letter, signatories=signatories)).data
+    xs = [_x_of(data, f"Signatory{index}") for index in range(3)]
+    assert xs == sorted(xs, reverse=language.is_rtl)
+
+
+def test_logo_is_drawn_in_the_letterhead(renderer: Renderer, tmp_path: Path) -> None:
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 60), (0, 90, 160)).save(logo)
+    data = renderer.render(replace(composed(Language.FR), logo=logo)).data
+    page: Any = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+    objects = page["/Resources"]["/XObject"]
+    assert any(obj.get_object()["/Subtype"] == "/Image" for obj in objects.values())
