@@ -71,7 +71,7 @@ def test_batch_shows_hash_counts_and_missing_approvals(cli: Cli) -> None:
 def test_approve_then_reject_then_change(cli: Cli) -> None:
     code, out, _ = cli("approve", *SELECT, "--reviewer", "Nadia Haddad", "--comment", "ok")
     assert code == 0
-    assert out.startswith("Nadia Haddad approved ar, zh, en, fr, ru, es at hash")
+    assert re.match(r"Nadia Haddad approved ar [0-9a-f]{12}…, zh [0-9a-f]{12}…, en ", out), out
     assert out.rstrip().endswith("approved: every language at hash " + cli.batch_hash()[:12] + "…")
     code, out, _ = cli("reject", *SELECT, "--lang", "es", "--reviewer", "Carmen", "--reason", "x")
     assert code == 0

@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
         decision=Decision.APPROVED,
         comment=args.comment,
     )
-    languages = ", ".join(row.language.value for row in rows)
-    print(f"{rows[0].reviewer} approved {languages} at hash {batch.digest.short}…")
+    hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
+    plural = "es" if len(rows) > 1 else ""
+    print(f"{rows[0].reviewer} approved {hashes} (language hash{plural})")
     print()
     print(format_batch(batch, current_status(args, batch)))
     return 0

@@ -41,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
         decision=Decision.REJECTED,
         comment=args.reason,
     )
-    languages = ", ".join(row.language.value for row in rows)
-    print(f"{rows[0].reviewer} rejected {languages} at hash {batch.digest.short}…: {args.reason}")
+    hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
+    plural = "es" if len(rows) > 1 else ""
+    print(f"{rows[0].reviewer} rejected {hashes} (language hash{plural}): {args.reason}")
     print()
     print(format_batch(batch, current_status(args, batch)))
     return 0
