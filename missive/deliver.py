@@ -43,6 +43,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _DROPS = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError, EOFError)
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 _ENHANCED_POLICY = re.compile(r"^\s*5\.7\.\d+")
 
 
@@ -90,6 +91,19 @@ def _refusal(code: int, text: str, stage: str) -> _Reply:
     if _is_policy(code, text, stage):
         return _Reply(SendState.FAILED_TEMPORARY, code, f"{stage}: {text}", policy=True)
     return _Reply(SendState.FAILED_PERMANENT, code, f"{stage}: {text}")
+
+
+def wire_form(data: bytes) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled (RFC 5321 4.5.2), final dot."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:  # a bare CR or LF somewhere
+        data = _LINE_END.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    data = data.replace(b"\r\n.", b"\r\n..")
+    if data.startswith(b"."):
+        data = b"." + data
+    return data + b".\r\n"
 
 
 class _Connection:
@@ -163,16 +177,35 @@ class _Connection:
             return _Reply(SendState.FAILED_TEMPORARY, None, f"before DATA: {exc}")
         await before_data()
         try:
-            response = await smtp.data(data)
-        except aiosmtplib.SMTPDataError as exc:
+            start = await smtp.execute_command(b"DATA")
+        except (aiosmtplib.SMTPException, *_DROPS) as exc:
+            self._drop()  # the relay has none of the content yet: safe to retry
+            return _Reply(SendState.FAILED_TEMPORARY, None, f"DATA command: {exc}")
+        if start.code != 354:
             await self._reset(smtp)
-            return _refusal(exc.code, exc.message, "data")
+            return _refusal(start.code, start.message, "data")
+        try:
+            response = await self._payload(smtp, wire_form(data))
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()
             text = f"connection lost during DATA ({exc or type(exc).__name__}); held"
             return _Reply(SendState.AMBIGUOUS, None, text)
+        if response.code != 250:
+            await self._reset(smtp)
+            return _refusal(response.code, response.message, "data")
         note = "".join(f"; cc {a} refused: {c} {t}" for a, c, t in refused_cc)
         return _Reply(SendState.SENT, response.code, f"{response.message}{note}")
+
+    async def _payload(self, smtp: aiosmtplib.SMTP, wire: bytes) -> aiosmtplib.SMTPResponse:
+        # aiosmtplib's data() normalises line endings and doubles dots with two regexes over
+        # every message; the spool already holds CRLF bytes, so the payload is prepared with
+        # plain byte replaces (`wire_form`) and written on the session's own protocol. This
+        # also tells a refusal of DATA (nothing sent) from a drop once the content is out.
+        protocol = smtp.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("connection lost before the content")
+        protocol.write(wire)
+        return await protocol.read_response(timeout=self._sender.options.timeout)
 
     async def _envelope(
         self, smtp: aiosmtplib.SMTP, item: Delivery, size: int
@@ -344,7 +377,9 @@ class Sender:
             await connection.close()
 
     async def _deliver(self, connection: _Connection, item: Delivery) -> None:
-        data = await self._db(self.spool.read, item.spool_path, item.sha256)
+        # A spooled message is one small file, usually in the page cache: reading it here
+        # costs less than a hand-off to the journal's thread.
+        data = self.spool.read(item.spool_path, item.sha256)
         if self._bucket is not None:
             await self._bucket.take()
 

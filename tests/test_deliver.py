@@ -6,6 +6,7 @@ import asyncio
 import random
 import ssl
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from smtp_server import (
     tls_pair,
 )
 
-from missive.deliver import Outcome, RunSummary, Sender
+from missive.deliver import Outcome, RunSummary, Sender, wire_form
 from missive.delivery_settings import (
     Credentials,
     Rate,
@@ -323,3 +324,25 @@ def test_unreachable_relay_pauses_the_batch(tmp_path: Path) -> None:
         send(path, nobody, SendOptions(connections=2, rate=None))
     assert caught.value.transient
     assert not {SendState.SENT, SendState.FAILED_PERMANENT} & set(states(path).values())
+
+
+def test_wire_form_stuffs_dots_and_normalises_line_ends() -> None:
+    assert wire_form(b"a\r\n.b\r\n") == b"a\r\n..b\r\n.\r\n"
+    assert wire_form(b".x\nb") == b"..x\r\nb\r\n.\r\n"
+    assert wire_form(b"a\rb\r\n") == b"a\r\nb\r\n.\r\n"
+
+
+def test_lines_starting_with_a_dot_arrive_intact(tmp_path: Path) -> None:
+    person = recipient("r1", "ana@example.org")
+    path = tmp_path / "journal.sqlite"
+    letter = composed(person)
+    dotted = replace(letter, cover=replace(letter.cover, text="Hello\n.\n..two\n.end\n"))
+    with Journal.open(path) as journal:
+        spool_batch(journal, Spool(spool_root_for(path)), BATCH, [person],
+                    lambda r: (dotted, TINY_PDF), mail=MAIL, date=BATCH_DATE)  # fmt: skip
+        [row] = journal.rows(BATCH.id)
+    spooled = Spool(spool_root_for(path)).read(row.spool_path, row.sha256)
+    with running_server() as server:
+        send(path, server)
+        [received] = server.handler.received
+    assert received.data.replace(b"\r\n", b"\n") == spooled.replace(b"\r\n", b"\n")
