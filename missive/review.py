@@ -302,6 +302,15 @@ def refusal_message(
 
 
 def _listing(labels: Sequence[str]) -> str:
+    """The input files that changed; the PDFs named only when no input file explains them."""
+    files = [label for label in labels if not label.startswith(PDF_LABEL)]
+    pdfs = len(labels) - len(files)
+    if files and pdfs:
+        return f"{_first(files)} (and so {pdfs} PDF{'s' if pdfs > 1 else ''})"
+    return _first(files or labels)
+
+
+def _first(labels: Sequence[str]) -> str:
     shown = ", ".join(labels[:MAX_LISTED])
     more = len(labels) - MAX_LISTED
     return f"{shown} and {more} more" if more > 0 else shown

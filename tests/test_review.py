@@ -174,6 +174,17 @@ def test_a_different_pdf_invalidates_its_language(project: Project) -> None:
     assert dict(caught.value.changed) == {"ru": (f"PDF for {victim.id}",)}
 
 
+def test_pdfs_changed_by_a_changed_file_are_counted_not_listed(project: Project) -> None:
+    project.approve("alice")
+    touch_one_character(project.root / "templates" / "wsis20-invitation.fr.md.j2")
+    victim = next(r for r in project.recipients if r.language is Language.FR)
+    with pytest.raises(ApprovalError) as caught:
+        project.require(project.manifest(changed=victim.id))
+    assert str(caught.value).endswith(
+        "changed since approval of fr: templates/wsis20-invitation.fr.md.j2 (and so 1 PDF)"
+    )
+
+
 def test_two_distinct_reviewers_when_the_letter_requires_them(project: Project) -> None:
     project.letter = dataclasses.replace(project.letter, reviewers_required=2)
     project.approve("alice")
