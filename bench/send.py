@@ -72,12 +72,13 @@ class CountingHandler:
 
 
 def run_sink(port_file: Path, delay: float) -> None:
+    import socket
+
     from aiosmtpd.controller import Controller
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from smtp_server import free_port
-
-    port = free_port()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
     controller = Controller(CountingHandler(delay), hostname="127.0.0.1", port=port)
     controller.start()
     port_file.write_text(str(port))
