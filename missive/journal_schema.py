@@ -1,0 +1,91 @@
+"""The SQLite file's settings and per-component schema versions (shared by every component).
+
+`connect` gives a connection with the journal's durability settings (WAL, synchronous=FULL,
+autocommit: callers open their own transactions). `apply_migrations(conn, component, steps)`
+brings one component's tables to version len(steps), recorded in `schema_versions`, so the
+delivery journal, approvals and jobs evolve independently in one file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from missive.errors import JournalError
+
+DELIVERY_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        letter_key TEXT NOT NULL,
+        letter_path TEXT NOT NULL,
+        recipients_path TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE deliveries (
+        batch_id TEXT NOT NULL REFERENCES batches(id),
+        recipient_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        language TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        rcpt TEXT NOT NULL,
+        smtputf8 INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        spool_path TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        tries INTEGER NOT NULL DEFAULT 0,
+        not_before REAL NOT NULL DEFAULT 0,
+        last_code INTEGER,
+        last_text TEXT,
+        queued_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        PRIMARY KEY (batch_id, recipient_id)
+    );
+    CREATE INDEX deliveries_by_state ON deliveries (batch_id, state);
+    """,
+)
+
+
+def apply_migrations(conn: sqlite3.Connection, component: str, steps: Sequence[str]) -> int:
+    """Bring `component`'s tables to version len(steps); returns the version found before."""
+    if not component.isidentifier():
+        raise JournalError(f"bad component name {component!r}")
+    with conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_versions "
+            "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+    row = conn.execute(
+        "SELECT version FROM schema_versions WHERE component = ?", (component,)
+    ).fetchone()
+    found = int(row[0]) if row else 0
+    if found > len(steps):
+        raise JournalError(
+            f"journal {component} schema is version {found}, newer than this missive ({len(steps)})"
+        )
+    for version in range(found, len(steps)):
+        # executescript commits on its own, so the step and its version bump share one script.
+        conn.executescript(
+            f"BEGIN;\n{steps[version]}\n"
+            "INSERT INTO schema_versions (component, version) "
+            f"VALUES ('{component}', {version + 1}) "
+            "ON CONFLICT (component) DO UPDATE SET version = excluded.version;\nCOMMIT;"
+        )
+    return found
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the journal's durability settings (for any component)."""
+    try:
+        conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        raise JournalError(f"cannot open the journal {path}: {exc}") from exc
+    return conn
