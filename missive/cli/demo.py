@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import email
 import email.policy
-import importlib
 import mailbox
 import shutil
 from pathlib import Path
@@ -20,11 +19,11 @@ EXAMPLE = """\
 example:
   python send.py demo --out out/demo        # what `make demo` runs
 
-Checks the sample letter, renders one letter per language (and the reviewers' proof, when
-that module is present), records an approval as the reviewer "missive demo", starts an SMTP
-server on 127.0.0.1 that files what it receives in OUT/maildir, sends the letter to every
-sample recipient through it, and prints where the PDFs and the received messages are.
-Each run starts from a fresh journal and Maildir inside OUT.
+Checks the sample letter, renders one letter per language and the reviewers' proof,
+records an approval as the reviewer "missive demo", starts an SMTP server on 127.0.0.1
+that files what it receives in OUT/maildir, sends the letter to every sample recipient
+through it, and prints where the PDFs and the received messages are. Each run starts from
+a fresh journal and Maildir inside OUT.
 """
 
 
@@ -55,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
     print("\n2. render: one letter per language")
     for path in render_samples(prepared, out / "pdf"):
         print(f"   {path}")
-    proof = render_proof(args.letter, out / "proof.pdf")
-    if proof is not None:
-        print(f"   proof for reviewers: {proof}")
+    print(f"   proof for reviewers: {render_proof(args.letter, out / 'proof.pdf')}")
     print("\n3. approve (as the reviewer 'missive demo')")
     approve(args.letter, journal_path)
     print("\n4. send to an SMTP server on 127.0.0.1 that stores into a Maildir")
@@ -98,16 +95,10 @@ def render_samples(prepared: PreparedBatch, folder: Path) -> list[Path]:
     return written
 
 
-def render_proof(letter: Path, target: Path) -> Path | None:
-    """The reviewers' proof, if the proof module is part of this build."""
-    try:
-        proof = importlib.import_module("missive.proof")
-    except ModuleNotFoundError:
-        return None
-    write = getattr(proof, "write_proof", None)
-    if write is None:
-        return None
-    write(letter, target)
+def render_proof(letter: Path, target: Path) -> Path:
+    from missive.proof import write_proof
+
+    write_proof(letter, target)
     return target
 
 
