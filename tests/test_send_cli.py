@@ -162,6 +162,28 @@ def test_sigkill_mid_batch_then_resume_every_recipient_exactly_once(tmp_path: Pa
     assert max(received.values()) <= 2 and len(held) <= 2  # at most one in flight per connection
 
 
+def test_ctrl_c_finishes_in_flight_messages_and_leaves_the_journal_consistent(
+    tmp_path: Path,
+) -> None:
+    journal = tmp_path / "j.sqlite"
+    cli("approve", LETTER, "--journal", str(journal), "--reviewer", "tester")
+    handler = RecordingHandler(Faults(data_delay=0.05))
+    with running_server(handler) as server:
+        command = [sys.executable, "send.py", *send_args(journal, server.port, "--no-dry-run")]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        wait_for(handler, 5, process)
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+        received = handler.message_ids()
+    rows = journal_rows(journal)
+    assert process.returncode == 3, out
+    assert "interrupted" in out
+    sent = {mid for state, mid in rows.values() if state is SendState.SENT}
+    assert {state for state, _ in rows.values()} <= {SendState.SENT, SendState.QUEUED}
+    assert set(received) == sent and max(received.values()) == 1
+    assert 5 <= len(sent) < 62
+
+
 def first_recipient(language: str) -> dict[str, str]:
     with (ROOT / "recipients" / "wsis20-stakeholders.csv").open(encoding="utf-8-sig") as stream:
         return next(row for row in csv.DictReader(stream) if row["language"] == language)
