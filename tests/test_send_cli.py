@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smtp_server import Faults, RecordingHandler, password_authenticator, running_server, tls_pair
@@ -114,7 +115,7 @@ def test_to_self_over_starttls_with_auth_and_the_password_never_shows(tmp_path: 
             assert SECRET.encode() not in file.read_bytes(), file
 
 
-def wait_for(handler: RecordingHandler, count: int, process: subprocess.Popen[bytes]) -> None:
+def wait_for(handler: RecordingHandler, count: int, process: subprocess.Popen[Any]) -> None:
     deadline = time.monotonic() + 120
     while handler.message_ids().total() < count:
         assert process.poll() is None, "the sender finished before it could be killed"
