@@ -212,7 +212,8 @@ class _Connection:
     ) -> list[tuple[str, int, str]]:
         options: list[str] = []
         encoding = "ascii"
-        await smtp.ehlo() if smtp.is_ehlo_or_helo_needed else None
+        if smtp.is_ehlo_or_helo_needed:
+            await smtp.ehlo()
         if item.smtputf8:
             if not smtp.supports_extension("smtputf8"):
                 raise aiosmtplib.SMTPSenderRefused(555, "relay lacks SMTPUTF8", item.sender)
@@ -277,7 +278,7 @@ class Sender:
         )
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self._stop = asyncio.Event()
-        self._fatal: DeliveryError | None = None
+        self._fatal: Exception | None = None
         self._policy_run = 0
         self._unreachable_run = 0
         self.summary = RunSummary()
@@ -370,7 +371,10 @@ class Sender:
                     continue  # drain without sending, so the producer never blocks
                 try:
                     await self._deliver(connection, item)
-                except DeliveryError as exc:
+                except Exception as exc:
+                    # A paused batch (DeliveryError), a spool file changed on disk
+                    # (JournalError) or a bug: stop taking messages, let the others finish
+                    # theirs, keep draining so the producer never blocks, then re-raise.
                     self._fatal = self._fatal or exc
                     self._stop.set()
         finally:

@@ -30,7 +30,7 @@ from missive.delivery_settings import (
     SendOptions,
     SmtpEndpoint,
 )
-from missive.errors import AuthenticationError, DeliveryError
+from missive.errors import AuthenticationError, DeliveryError, JournalError
 from missive.journal import BatchInfo, Delivery, Journal, SendState
 from missive.model import Recipient
 from missive.spool import Spool, spool_root_for
@@ -346,3 +346,15 @@ def test_lines_starting_with_a_dot_arrive_intact(tmp_path: Path) -> None:
         send(path, server)
         [received] = server.handler.received
     assert received.data.replace(b"\r\n", b"\n") == spooled.replace(b"\r\n", b"\n")
+
+
+def test_a_spooled_message_changed_on_disk_stops_the_batch(tmp_path: Path) -> None:
+    path = prepare(tmp_path, people(12))
+    with Journal.open(path, writer=False) as journal:
+        victim = next(r for r in journal.rows(BATCH.id) if r.recipient_id == "r00005")
+    (spool_root_for(path) / victim.spool_path).write_bytes(b"Subject: changed\r\n\r\nx\r\n")
+    with running_server() as server:
+        with pytest.raises(JournalError, match="changed on disk"):
+            send(path, server, SendOptions(connections=2, rate=None))
+        assert all(r.rcpt_tos != ("user5@example.org",) for r in server.handler.received)
+    assert states(path)["r00005"] is SendState.QUEUED
