@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
+import signal
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -169,6 +173,57 @@ def test_job_of_a_dead_worker_is_held_not_rerun(tmp_path: Path) -> None:
     release(journal, job.id, now=clock())
     run_worker(journal, clock, clock.sleep, recorder, once=True)
     assert [r[0] for r in recorder.runs] == [later.id, job.id]
+    assert get_job(journal, job.id).state is JobState.DONE
+
+
+LEASE = dt.timedelta(seconds=0.6)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _stuck_worker(journal: Path, started: Path) -> None:
+    """A worker whose job never ends, renewing a short lease until it is killed."""
+
+    def run_forever(job: Job) -> None:
+        started.touch()
+        threading.Event().wait()
+
+    run_worker(journal, _utc_now, time.sleep, run_forever, once=True, lease=LEASE, name="doomed")
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the worker process did not get there"
+        time.sleep(0.02)
+
+
+def test_a_killed_worker_process_leaves_its_job_held_not_rerun(tmp_path: Path) -> None:
+    journal = tmp_path / "journal.sqlite"
+    started = tmp_path / "started"
+    now = dt.datetime.now(dt.UTC)
+    job = schedule(journal, LETTER, now + dt.timedelta(milliseconds=10), now=now)
+    _wait_for(lambda: dt.datetime.now(dt.UTC) >= job.due_at)
+    process = multiprocessing.get_context("fork").Process(
+        target=_stuck_worker, args=(journal, started)
+    )
+    process.start()
+    _wait_for(started.exists)
+    first_beat = get_job(journal, job.id).heartbeat_at
+    _wait_for(lambda: get_job(journal, job.id).heartbeat_at != first_beat)  # lease renewed
+    os.kill(process.pid or 0, signal.SIGKILL)
+    process.join()
+    recorder = Recorder()
+    clock = FakeClock(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
+    run_worker(journal, clock, clock.sleep, recorder, once=True, lease=LEASE)
+    held = get_job(journal, job.id)
+    assert (held.state, recorder.runs) == (JobState.HELD, [])
+    assert held.error is not None and "worker doomed stopped while running it" in held.error
+    release(journal, job.id, now=clock())
+    run_worker(journal, clock, clock.sleep, recorder, once=True, lease=LEASE)
+    assert [r[0] for r in recorder.runs] == [job.id]
     assert get_job(journal, job.id).state is JobState.DONE
 
 
