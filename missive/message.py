@@ -142,25 +142,16 @@ def _build(
     message_id = message_id_for(batch_id, recipient.id, mail.from_address)
 
     msg = EmailMessage(policy=_BODY_POLICY)
-    msg["From"] = sender
-    if reply_to is not None:
-        msg["Reply-To"] = reply_to
-    msg["To"] = to
+    for name, value in (("From", sender), ("Reply-To", reply_to), ("To", to)):
+        if value is not None:
+            msg[name] = value
     if cc:
         msg["Cc"] = cc
     msg["Subject"] = _one_line(composed.cover.subject)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(composed.cover.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(composed.cover.html, subtype="html", charset="utf-8")
-    msg.add_attachment(
-        pdf,
-        maintype="application",
-        subtype="pdf",
-        filename=_guarded(composed.cover.attachment_name, "attachment name"),
-    )
-    msg["Content-Language"] = _guarded(composed.lang_tag, "lang_tag")
+    _add_body(msg, composed, pdf)
     _fix_boundaries(msg, message_id)
     data = msg.as_bytes(policy=policy)
     if dkim_key is not None:
@@ -173,6 +164,19 @@ def _build(
         recipients=envelope,
         smtputf8=smtputf8,
     )
+
+
+def _add_body(msg: EmailMessage, composed: ComposedLetter, pdf: bytes) -> None:
+    msg.set_content(composed.cover.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(composed.cover.html, subtype="html", charset="utf-8")
+    msg.add_attachment(
+        pdf,
+        maintype="application",
+        subtype="pdf",
+        filename=_guarded(composed.cover.attachment_name, "attachment name"),
+    )
+    # After the body: set_content() clears every Content-* header.
+    msg["Content-Language"] = _guarded(composed.lang_tag, "lang_tag")
 
 
 def _localized_name(mail: MailSettings, language: Language) -> str:

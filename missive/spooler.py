@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from missive.journal import BatchInfo, Journal, NewDelivery
-from missive.message import DkimKey, build_message
+from missive.message import BuiltMessage, DkimKey, build_message
 from missive.model import ComposedLetter, MailSettings, Recipient
-from missive.spool import Spool
+from missive.spool import Spool, SpoolEntry
 
 CHUNK = 200
 
@@ -53,20 +53,7 @@ def spool_batch(
             composed, pdf, mail=mail, batch_id=batch.id, date=date, dkim_key=dkim_key
         )
         entry = spool.write(batch.id, recipient.id, built.data)
-        pending.append(
-            NewDelivery(
-                recipient_id=recipient.id,
-                email=recipient.email,
-                language=recipient.language.value,
-                group=recipient.group.value,
-                sender=built.sender,
-                rcpt=built.recipients,
-                smtputf8=built.smtputf8,
-                message_id=built.message_id,
-                sha256=entry.sha256,
-                spool_path=entry.relative_path,
-            )
-        )
+        pending.append(_new_delivery(recipient, built, entry))
         spooled += 1
         if on_spooled is not None:
             on_spooled(recipient)
@@ -74,6 +61,21 @@ def spool_batch(
             _flush(journal, spool, batch.id, pending)
     _flush(journal, spool, batch.id, pending)
     return SpoolResult(spooled=spooled, already_journaled=known)
+
+
+def _new_delivery(recipient: Recipient, built: BuiltMessage, entry: SpoolEntry) -> NewDelivery:
+    return NewDelivery(
+        recipient_id=recipient.id,
+        email=recipient.email,
+        language=recipient.language.value,
+        group=recipient.group.value,
+        sender=built.sender,
+        rcpt=built.recipients,
+        smtputf8=built.smtputf8,
+        message_id=built.message_id,
+        sha256=entry.sha256,
+        spool_path=entry.relative_path,
+    )
 
 
 def _flush(journal: Journal, spool: Spool, batch_id: str, pending: list[NewDelivery]) -> None:

@@ -42,20 +42,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "send",
         help="send a letter's batch by SMTP (a dry run unless --no-dry-run)",
         description=(
-            "Check the letter, compose and render every selected recipient's letter, store "
-            "each message in the journal's spool, then send them over a pool of SMTP "
+            "Check the letter, compose and render every selected recipient's letter, store\n"
+            "each message in the journal's spool, then send them over a pool of SMTP\n"
             "connections. Without --no-dry-run nothing is written or sent."
         ),
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_selection(parser)
+    add_delivery(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
-    parser.add_argument("--journal", type=Path, required=True, metavar="PATH")
     parser.add_argument(
-        "--smtp",
-        default="smtp://localhost:25",
-        metavar="URL",
-        help="smtp://, smtp+starttls:// or smtps://host:port",
+        "--journal",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the journal (SQLite); messages are spooled in PATH.spool/",
     )
     parser.add_argument(
         "--recipients", type=Path, metavar="FILE", help="a recipients CSV instead of the letter's"
@@ -79,6 +85,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="only this group (repeatable)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N recipients")
+
+
+def add_delivery(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--smtp",
+        default="smtp://localhost:25",
+        metavar="URL",
+        help="smtp://, smtp+starttls:// or smtps://host:port",
+    )
     parser.add_argument(
         "--rate",
         default="600/min",
@@ -101,7 +116,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ADDRESS",
         help="send one sample per language to ADDRESS only (a real send)",
     )
-    parser.set_defaults(handler=run)
 
 
 def credentials_from_env() -> Credentials | None:

@@ -49,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
-    parser.add_argument("--journal", type=Path, required=True, metavar="PATH")
+    parser.add_argument(
+        "--journal", type=Path, required=True, metavar="PATH", help="the journal (SQLite)"
+    )
     parser.add_argument("--csv", type=Path, metavar="FILE", help="write one row per recipient")
     parser.set_defaults(handler=run)
 
