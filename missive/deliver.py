@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import signal
 import ssl
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
 from typing import ParamSpec, TypeVar
 
 import aiosmtplib
 
+from missive.delivery_outcome import Outcome, Reply, RunSummary, refusal, wire_form
 from missive.delivery_settings import (
     Clock,
     Credentials,
@@ -43,67 +42,11 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 _DROPS = (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError, EOFError)
-_LINE_END = re.compile(rb"\r\n|\r|\n")
-_ENHANCED_POLICY = re.compile(r"^\s*5\.7\.\d+")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    recipient_id: str
-    state: SendState
-    code: int | None
-    text: str
-
-
-@dataclass
-class RunSummary:
-    counts: dict[SendState, int] = field(default_factory=dict)
-    released: int = 0
-    interrupted: bool = False
-
-    def add(self, state: SendState) -> None:
-        self.counts[state] = self.counts.get(state, 0) + 1
-
-
-@dataclass(frozen=True)
-class _Reply:
-    state: SendState
-    code: int | None
-    text: str
-    policy: bool = False  # a rejection of us, not of the recipient
-    unreachable: bool = False  # no session could be opened at all
 
 
 def default_tls_context() -> ssl.SSLContext:
     """One context for every connection (honours SSL_CERT_FILE for a private CA)."""
     return ssl.create_default_context()
-
-
-def _is_policy(code: int, text: str, stage: str) -> bool:
-    return stage == "mail" or code == 530 or bool(_ENHANCED_POLICY.match(text))
-
-
-def _refusal(code: int, text: str, stage: str) -> _Reply:
-    if code == 535:
-        raise AuthenticationError(f"the relay refused our credentials: {code} {text}", code=code)
-    if 400 <= code < 500:
-        return _Reply(SendState.FAILED_TEMPORARY, code, f"{stage}: {text}")
-    if _is_policy(code, text, stage):
-        return _Reply(SendState.FAILED_TEMPORARY, code, f"{stage}: {text}", policy=True)
-    return _Reply(SendState.FAILED_PERMANENT, code, f"{stage}: {text}")
-
-
-def wire_form(data: bytes) -> bytes:
-    """The DATA payload: CRLF line ends, leading dots doubled (RFC 5321 4.5.2), final dot."""
-    crlf = data.count(b"\r\n")
-    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:  # a bare CR or LF somewhere
-        data = _LINE_END.sub(b"\r\n", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    data = data.replace(b"\r\n.", b"\r\n..")
-    if data.startswith(b"."):
-        data = b"." + data
-    return data + b".\r\n"
 
 
 class _Connection:
@@ -159,42 +102,42 @@ class _Connection:
 
     async def transact(
         self, item: Delivery, data: bytes, before_data: Callable[[], Awaitable[None]]
-    ) -> _Reply:
+    ) -> Reply:
         try:
             smtp = await self._open()
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()
             code = getattr(exc, "code", None)
-            return _Reply(SendState.FAILED_TEMPORARY, code, f"connect: {exc}", unreachable=True)
+            return Reply(SendState.FAILED_TEMPORARY, code, f"connect: {exc}", unreachable=True)
         try:
             refused_cc = await self._envelope(smtp, item, len(data))
         except aiosmtplib.SMTPResponseException as exc:
             await self._reset(smtp)
             stage = "mail" if isinstance(exc, aiosmtplib.SMTPSenderRefused) else "rcpt"
-            return _refusal(exc.code, exc.message, stage)
+            return refusal(exc.code, exc.message, stage)
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()
-            return _Reply(SendState.FAILED_TEMPORARY, None, f"before DATA: {exc}")
+            return Reply(SendState.FAILED_TEMPORARY, None, f"before DATA: {exc}")
         await before_data()
         try:
             start = await smtp.execute_command(b"DATA")
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()  # the relay has none of the content yet: safe to retry
-            return _Reply(SendState.FAILED_TEMPORARY, None, f"DATA command: {exc}")
+            return Reply(SendState.FAILED_TEMPORARY, None, f"DATA command: {exc}")
         if start.code != 354:
             await self._reset(smtp)
-            return _refusal(start.code, start.message, "data")
+            return refusal(start.code, start.message, "data")
         try:
             response = await self._payload(smtp, wire_form(data))
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()
             text = f"connection lost during DATA ({exc or type(exc).__name__}); held"
-            return _Reply(SendState.AMBIGUOUS, None, text)
+            return Reply(SendState.AMBIGUOUS, None, text)
         if response.code != 250:
             await self._reset(smtp)
-            return _refusal(response.code, response.message, "data")
+            return refusal(response.code, response.message, "data")
         note = "".join(f"; cc {a} refused: {c} {t}" for a, c, t in refused_cc)
-        return _Reply(SendState.SENT, response.code, f"{response.message}{note}")
+        return Reply(SendState.SENT, response.code, f"{response.message}{note}")
 
     async def _payload(self, smtp: aiosmtplib.SMTP, wire: bytes) -> aiosmtplib.SMTPResponse:
         # aiosmtplib's data() normalises line endings and doubles dots with two regexes over
@@ -408,7 +351,7 @@ class Sender:
             self._on_outcome(Outcome(item.recipient_id, reply.state, reply.code, reply.text))
         self._count_policy(reply)
 
-    def _count_policy(self, reply: _Reply) -> None:
+    def _count_policy(self, reply: Reply) -> None:
         self._unreachable_run = self._unreachable_run + 1 if reply.unreachable else 0
         if self._unreachable_run >= self.options.retry.max_tries:
             raise DeliveryError(
@@ -423,3 +366,6 @@ class Sender:
                 f"(last: {reply.code} {reply.text}); the batch is paused: fix and re-run",
                 code=reply.code,
             )
+
+
+__all__ = ["Outcome", "RunSummary", "Sender", "default_tls_context", "wire_form"]
