@@ -38,6 +38,18 @@ def connect(path: Path, component: str, schema: str) -> sqlite3.Connection:
 
 
 @contextmanager
+def session(path: Path, component: str, schema: str) -> Iterator[sqlite3.Connection]:
+    """A connection for one piece of work, closed after it; SQLite errors become JournalError."""
+    conn = connect(path, component, schema)
+    try:
+        yield conn
+    except sqlite3.Error as exc:
+        raise JournalError(f"the journal {path} failed: {exc}") from exc
+    finally:
+        conn.close()
+
+
+@contextmanager
 def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """A write transaction that takes the lock at BEGIN, so check-then-update is atomic."""
     conn.execute("BEGIN IMMEDIATE")

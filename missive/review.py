@@ -14,7 +14,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import closing
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -153,7 +153,7 @@ def record_decision(
         )
         for lang in (languages or tuple(digest.languages))
     )
-    with closing(_connect(journal_path)) as conn, ledger.immediate(conn):
+    with _connect(journal_path) as conn, ledger.immediate(conn):
         conn.executemany(
             "INSERT INTO approvals (batch_key, language, reviewer, decision, comment, hash,"
             " inputs_hash, batch_hash, files, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -164,7 +164,7 @@ def record_decision(
 
 def list_approvals(journal_path: Path, batch_key: str) -> tuple[Approval, ...]:
     """Every decision on the letter, oldest first."""
-    with closing(_connect(journal_path)) as conn:
+    with _connect(journal_path) as conn:
         rows = conn.execute(
             "SELECT * FROM approvals WHERE batch_key = ? ORDER BY id", (batch_key,)
         ).fetchall()
@@ -344,8 +344,8 @@ def _language_status(
     return LanguageStatus(current.language, state, approvers, approvals, rejections, changed)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    return ledger.connect(path, "approvals", SCHEMA)
+def _connect(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+    return ledger.session(path, "approvals", SCHEMA)
 
 
 def _row(a: Approval) -> tuple[str, ...]:

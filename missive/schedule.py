@@ -22,7 +22,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -357,7 +357,7 @@ def _heartbeat(
 
 @contextmanager
 def _connection(journal_path: Path) -> Iterator[sqlite3.Connection]:
-    with closing(ledger.connect(journal_path, "jobs", SCHEMA)) as conn:
+    with ledger.session(journal_path, "jobs", SCHEMA) as conn:
         yield conn
 
 
