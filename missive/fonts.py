@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -80,11 +80,33 @@ def chain_for(language: Language) -> tuple[Family, ...]:
     return _CHAINS.get(language, _DEFAULT_CHAIN)
 
 
+SUBSET_CACHE_SIZE = 64  # per face; a subset is a few tens of KB
+
+
 @cache
 def _loaded(stem: str) -> TTFont:
     font = TTFont(stem, str(FONT_DIR / f"{stem}.ttf"))
+    _cache_subsets(font)
     pdfmetrics.registerFont(font)
     return font
+
+
+def _cache_subsets(font: TTFont) -> None:
+    """Memoise the font program ReportLab cuts for each subset.
+
+    Cutting a subset is the costliest step of a letter (a few ms per face). Its result
+    depends only on the list of characters, which `missive.render` makes the same for every
+    letter drawing the same characters (it assigns them in sorted order), so letters of one
+    language mostly share their subsets. Bounded, so memory stays flat.
+    """
+    make = font.face.makeSubset
+
+    @lru_cache(maxsize=SUBSET_CACHE_SIZE)
+    def cut(subset: tuple[int, ...]) -> bytes:
+        data: bytes = make(list(subset))
+        return data
+
+    font.face.makeSubset = lambda subset: cut(tuple(subset))
 
 
 @cache

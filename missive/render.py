@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,7 +22,16 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Table,
+)
 
 from missive import fonts
 from missive.errors import RenderError
@@ -80,6 +89,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         )
         self.addPageTemplates([template])
         self.created: dt.date | None = None
+        self.prime: dict[str, str] = {}  # font -> characters to assign codes to, in order
         self.page_in_letter = 0
         self.current: ComposedLetter | None = None
         self.bookmarks: dict[int, tuple[str, str]] = {}  # flowable id -> (key, title)
@@ -91,6 +101,8 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
     def _stamp(self, canvas: Any, doc: Any) -> None:
         if self.page == 1:
             canvas._doc._timeStamp = _timestamp(self.created)
+            for font, characters in self.prime.items():
+                pdfmetrics.getFont(font).splitString(characters, canvas._doc)
 
     def _footer(self, canvas: Any, doc: Any) -> None:
         """Page label from a letter's second page on, drawn when the page is complete."""
@@ -164,12 +176,47 @@ class Renderer:
                 story.append(PageBreak())
             story.append(_StartLetter(composed, titles[index] if titles else None))
             story.extend(LetterLayout(composed, doc.width).story())
+        doc.prime = _character_order(story)
         try:
             doc.build(story)
         except Exception as exc:  # ReportLab raises bare LayoutError/ValueError
             raise RenderError(f"recipient {first.recipient.id}: {exc}") from exc
         data = buffer.getvalue()
         return RenderedPdf(data=data, pages=doc.page, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _rich_texts(flowables: Iterable[Any]) -> Iterator[RichText]:
+    for flowable in flowables:
+        if isinstance(flowable, RichText):
+            yield flowable
+        elif isinstance(flowable, KeepTogether):
+            yield from _rich_texts(flowable._content)
+        elif isinstance(flowable, Table):
+            for row in flowable._cellvalues:
+                for cell in row:
+                    yield from _rich_texts(cell if isinstance(cell, list) else ())
+
+
+def _character_order(story: Sequence[Flowable]) -> dict[str, str]:
+    """Per font, the characters the letter draws: common text first, then personal, sorted.
+
+    ReportLab numbers a font's characters in order of first use, so a name early in the
+    letter would renumber everything after it. Assigning them up front, in this order,
+    gives letters that draw the same characters the same font subsets, which
+    `missive.fonts` then cuts once (and subset 0 stays shared even when a name adds
+    characters of its own).
+    """
+    common: dict[str, set[str]] = {}
+    personal: dict[str, set[str]] = {}
+    for text in _rich_texts(story):
+        for font, characters in text.characters():
+            (personal if text.personal else common).setdefault(font, set()).update(characters)
+    order: dict[str, str] = {}
+    for font in sorted(common.keys() | personal.keys()):
+        shared = common.get(font, set())
+        own = personal.get(font, set()) - shared
+        order[font] = "".join(sorted(shared)) + "".join(sorted(own))
+    return order
 
 
 def _metadata(composed: ComposedLetter) -> dict[str, str]:

@@ -67,8 +67,10 @@ class LetterLayout:
         self.rtl = composed.is_rtl
         self.styles = LetterStyles.for_language(composed.language)
 
-    def text(self, text: str, style: TextStyle, href: str | None = None) -> RichText:
-        return RichText((self.run(text, href=href),), style)
+    def text(
+        self, text: str, style: TextStyle, href: str | None = None, *, personal: bool = False
+    ) -> RichText:
+        return RichText((self.run(text, href=href),), style, personal=personal)
 
     def run(
         self, text: str, *, bold: bool = False, italic: bool = False, href: str | None = None
@@ -89,9 +91,8 @@ class LetterLayout:
         story.append(self.header_table(composed.header_fields))
         if composed.addressee:
             story.append(Spacer(1, body.leading * 0.8))
-            story.extend(
-                self.text(line, replace(body, space_after=0)) for line in composed.addressee
-            )
+            addressee = replace(body, space_after=0)
+            story.extend(self.text(line, addressee, personal=True) for line in composed.addressee)
         if composed.distribution_heading:
             story.append(Spacer(1, body.leading * 0.8))
             story.append(self.text(composed.distribution_heading, replace(body, space_after=2)))
@@ -99,7 +100,7 @@ class LetterLayout:
             story.extend(self.text(group, dashed) for group in composed.distribution)
         story.append(Spacer(1, body.leading))
         story.append(self.text(composed.subject, styles.subject))
-        story.append(self.text(composed.salutation, body))
+        story.append(self.text(composed.salutation, body, personal=True))
         story.extend(self.blocks(composed.body))
         story.append(self.text(composed.closing, replace(body, space_after=body.leading)))
         story.append(self.signatory_grid(composed.signatories))
@@ -118,7 +119,7 @@ class LetterLayout:
         small = self.styles.small
         label_style = replace(small, bold=True)
         labels = [self.text(field.label, label_style) for field in fields]
-        values = [self.text(field.value, small, href=field.href) for field in fields]
+        values = [self.text(f.value, small, href=f.href, personal=True) for f in fields]
         label_width = min(self.width * 0.3, max(_natural_width(label) for label in labels) + 8)
         widths = [label_width, self.width - label_width]
         rows: list[list[Flowable]] = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from reportlab.platypus import Flowable
@@ -39,9 +39,11 @@ class RichText(Flowable):  # type: ignore[misc]
         pieces: tuple[Piece, ...] | None = None,
         lines: tuple[Line, ...] | None = None,
         first: bool = True,
+        personal: bool = False,
     ) -> None:
         super().__init__()
         self.style = style
+        self.personal = personal  # text that differs from recipient to recipient
         self.pieces = pieces if pieces is not None else make_pieces(tuple(runs), style)
         self._lines = lines
         self._laid_width = -1.0
@@ -52,6 +54,13 @@ class RichText(Flowable):  # type: ignore[misc]
     @classmethod
     def plain(cls, text: str, style: TextStyle) -> RichText:
         return cls((Run(text),), style)
+
+    def characters(self) -> Iterator[tuple[str, str]]:
+        """(font, text) of everything this paragraph draws, its bullet included."""
+        for piece in self.pieces:
+            yield piece.font, piece.text
+        if self.style.bullet and self.pieces:
+            yield self.pieces[0].font, self.style.bullet
 
     def _text_width(self, avail_width: float) -> float:
         return avail_width - self.style.start_indent

@@ -24,7 +24,7 @@ from pdf_reading import (
     texts,
 )
 from PIL import Image
-from render_samples import FORUM, TEXTS, composed
+from render_samples import FORUM, TEXTS, composed, with_name
 
 from missive.bidi import isolate_ltr, visual_runs
 from missive.model import Language, PageSize, Paragraph, Run
@@ -276,3 +276,15 @@ def test_logo_is_drawn_in_the_letterhead(renderer: Renderer, tmp_path: Path) -> 
     page: Any = pypdf.PdfReader(io.BytesIO(data)).pages[0]
     objects = page["/Resources"]["/XObject"]
     assert any(obj.get_object()["/Subtype"] == "/Image" for obj in objects.values())
+
+
+def test_letters_drawing_the_same_characters_share_font_subsets(renderer: Renderer) -> None:
+    def font_programs(name: str) -> list[bytes]:
+        data = renderer.render(with_name(composed(Language.EN), name)).data
+        return sorted(
+            font["/FontDescriptor"].get_object()["/FontFile2"].get_object().get_data()
+            for font in fonts(data)
+        )
+
+    # Same letters, different order of first use: the subsets must not depend on it.
+    assert font_programs("Zoë Ångström") == font_programs("Ångström Zoë")
