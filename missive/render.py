@@ -136,6 +136,7 @@ class _StartLetter(Flowable):  # type: ignore[misc]
             key = f"letter{id(self)}"
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(self.title, key, level=0)
+            self.canv.showOutline()  # reviewers open the proof with its bookmarks shown
 
 
 class Renderer:

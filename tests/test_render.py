@@ -288,3 +288,13 @@ def test_letters_drawing_the_same_characters_share_font_subsets(renderer: Render
 
     # Same letters, different order of first use: the subsets must not depend on it.
     assert font_programs("Zoë Ångström") == font_programs("Ångström Zoë")
+
+
+def test_no_line_of_a_chinese_letter_starts_with_closing_punctuation(
+    renderer: Renderer,
+) -> None:
+    data = renderer.render(composed(Language.ZH, paragraphs=3)).data
+    for text in texts(data):
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        assert len(lines) > 30
+        assert not [line for line in lines if line[0] in NO_START]
