@@ -41,7 +41,10 @@ from missive.richtext import RichText
 from missive.textflow import Align
 
 PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
-MARGINS = (22 * mm, 20 * mm, 18 * mm, 22 * mm)  # left/right, top, bottom, (footer room)
+SIDE_MARGIN = 22 * mm
+TOP_MARGIN = 20 * mm
+BOTTOM_MARGIN = 22 * mm  # leaves room for the page label
+FOOTER_TOP = 18 * mm
 PRODUCER = "missive (ReportLab)"
 
 # Streams are Flate-compressed; ASCII85 on top only makes them 25 % larger.
@@ -73,10 +76,10 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         super().__init__(
             buffer,
             pagesize=page_size,
-            leftMargin=MARGINS[0],
-            rightMargin=MARGINS[0],
-            topMargin=MARGINS[1],
-            bottomMargin=MARGINS[3],
+            leftMargin=SIDE_MARGIN,
+            rightMargin=SIDE_MARGIN,
+            topMargin=TOP_MARGIN,
+            bottomMargin=BOTTOM_MARGIN,
             invariant=1,
             initialFontName=fonts.face(fonts.Family.NOTO_SANS).name,
             **info,
@@ -113,7 +116,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         label = composed.page_label.replace("{page}", str(self.page_in_letter))
         footer = RichText.plain(label, replace(style, align=Align.CENTER))
         footer.wrap(self.width, 100)
-        footer.drawOn(canvas, self.leftMargin, MARGINS[2] - style.leading)
+        footer.drawOn(canvas, self.leftMargin, FOOTER_TOP - style.leading)
 
 
 class _StartLetter(Flowable):  # type: ignore[misc]

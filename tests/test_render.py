@@ -28,7 +28,7 @@ from render_samples import FORUM, TEXTS, composed, with_name
 
 from missive.bidi import isolate_ltr, visual_runs
 from missive.model import Language, PageSize, Paragraph, Run
-from missive.render import RenderedPdf, Renderer
+from missive.render import SIDE_MARGIN, RenderedPdf, Renderer
 from missive.textflow import NO_START, TextStyle, layout, make_pieces
 
 LETTER_DATE = dt.date(2024, 1, 31)
@@ -188,7 +188,7 @@ def _aligned_rows(data: bytes) -> tuple[int, int]:
     image = render_page(data)
     width, height = image.size
     pixels = image.load()
-    left_edge, right_edge = round(22 * 72 / 25.4), width - round(22 * 72 / 25.4)
+    left_edge, right_edge = round(SIDE_MARGIN), width - round(SIDE_MARGIN)
     right_only = left_only = 0
     for y in range(height):
         dark = [x for x in range(width) if pixels[x, y] < 128]
