@@ -184,6 +184,19 @@ def _fields(composed: ComposedLetter) -> Iterator[tuple[str, str]]:
     yield "page_label", composed.page_label
 
 
+@lru_cache(maxsize=8192)
+def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
+    """The characters of `text` no family of `chain` draws, each once, in order.
+
+    Cached: the body and most fields are the same text for every recipient of a language,
+    so `check` over a long list only looks at what differs.
+    """
+    found = dict.fromkeys(
+        char for char in set(text) if char not in "\n\t" and family_for(char, chain) is None
+    )
+    return "".join(sorted(found, key=text.index))
+
+
 def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     """Every character of the letter that no font available to its language can draw.
 
@@ -195,9 +208,8 @@ def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     errors: list[CoverageError] = []
     seen: set[str] = set()
     for field_name, text in _fields(composed):
-        for char in text:
-            if char in seen or char in "\n\t" or family_for(char, chain) is not None:
-                continue
-            seen.add(char)
-            errors.append(CoverageError(composed.recipient.id, field_name, char, primary))
+        for char in _uncovered_in(text, chain):
+            if char not in seen:
+                seen.add(char)
+                errors.append(CoverageError(composed.recipient.id, field_name, char, primary))
     return errors
