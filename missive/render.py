@@ -163,9 +163,14 @@ class Renderer:
         """One PDF: each letter starts on a new page; `titles` adds an outline entry each.
 
         Metadata come from the first letter; `title` replaces its title (for a proof).
+        Raises `CoverageError` for a character no font can draw: never an empty box.
         """
         if not letters:
             raise RenderError("nothing to render")
+        for composed in letters:
+            uncovered = fonts.find_uncovered(composed)
+            if uncovered:
+                raise uncovered[0]
         first = letters[0]
         size = PAGE_SIZES[self.page_size or first.page_size]
         buffer = io.BytesIO()

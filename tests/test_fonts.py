@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from pdf_reading import fonts as pdf_fonts
 from pdf_reading import logical, texts
 from render_samples import composed, with_name
@@ -77,3 +78,10 @@ def test_uncovered_character_in_the_body_names_the_field() -> None:
     body = (*letter.body, Paragraph((Run(f"نص {PRIVATE_USE}"),)))
     errors = fonts.find_uncovered(replace(letter, body=body))
     assert [(e.field, e.character) for e in errors] == [("body", PRIVATE_USE)]
+
+
+def test_the_renderer_refuses_a_character_it_cannot_draw() -> None:
+    letter = with_name(composed(Language.RU), f"Иван {PRIVATE_USE}")
+    with pytest.raises(CoverageError) as caught:
+        Renderer().render(letter)
+    assert caught.value.field == "recipient.name"

@@ -134,12 +134,18 @@ class ProgressBar:
     """A one-line bar on stderr, for terminals only."""
 
     WIDTH = 30
+    INTERVAL = 0.1  # seconds between redraws: 100,000 writes would slow the batch down
 
     def __init__(self, total: int) -> None:
         self.total = max(total, 1)
         self.started = time.monotonic()
+        self.drawn = 0.0
 
     def update(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.drawn < self.INTERVAL and done < self.total:
+            return
+        self.drawn = now
         filled = self.WIDTH * min(done, self.total) // self.total
         rate = done / max(time.monotonic() - self.started, 1e-6)
         bar = "#" * filled + "-" * (self.WIDTH - filled)
