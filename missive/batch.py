@@ -55,12 +55,24 @@ class Preview:
     state: SendState | None  # in the journal, if this batch was started before
 
 
-def batch_id_for(letter: Letter, recipients_path: Path, to_self: str | None = None) -> str:
+def batch_id_for(
+    letter: Letter,
+    recipients_path: Path,
+    to_self: str | None = None,
+    now: dt.datetime | None = None,
+) -> str:
+    """The same id for the same letter and list; samples to oneself get a new one each run
+    (checking an edited template by mail must not be "resumed" into sending nothing)."""
     parts = [letter.key, letter.date.isoformat(), recipients_path.name]
     if to_self:
-        parts.append(f"to-self:{to_self}")
-    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:12]
-    return f"{letter.key}-{'self-' if to_self else ''}{digest}"
+        stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%S")
+        parts += [f"to-self:{to_self}", stamp]
+        return f"{letter.key}-self-{stamp}-{_digest(parts)}"
+    return f"{letter.key}-{_digest(parts)}"
+
+
+def _digest(parts: list[str]) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:12]
 
 
 def prepare(request: SendRequest) -> PreparedBatch:

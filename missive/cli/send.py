@@ -114,7 +114,7 @@ def add_delivery(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--to-self",
         metavar="ADDRESS",
-        help="send one sample per language to ADDRESS only (a real send)",
+        help="send one sample per language to ADDRESS only (a real send, a new batch each run)",
     )
 
 
