@@ -23,18 +23,11 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Flowable,
-    Frame,
-    KeepTogether,
-    PageBreak,
-    PageTemplate,
-    Table,
-)
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
 
 from missive import fonts
 from missive.errors import RenderError
+from missive.grid import Grid
 from missive.model import ComposedLetter, PageSize
 from missive.render_layout import LetterLayout, LetterStyles
 from missive.richtext import RichText
@@ -198,12 +191,8 @@ def _rich_texts(flowables: Iterable[Any]) -> Iterator[RichText]:
     for flowable in flowables:
         if isinstance(flowable, RichText):
             yield flowable
-        elif isinstance(flowable, KeepTogether):
-            yield from _rich_texts(flowable._content)
-        elif isinstance(flowable, Table):
-            for row in flowable._cellvalues:
-                for cell in row:
-                    yield from _rich_texts(cell if isinstance(cell, list) else ())
+        elif isinstance(flowable, Grid):
+            yield from _rich_texts(flowable.flowables())
 
 
 def _character_order(story: Sequence[Flowable]) -> dict[str, str]:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, HRFlowable, Image, KeepTogether, Spacer, Table
+from reportlab.platypus import Flowable, HRFlowable, Image, Spacer
 
-from missive import fonts
 from missive.bidi import isolate_ltr
+from missive.grid import Grid
 from missive.model import (
     Block,
     BulletList,
@@ -128,9 +128,7 @@ class LetterLayout:
         if self.rtl:
             rows = [row[::-1] for row in rows]
             widths = widths[::-1]
-        table = Table(rows, colWidths=widths, hAlign="RIGHT" if self.rtl else "LEFT")
-        table.setStyle(_tight_cells())
-        return table
+        return Grid([[[cell] for cell in row] for row in rows], widths, row_gap=1)
 
     def blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
         body = self.styles.body
@@ -151,14 +149,13 @@ class LetterLayout:
         count = len(signatories)
         columns = count if count <= MAX_SIGNATORIES_PER_ROW else math.ceil(count / 2)
         cells = [self.signatory_cell(signatory) for signatory in signatories]
-        rows: list[list[list[Flowable] | str]] = []
+        rows: list[list[list[Flowable]]] = []
         for start in range(0, count, columns):
-            row: list[list[Flowable] | str] = list(cells[start : start + columns])
-            row += [""] * (columns - len(row))
+            row = cells[start : start + columns]
+            row += [[] for _ in range(columns - len(row))]
             rows.append(row[::-1] if self.rtl else row)
-        table = Table(rows, colWidths=[self.width / columns] * columns)
-        table.setStyle(_tight_cells(padding=4, bottom=10))
-        return KeepTogether([table])
+        # A Grid is never split: the signatures move to the next page together.
+        return Grid(rows, [self.width / columns] * columns, padding=4, row_gap=10)
 
     def signatory_cell(self, signatory: ComposedSignatory) -> list[Flowable]:
         small = replace(self.styles.small, align=Align.START)
@@ -176,19 +173,6 @@ def _natural_width(text: RichText) -> float:
     text.wrap(10_000, 1_000)
     lines = text._lines or ()
     return max((line.width for line in lines), default=0.0)
-
-
-def _tight_cells(padding: float = 0, bottom: float = 1) -> list[tuple[object, ...]]:
-    return [
-        # A cell's own font is used for nothing we draw, but ReportLab would reference
-        # Helvetica (unembedded) in every page's resources.
-        ("FONTNAME", (0, 0), (-1, -1), fonts.face(fonts.Family.NOTO_SANS).name),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), padding),
-        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), bottom),
-    ]
 
 
 def _logo(path: Path, height: float = LOGO_HEIGHT) -> Image:
