@@ -66,6 +66,9 @@ class LetterLayout:
         self.width = width
         self.rtl = composed.is_rtl
         self.styles = LetterStyles.for_language(composed.language)
+        # Chinese letters indent each body paragraph by two ideographs.
+        indent = 2 * self.styles.body.size if composed.language is Language.ZH else 0.0
+        self.paragraph = replace(self.styles.body, first_indent=indent)
 
     def text(
         self, text: str, style: TextStyle, href: str | None = None, *, personal: bool = False
@@ -135,7 +138,7 @@ class LetterLayout:
         items: list[Flowable] = []
         for block in blocks:
             if isinstance(block, Paragraph):
-                items.append(RichText(self.runs(block.runs), body))
+                items.append(RichText(self.runs(block.runs), self.paragraph))
             elif isinstance(block, BulletList):
                 bullet = replace(
                     body, start_indent=body.size * 1.6, bullet="•", space_after=body.size * 0.3

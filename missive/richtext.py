@@ -93,13 +93,13 @@ class RichText(Flowable):  # type: ignore[misc]
     def getSpaceAfter(self) -> float:  # noqa: N802 (platypus API)
         return self.style.space_after
 
-    def _start_x(self, line: Line) -> tuple[float, float, float]:
+    def _start_x(self, line: Line, indent: float) -> tuple[float, float, float]:
         """x of the line's left edge, extra width per space, extra width per character."""
         style = self.style
-        room = self._text_width(self.width)
+        room = self._text_width(self.width) - indent
         free = room - line.width
         rtl = style.language.is_rtl
-        left = 0.0 if rtl else style.start_indent
+        left = 0.0 if rtl else style.start_indent + indent
         if style.align is Align.JUSTIFY and line.stretch:
             # Chinese is justified between every two characters, other scripts between words.
             if style.language is Language.ZH and line.chars > 1:
@@ -109,7 +109,8 @@ class RichText(Flowable):  # type: ignore[misc]
         if style.align is Align.CENTER:
             return left + free / 2, 0.0, 0.0
         if rtl != (style.align is Align.END):
-            return self.width - (style.start_indent if rtl else 0.0) - line.width, 0.0, 0.0
+            right = self.width - (style.start_indent + indent if rtl else 0.0)
+            return right - line.width, 0.0, 0.0
         return left, 0.0, 0.0
 
     def draw(self) -> None:
@@ -123,7 +124,8 @@ class RichText(Flowable):  # type: ignore[misc]
         links: list[tuple[str, float, float, float]] = []
         for index, line in enumerate(self._lines):
             baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
-            x, extra, char_space = self._start_x(line)
+            indent = style.first_indent if index == 0 and self._first else 0.0
+            x, extra, char_space = self._start_x(line, indent)
             if index == 0 and self._first and style.bullet:
                 self._draw_bullet(writer, baseline)
             for segment in line.segments:

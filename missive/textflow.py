@@ -65,6 +65,7 @@ class TextStyle:
     space_before: float = 0.0
     space_after: float = 0.0
     start_indent: float = 0.0
+    first_indent: float = 0.0  # extra indent of a paragraph's first line (Chinese: two ideographs)
     bullet: str | None = None
 
 
@@ -173,11 +174,11 @@ class _Breaker:
         for atom_start, atom_end in self._atoms():
             body_end = self._trim(atom_start, atom_end)
             body = sum(self.widths[atom_start:body_end])
-            if used and used + body > max_width:
+            if used and used + body > self._room(max_width, result):
                 result.append((start, self._trim(start, atom_start), False))
                 start, used = atom_start, 0.0
-            while not used and sum(self.widths[start:body_end]) > max_width:
-                cut = self._fit(start, body_end, max_width)
+            while not used and sum(self.widths[start:body_end]) > self._room(max_width, result):
+                cut = self._fit(start, body_end, self._room(max_width, result))
                 result.append((start, cut, False))
                 start = cut
             used += sum(self.widths[max(start, atom_start) : atom_end])
@@ -187,6 +188,9 @@ class _Breaker:
         if start < len(self.chars):
             result.append((start, self._trim(start, len(self.chars)), True))
         return result
+
+    def _room(self, max_width: float, done: list[tuple[int, int, bool]]) -> float:
+        return max_width - (0.0 if done else self.style.first_indent)
 
     def _trim(self, start: int, end: int) -> int:
         while end > start and self.chars[end - 1] in " \n":

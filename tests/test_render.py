@@ -298,3 +298,11 @@ def test_no_line_of_a_chinese_letter_starts_with_closing_punctuation(
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         assert len(lines) > 30
         assert not [line for line in lines if line[0] in NO_START]
+
+
+def test_chinese_paragraphs_open_with_a_two_ideograph_indent(
+    rendered: dict[Language, RenderedPdf],
+) -> None:
+    data = rendered[Language.ZH].data
+    indent = _x_of(data, TEXTS[Language.ZH]["p1"][:4]) - _x_of(data, "尊敬的先生")
+    assert indent == pytest.approx(21.0, abs=1.0)
