@@ -64,7 +64,9 @@ def report(error: MissiveError) -> None:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found; nothing was done.", file=sys.stderr)
+        print(
+            f"{count} problem{'s' if count != 1 else ''} found; nothing was done.", file=sys.stderr
+        )
     else:
         print(f"error: {error}", file=sys.stderr)
 
