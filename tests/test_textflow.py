@@ -1,0 +1,58 @@
+"""textflow and bidi: properties of line breaking and reordering on arbitrary text."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from missive.bidi import isolate_ltr, visual_runs
+from missive.model import Language, Run
+from missive.textflow import NO_START, TextStyle, _Breaker, make_pieces
+
+WORDS = st.sampled_from(
+    [
+        "letter", "Forum", "WSIS+20", "2024", "+41", "(UIT)", "www.wsis.org/forum",
+        "القمة", "العالمية", "لمجتمع", "(الأمانة)", "المعلومات،", "Gitanjali\u00a0Sah",
+        "信息社会", "世界峰会", "（WSIS）", "，", "。", "：", "Иван", "Женева,", "élan",
+    ]
+)  # fmt: skip
+TEXTS = st.lists(WORDS, min_size=1, max_size=40).map(" ".join)
+
+
+@settings(max_examples=120, deadline=None)
+@given(text=TEXTS, language=st.sampled_from(list(Language)), width=st.floats(40, 400))
+def test_lines_cover_the_text_in_order_and_drop_only_spaces(
+    text: str, language: Language, width: float
+) -> None:
+    style = TextStyle(language)
+    breaker = _Breaker(make_pieces((Run(text),), style), style)
+    spans = breaker.lines(width)
+    position = 0
+    for start, end, _ in spans:
+        assert all(char in " \n" for char in breaker.chars[position:start])
+        assert start <= end
+        position = end
+    assert all(char in " \n" for char in breaker.chars[position:])
+    kept = "".join("".join(breaker.chars[start:end]) for start, end, _ in spans)
+    assert kept.replace(" ", "") == "".join(breaker.chars).replace(" ", "")
+    for start, end, _ in spans[1:]:
+        if end > start and breaker.chars[start] in NO_START:
+            # Only a character that could not fit anywhere else may start a line.
+            assert end - start == 1 or breaker.chars[start - 1] in " \n"
+
+
+@settings(max_examples=120, deadline=None)
+@given(text=TEXTS, rtl=st.booleans())
+def test_visual_order_is_a_permutation_of_the_logical_line(text: str, rtl: bool) -> None:
+    shown = isolate_ltr(text) if rtl else text
+    runs = visual_runs([(char, index) for index, char in enumerate(shown)], rtl=rtl)
+    logical = Counter(char for char in shown if char not in "\u2066\u2067\u2068\u2069")
+    drawn = Counter("".join(actual or visual for visual, _, actual in runs))
+    assert drawn == logical
+
+
+def test_a_sentence_of_one_direction_keeps_its_word_order_reversed_once() -> None:
+    runs = visual_runs([(char, 0) for char in "أ ب ج"], rtl=True)
+    assert "".join(run[0] for run in runs) == "ج ب أ"
