@@ -98,14 +98,16 @@ class LetterLayout:
             story.extend(self.text(line, addressee, personal=True) for line in composed.addressee)
         if composed.distribution_heading:
             story.append(Spacer(1, body.leading * 0.8))
-            story.append(self.text(composed.distribution_heading, replace(body, space_after=2)))
+            heading = self.text(composed.distribution_heading, replace(body, space_after=2))
+            story.append(_keep_with_next(heading))
             dashed = replace(body, space_after=0, start_indent=body.size * 1.6, bullet="–")
             story.extend(self.text(group, dashed) for group in composed.distribution)
         story.append(Spacer(1, body.leading))
-        story.append(self.text(composed.subject, styles.subject))
-        story.append(self.text(composed.salutation, body, personal=True))
+        story.append(_keep_with_next(self.text(composed.subject, styles.subject)))
+        story.append(_keep_with_next(self.text(composed.salutation, body, personal=True)))
         story.extend(self.blocks(composed.body))
-        story.append(self.text(composed.closing, replace(body, space_after=body.leading)))
+        closing = self.text(composed.closing, replace(body, space_after=body.leading))
+        story.append(_keep_with_next(closing))
         story.append(self.signatory_grid(composed.signatories))
         return story
 
@@ -170,6 +172,12 @@ class LetterLayout:
         if signatory.organization:
             cell.append(self.text(signatory.organization, small))
         return cell
+
+
+def _keep_with_next(text: RichText) -> RichText:
+    """Headings, the salutation and the closing never end a page on their own."""
+    text.keepWithNext = True
+    return text
 
 
 def _natural_width(text: RichText) -> float:

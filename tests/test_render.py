@@ -172,7 +172,7 @@ def test_page_label_from_second_page_only(renderer: Renderer) -> None:
     assert pages[1].rstrip().endswith("Página 2") or "Página 2" in pages[1]
 
 
-@pytest.mark.parametrize("paragraphs", [3, 4, 5])
+@pytest.mark.parametrize("paragraphs", [2, 3, 4, 5, 6, 7])
 def test_signatory_grid_is_never_split(renderer: Renderer, paragraphs: int) -> None:
     letter = composed(Language.EN, signatory_count=6, paragraphs=paragraphs)
     pages = [logical(text) for text in pdfium_pages(renderer.render(letter).data)]
@@ -181,6 +181,7 @@ def test_signatory_grid_is_never_split(renderer: Renderer, paragraphs: int) -> N
     assert len(holding) == 1, holding
     assert all(name in pages[holding[0]] for name in names)
     assert pages[holding[0]].count("[Original signed]") == 6
+    assert letter.closing in pages[holding[0]]  # the closing stays with the signatures
 
 
 def _aligned_rows(data: bytes) -> tuple[int, int]:
