@@ -184,6 +184,8 @@ class Renderer:
         info = _metadata(first)
         if title is not None:
             info["title"] = title
+        if len({composed.lang_tag for composed in letters}) > 1:
+            info["lang"] = "mul"  # BCP 47: several languages (a proof)
         doc = _LetterDoc(buffer, size, **info)
         doc.created = created
         story: list[Flowable] = []

@@ -74,3 +74,12 @@ def test_proof_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["proof", str(SAMPLE), "--out", str(target)]) == 0
     assert target.read_bytes().startswith(b"%PDF")
     assert str(target) in capsys.readouterr().out
+
+
+def test_proof_metadata_names_the_letter_and_several_languages(proof: bytes) -> None:
+    reader = pypdf.PdfReader(io.BytesIO(proof))
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Proof: wsis20-invitation"
+    catalog: Any = reader.trailer["/Root"]
+    assert str(catalog["/Lang"]) == "mul"
+    assert catalog["/PageMode"] == "/UseOutlines"
