@@ -139,6 +139,8 @@ def render_batch(
     recipients_path: Path | None = None,
     progress: Progress | None = None,
 ) -> Manifest:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RenderError(f"{out_dir} exists and is not a folder")
     letter = load_letter(letter_path)
     source = recipients_path or letter.recipients_path
     # Serials are handed out over the whole list, in its order, as `send` does, so a
