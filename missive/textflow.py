@@ -37,6 +37,7 @@ from reportlab.pdfbase import pdfmetrics
 
 from missive import fonts
 from missive.bidi import needs_bidi, visual_runs
+from missive.hyphens import SOFT_HYPHEN, hyphenate
 from missive.model import Language, Run
 
 _CACHE_SIZE = 4096  # paragraphs; bounded so memory stays flat over any batch
@@ -122,6 +123,8 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
         start = 0
         # NFC: without shaping, a base letter and a combining accent would be drawn apart.
         whole = unicodedata.normalize("NFC", run.text)
+        if style.align is Align.JUSTIFY and not run.href:
+            whole = hyphenate(whole, style.language)
         families = [fonts.family_for(char, chain) or chain[0] for char in whole]
         for end in range(1, len(whole) + 1):
             if end < len(whole) and families[end] == families[start]:
@@ -138,7 +141,7 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
 def _may_break(before: str, after: str) -> bool:
     if before == " ":
         return after != " "
-    if before == "\n":
+    if before in ("\n", SOFT_HYPHEN):
         return True
     if after in NO_START or before in NO_END or after in " \n\u00a0" or before == "\u00a0":
         return False
@@ -173,7 +176,7 @@ class _Breaker:
         start, used = 0, 0.0
         for atom_start, atom_end in self._atoms():
             body_end = self._trim(atom_start, atom_end)
-            body = sum(self.widths[atom_start:body_end])
+            body = sum(self.widths[atom_start:body_end]) + self._hyphen(body_end)
             if used and used + body > self._room(max_width, result):
                 result.append((start, self._trim(start, atom_start), False))
                 start, used = atom_start, 0.0
@@ -188,6 +191,13 @@ class _Breaker:
         if start < len(self.chars):
             result.append((start, self._trim(start, len(self.chars)), True))
         return result
+
+    def _hyphen(self, end: int) -> float:
+        """Width of the hyphen drawn if a line ends at `end`, after a soft hyphen."""
+        if end == 0 or self.chars[end - 1] != SOFT_HYPHEN:
+            return 0.0
+        font, size = self.fonts[self.tags[end - 1]]
+        return char_width(font, "-") * size
 
     def _room(self, max_width: float, done: list[tuple[int, int, bool]]) -> float:
         return max_width - (0.0 if done else self.style.first_indent)
@@ -211,6 +221,8 @@ class _Breaker:
 
     def visual_line(self, start: int, end: int, last: bool) -> Line:
         pairs = list(zip(self.chars[start:end], self.tags[start:end], strict=True))
+        if pairs and pairs[-1][0] == SOFT_HYPHEN:
+            pairs[-1] = ("-", pairs[-1][1])
         rtl = self.style.language.is_rtl
         if rtl or needs_bidi("".join(self.chars[start:end])):
             runs = visual_runs(pairs, rtl=rtl)

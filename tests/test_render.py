@@ -92,7 +92,10 @@ def test_latin_and_cyrillic_body_reads_back_verbatim(
     rendered: dict[Language, RenderedPdf], language: Language
 ) -> None:
     for text in texts(rendered[language].data):
-        assert logical(TEXTS[language]["p1"]) in logical(text.replace("-\n", "-"))
+        # Words are hyphenated only at soft hyphens, never at a hyphen of the text; pdfium
+        # marks a line-end hyphen with U+FFFE and joins the word itself.
+        joined = re.sub(r"-\r?\n", "", text).replace("\ufffe", "")
+        assert logical(TEXTS[language]["p1"]) in logical(joined)
 
 
 def test_arabic_reads_back_in_logical_order(rendered: dict[Language, RenderedPdf]) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from missive.bidi import isolate_ltr, visual_runs
+from missive.hyphens import SOFT_HYPHEN, hyphenate
 from missive.model import Language, Run
-from missive.textflow import NO_START, TextStyle, _Breaker, make_pieces
+from missive.textflow import NO_START, Align, TextStyle, _Breaker, layout, make_pieces
 
 WORDS = st.sampled_from(
     [
@@ -22,11 +24,16 @@ TEXTS = st.lists(WORDS, min_size=1, max_size=40).map(" ".join)
 
 
 @settings(max_examples=120, deadline=None)
-@given(text=TEXTS, language=st.sampled_from(list(Language)), width=st.floats(40, 400))
+@given(
+    text=TEXTS,
+    language=st.sampled_from(list(Language)),
+    width=st.floats(40, 400),
+    align=st.sampled_from(list(Align)),
+)
 def test_lines_cover_the_text_in_order_and_drop_only_spaces(
-    text: str, language: Language, width: float
+    text: str, language: Language, width: float, align: Align
 ) -> None:
-    style = TextStyle(language)
+    style = TextStyle(language, align=align)
     breaker = _Breaker(make_pieces((Run(text),), style), style)
     spans = breaker.lines(width)
     position = 0
@@ -56,3 +63,19 @@ def test_visual_order_is_a_permutation_of_the_logical_line(text: str, rtl: bool)
 def test_a_sentence_of_one_direction_keeps_its_word_order_reversed_once() -> None:
     runs = visual_runs([(char, 0) for char in "أ ب ج"], rtl=True)
     assert "".join(run[0] for run in runs) == "ج ب أ"
+
+
+def test_justified_european_text_is_hyphenated_at_soft_hyphens_only() -> None:
+    pytest.importorskip("pyphen")
+    assert SOFT_HYPHEN in hyphenate("информационного", Language.RU)
+    assert hyphenate("www.wsis.org/forum WSIS+20 2024", Language.EN) == (
+        "www.wsis.org/forum WSIS+20 2024"
+    )
+    assert hyphenate("信息社会世界峰会", Language.ZH) == "信息社会世界峰会"
+    style = TextStyle(Language.RU, align=Align.JUSTIFY)
+    text = "Приглашение на Мероприятие высокого уровня Форума Всемирной встречи " * 4
+    lines = layout(make_pieces((Run(text),), style), style, 150.0)
+    ends = ["".join(s.text for s in line.segments) for line in lines]
+    assert any(end.endswith("-") for end in ends)
+    assert all(SOFT_HYPHEN not in end for end in ends)
+    assert all(line.width <= 150.0 + 1e-6 for line in lines)
