@@ -65,7 +65,8 @@ def wire_form(data: bytes) -> bytes:
         data = _LINE_END.sub(b"\r\n", data)
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
-    data = data.replace(b"\r\n.", b"\r\n..")
+    if b"\r\n." in data:  # rare in base64 bodies: skip the copy when there is none
+        data = data.replace(b"\r\n.", b"\r\n..")
     if data.startswith(b"."):
         data = b"." + data
     return data + b".\r\n"
