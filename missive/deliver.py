@@ -153,7 +153,10 @@ class _Connection:
             await smtp.ehlo()
         if item.smtputf8:
             if not smtp.supports_extension("smtputf8"):
-                raise aiosmtplib.SMTPSenderRefused(555, "relay lacks SMTPUTF8", item.sender)
+                # Only this recipient's address needs it: permanent for them, not a pause.
+                raise aiosmtplib.SMTPRecipientRefused(
+                    555, "5.6.7 the relay does not offer SMTPUTF8", item.rcpt[0]
+                )
             options.append("SMTPUTF8")
             encoding = "utf-8"
         if smtp.supports_extension("size"):

@@ -161,10 +161,11 @@ def running_server(
     *,
     tls_context: ssl.SSLContext | None = None,
     authenticator: Any = None,
+    smtputf8: bool = True,
 ) -> Iterator[Server]:
     handler = handler or RecordingHandler()
     port = free_port()
-    kwargs: dict[str, Any] = {"enable_SMTPUTF8": True}
+    kwargs: dict[str, Any] = {"enable_SMTPUTF8": smtputf8}
     if tls_context is not None:
         kwargs.update(tls_context=tls_context, require_starttls=True)
     if authenticator is not None:

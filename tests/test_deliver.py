@@ -358,3 +358,13 @@ def test_a_spooled_message_changed_on_disk_stops_the_batch(tmp_path: Path) -> No
             send(path, server, SendOptions(connections=2, rate=None))
         assert all(r.rcpt_tos != ("user5@example.org",) for r in server.handler.received)
     assert states(path)["r00005"] is SendState.QUEUED
+
+
+def test_relay_without_smtputf8_fails_only_the_recipients_who_need_it(tmp_path: Path) -> None:
+    needs_it = recipient("u1", "софия@пример.рф", name="София")
+    path = prepare(tmp_path, [needs_it, *people(4)])
+    with running_server(smtputf8=False) as server:
+        summary = send(path, server, SendOptions(connections=1, rate=None, policy_limit=1))
+        assert server.handler.message_ids().total() == 4
+    assert summary.counts == {SendState.SENT: 4, SendState.FAILED_PERMANENT: 1}
+    assert rows(path)["u1"].last_code == 555
