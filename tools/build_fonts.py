@@ -19,6 +19,9 @@ Provenance (all fetched with `pip download --no-deps`, never from a web page):
 Every face is then stripped of OpenType layout tables and TrueType hinting (see `strip`),
 which ReportLab does not use, so the subsets embedded in each PDF are small.
 
+Timestamps are kept from the sources (`recalcTimestamp=False`), so a re-run gives the same
+bytes. (The files committed first were saved with the build time in `head.modified`.)
+
 Re-run with: .venv/bin/python tools/build_fonts.py [--wheels DIR]
 """
 
@@ -83,7 +86,7 @@ def set_names(font: TTFont, family: str, style: str) -> None:
 def build_noto(work: Path) -> None:
     source_dir = work / "fontpkg_noto_sans" / "files"
     for target, (source, weight, style) in NOTO_INSTANCES.items():
-        variable = TTFont(source_dir / source)
+        variable = TTFont(source_dir / source, recalcTimestamp=False)
         static = instancer.instantiateVariableFont(
             variable, {"wght": weight, "wdth": 100}, updateFontNames=False
         )
@@ -99,7 +102,9 @@ def build_amiri(work: Path) -> None:
 
 
 def build_wqy(work: Path) -> None:
-    collection = TTCollection(work / "paperang_p2_fonts_cjk" / "fonts" / "wqy-microhei.ttc")
+    collection = TTCollection(
+        work / "paperang_p2_fonts_cjk" / "fonts" / "wqy-microhei.ttc", recalcTimestamp=False
+    )
     face = collection.fonts[0]
     face.save(OUT / "WenQuanYiMicroHei.ttf")
     notice = "\n".join(str(face["name"].getDebugName(name_id)) for name_id in (0, 5, 13, 14))
@@ -131,7 +136,7 @@ def strip(path: Path) -> None:
     options.name_languages = ["*"]
     options.notdef_outline = True
     options.glyph_names = False
-    font = TTFont(path)
+    font = TTFont(path, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=font.getBestCmap().keys())
     subsetter.subset(font)
