@@ -37,8 +37,10 @@ pytest: install
 
 test: lint typecheck pytest
 
+# The peers: WeasyPrint (needs Debian's pango) and the mailmerge CLI.
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	-ldconfig -p | grep -q libpangoft2 || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0)
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/send.py
 
