@@ -122,7 +122,7 @@ class _Connection:
             await self._reset(smtp)
             return refusal(start.code, start.message, "data")
         try:
-            response = await self._payload(smtp, wire_form(data))
+            response = await self._payload(smtp, wire_form(data, spooled=True))
         except (aiosmtplib.SMTPException, *_DROPS) as exc:
             self._drop()
             text = f"connection lost during DATA ({exc or type(exc).__name__}); held"

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from missive.errors import AuthenticationError
 from missive.journal import SendState
+from missive.spool import crlf_lines
 
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 _ENHANCED_POLICY = re.compile(r"^\s*5\.7\.\d+")
 
 
@@ -58,13 +58,13 @@ def refusal(code: int, text: str, stage: str) -> Reply:
     return Reply(SendState.FAILED_PERMANENT, code, f"{stage}: {text}")
 
 
-def wire_form(data: bytes) -> bytes:
-    """The DATA payload: CRLF line ends, leading dots doubled (RFC 5321 4.5.2), final dot."""
-    crlf = data.count(b"\r\n")
-    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:  # a bare CR or LF somewhere
-        data = _LINE_END.sub(b"\r\n", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
+def wire_form(data: bytes, *, spooled: bool = False) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled (RFC 5321 4.5.2), final dot.
+
+    `spooled`: the bytes come from the spool (hash-checked), which stores CRLF lines only.
+    """
+    if not spooled:
+        data = crlf_lines(data)
     if b"\r\n." in data:  # rare in base64 bodies: skip the copy when there is none
         data = data.replace(b"\r\n.", b"\r\n..")
     if data.startswith(b"."):

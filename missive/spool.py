@@ -16,6 +16,15 @@ from pathlib import Path
 from missive.errors import JournalError
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def crlf_lines(data: bytes) -> bytes:
+    """Every line ending as CRLF, the last line ended too: the form SMTP carries."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:  # a bare CR or LF somewhere
+        data = _LINE_END.sub(b"\r\n", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,9 @@ class Spool:
         return self.root / batch_id
 
     def write(self, batch_id: str, recipient_id: str, data: bytes) -> SpoolEntry:
+        """Store `data` with CRLF line ends (see `crlf_lines`): spooled files need no more
+        normalising when sent, and their hash covers exactly the bytes that go out."""
+        data = crlf_lines(data)
         folder = self.folder(batch_id)
         folder.mkdir(parents=True, exist_ok=True)
         name = _file_name(recipient_id)

@@ -144,8 +144,8 @@ def test_other_components_add_their_own_versioned_tables(tmp_path: Path) -> None
 
 def test_spool_is_atomic_hashed_and_checked(tmp_path: Path) -> None:
     spool = Spool(tmp_path / "spool")
-    entry_ = spool.write("b1", "r1", b"hello")
-    assert spool.read(entry_.relative_path, entry_.sha256) == b"hello"
+    entry_ = spool.write("b1", "r1", b"hello\nworld")
+    assert spool.read(entry_.relative_path, entry_.sha256) == b"hello\r\nworld\r\n"
     assert not list((tmp_path / "spool" / "b1").glob(".*.tmp"))
     (tmp_path / "spool" / entry_.relative_path).write_bytes(b"tampered")
     with pytest.raises(JournalError, match="changed"):
