@@ -14,13 +14,14 @@ Decisions:
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import email.policy
 import hashlib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 import idna
@@ -154,6 +155,9 @@ def _build(
     _add_body(msg, composed, pdf)
     _fix_boundaries(msg, message_id)
     data = msg.as_bytes(policy=policy)
+    if not smtputf8:
+        addresses = {"From": (sender,), "Reply-To": (reply_to,) if reply_to else (), "To": (to,)}
+        data = _rewrite_address_headers(data, {**addresses, "Cc": cc})
     if dkim_key is not None:
         data = _dkim_sign(data, dkim_key)
     envelope = (_envelope_address(to), *(_envelope_address(a) for a in cc))
@@ -177,6 +181,41 @@ def _add_body(msg: EmailMessage, composed: ComposedLetter, pdf: bytes) -> None:
     )
     # After the body: set_content() clears every Content-* header.
     msg["Content-Language"] = _guarded(composed.lang_tag, "lang_tag")
+
+
+def _encoded_address(address: Address) -> str:
+    """One address with its display name as a single RFC 2047 encoded-word when not ASCII.
+
+    Python's generator may end an encoded-word right against the next atom ("=?..?=0"),
+    which no parser decodes; a whole-name encoded-word always reads back exactly.
+    """
+    spec = address.addr_spec
+    name = address.display_name
+    if not name:
+        return spec
+    if name.isascii():
+        return formataddr((name, spec))
+    encoded = base64.b64encode(name.encode("utf-8")).decode("ascii")
+    return f"=?utf-8?b?{encoded}?= <{spec}>"
+
+
+def _rewrite_address_headers(data: bytes, headers: dict[str, tuple[Address, ...]]) -> bytes:
+    head, separator, body = data.partition(b"\r\n\r\n")
+    fields: list[list[bytes]] = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1].append(line)  # a folded continuation of the previous field
+        else:
+            fields.append([line])
+    out: list[bytes] = []
+    for field_lines in fields:
+        name = field_lines[0].split(b":", 1)[0].decode("ascii")
+        if headers.get(name):
+            value = ", ".join(_encoded_address(a) for a in headers[name])
+            out.append(f"{name}: {value}".encode("ascii"))
+        else:
+            out.extend(field_lines)
+    return b"\r\n".join(out) + separator + body
 
 
 def _localized_name(mail: MailSettings, language: Language) -> str:
