@@ -230,8 +230,18 @@ def test_status_counts_failures_and_writes_csv(tmp_path: Path) -> None:
         cli(*send_args(journal, server.port, "--lang", "fr", *small, "--no-dry-run"), check=3)
         assert server.handler.message_ids().total() == 1
     out = tmp_path / "status.csv"
-    status = cli("status", LETTER, "--journal", str(journal), "--csv", str(out), check=3)
+    html = tmp_path / "report.html"
+    status = cli(
+        "status", LETTER, "--journal", str(journal), "--csv", str(out), "--html", str(html), check=3
+    )
     assert "1 sent" in status.stdout and "1 failed_permanent" in status.stdout
+    matrix = status.stdout.split("sent/total", 1)[1].splitlines()
+    cell_row = next(line.split() for line in matrix if line.split()[0] == bad["group"])
+    sent, total = (int(n) for n in cell_row[1].split("/"))  # the only language column: fr
+    assert sent < total
+    page = html.read_text(encoding="utf-8")
+    assert "failed_permanent" in page and "mailbox unavailable" in page
+    assert "tester" in page  # who approved, on the page an operator forwards
     assert f"{bad['id']}  {bad['email']}  failed_permanent  550" in status.stdout
     assert "mailbox unavailable" in status.stdout
     with out.open(encoding="utf-8") as stream:

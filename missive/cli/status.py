@@ -15,12 +15,14 @@ EXAMPLE = """\
 examples:
   python send.py status letters/wsis20-invitation.yaml --journal out/wsis20.sqlite
   python send.py status letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --csv out/wsis20-status.csv
+      --csv out/wsis20-status.csv --html out/wsis20-report.html
 
 Counts per state, language and group for each batch of the letter in the journal, then
 every failure or held message with its last SMTP code and reply. --csv writes one row per
 recipient (batch, id, e-mail, language, group, state, attempts, code, reply, Message-ID,
-times). Exit status 0 when every recipient is sent, 3 otherwise.
+times). --html writes a one-page report a person can read and forward: counts, failures,
+who approved what and when, when it was sent. Exit status 0 when every recipient is sent,
+3 otherwise.
 """
 
 CSV_COLUMNS = (
@@ -53,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--journal", type=Path, required=True, metavar="PATH", help="the journal (SQLite)"
     )
     parser.add_argument("--csv", type=Path, metavar="FILE", help="write one row per recipient")
+    parser.add_argument(
+        "--html", type=Path, metavar="FILE", help="write a one-page report a person can forward"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -62,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
 
     letter = load_letter(args.letter)
     with Journal.open(args.journal, writer=False) as journal:
+        if args.html is not None:
+            write_html(journal, letter.key, letter.path, args.html)
         batches = journal.batches(letter.key)
         if not batches:
             print(f"no batch of {letter.key} in {args.journal}")
@@ -82,6 +89,7 @@ def print_batch(journal: Journal, batch: BatchInfo) -> bool:
     print("  " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
     print_table("language", [(s, lang, n) for s, lang, _, n in counts])
     print_table("group", [(s, group, n) for s, _, group, n in counts])
+    print_matrix(counts)
     print_failures(journal, batch.id)
     print()
     return set(states) <= {"sent"}
@@ -98,6 +106,40 @@ def print_table(label: str, entries: list[tuple[str, str, int]]) -> None:
     print(header)
     for key in keys:
         print("  " + key.ljust(width) + "".join(f"  {cells[(key, s)]:>16}" for s in states))
+
+
+def print_matrix(counts: list[tuple[str, str, str, int]]) -> None:
+    """Language x group, each cell `sent/total`, so a gap in one corner shows at a glance."""
+    sent: Counter[tuple[str, str]] = Counter()
+    total: Counter[tuple[str, str]] = Counter()
+    for state, language, group, n in counts:
+        total[(language, group)] += n
+        if state == "sent":
+            sent[(language, group)] += n
+    languages = sorted({lang for lang, _ in total})
+    groups = sorted({group for _, group in total})
+    width = max([len("sent/total"), *(len(g) for g in groups)])
+    print("  " + "sent/total".ljust(width) + "".join(f"  {lang:>7}" for lang in languages))
+    for group in groups:
+        cells = "".join(
+            f"  {_cell(sent[(lang, group)], total[(lang, group)]):>7}" for lang in languages
+        )
+        print("  " + group.ljust(width) + cells)
+
+
+def _cell(sent: int, total: int) -> str:
+    return f"{sent}/{total}" if total else "-"
+
+
+def write_html(journal: Journal, letter_key: str, letter_path: Path, path: Path) -> None:
+    import datetime as dt
+
+    from missive.report import collect_report, render_html_report
+
+    report = collect_report(journal, letter_key, letter_path, now=dt.datetime.now(dt.UTC))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html_report(report), encoding="utf-8")
+    print(f"wrote {path}")
 
 
 def print_failures(journal: Journal, batch_id: str) -> None:
