@@ -157,7 +157,10 @@ def _build(
     data = msg.as_bytes(policy=policy)
     if not smtputf8:
         addresses = {"From": (sender,), "Reply-To": (reply_to,) if reply_to else (), "To": (to,)}
-        data = _rewrite_address_headers(data, {**addresses, "Cc": cc})
+        subject = _one_line(composed.cover.subject)
+        data = _rewrite_address_headers(
+            data, {**addresses, "Cc": cc}, subject=None if subject.isascii() else subject
+        )
     if dkim_key is not None:
         data = _dkim_sign(data, dkim_key)
     envelope = (_envelope_address(to), *(_envelope_address(a) for a in cc))
@@ -199,7 +202,30 @@ def _encoded_address(address: Address) -> str:
     return f"=?utf-8?b?{encoded}?= <{spec}>"
 
 
-def _rewrite_address_headers(data: bytes, headers: dict[str, tuple[Address, ...]]) -> bytes:
+def _encoded_words(text: str) -> str:
+    """RFC 2047 encoded-words of at most 75 characters, each holding whole characters.
+
+    Long localised subjects (Arabic, Chinese, Russian) would otherwise become one encoded-word
+    of hundreds of characters, which the RFC forbids and some relays truncate. Only
+    unstructured headers are split: parsers join adjacent encoded-words there, but some put a
+    space between them inside a display name.
+    """
+    words: list[str] = []
+    chunk = ""
+    for character in text:
+        # 45 bytes of UTF-8 give 60 base64 characters: 60 + len("=?utf-8?b??=") <= 75.
+        if chunk and len((chunk + character).encode("utf-8")) > 45:
+            words.append(chunk)
+            chunk = ""
+        chunk += character
+    words.append(chunk)
+    encoded = (base64.b64encode(w.encode("utf-8")).decode("ascii") for w in words if w)
+    return "\r\n ".join(f"=?utf-8?b?{word}?=" for word in encoded)
+
+
+def _rewrite_address_headers(
+    data: bytes, headers: dict[str, tuple[Address, ...]], *, subject: str | None = None
+) -> bytes:
     head, separator, body = data.partition(b"\r\n\r\n")
     fields: list[list[bytes]] = []
     for line in head.split(b"\r\n"):
@@ -213,6 +239,8 @@ def _rewrite_address_headers(data: bytes, headers: dict[str, tuple[Address, ...]
         if headers.get(name):
             value = ", ".join(_encoded_address(a) for a in headers[name])
             out.append(f"{name}: {value}".encode("ascii"))
+        elif name == "Subject" and subject is not None:
+            out.append(f"Subject: {_encoded_words(subject)}".encode("ascii"))
         else:
             out.extend(field_lines)
     return b"\r\n".join(out) + separator + body

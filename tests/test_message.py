@@ -60,6 +60,26 @@ def test_names_subject_and_attachment_round_trip(language: Language) -> None:
     assert b"filename*" in built.data  # RFC 2231 parameter encoding
 
 
+@pytest.mark.parametrize("language", [Language.AR, Language.ZH, Language.RU])
+def test_long_subject_is_split_into_encoded_words_of_75_characters(language: Language) -> None:
+    letter = composed(recipient("x", "x@y.z", language=language))
+    subject = (letter.cover.subject + " ") * 4  # far past one encoded-word
+    long_subject = replace(letter.cover, subject=subject.strip())
+    built = build_message(
+        replace(letter, cover=long_subject),
+        TINY_PDF,
+        mail=MAIL,
+        batch_id="b",
+        date=BATCH_DATE,
+    )
+    head = built.data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    subject_field = head.split("\r\nSubject: ", 1)[1].split("\r\n")
+    words = [line.strip() for line in subject_field if line.startswith(("=?", " =?"))]
+    assert len(words) > 1
+    assert all(word.startswith("=?utf-8?b?") and len(word) <= 75 for word in words)
+    assert parse(built)["Subject"] == subject.strip()
+
+
 def test_structure_and_fixed_headers() -> None:
     parsed = parse(build({"cc": ("a@example.org", "b@example.org")}))
     assert parsed.get_content_type() == "multipart/mixed"
