@@ -36,17 +36,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    return decide(args, Decision.APPROVED, comment=args.comment, shown="")
+
+
+def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown: str) -> int:
+    """Record one reviewer's decision on the selected languages, then show the batch."""
     batch = load_batch(args)
     rows = record_decision(
-        args.journal,
-        batch.digest,
-        reviewer=args.reviewer,
-        decision=Decision.APPROVED,
-        comment=args.comment,
+        args.journal, batch.digest, reviewer=args.reviewer, decision=decision, comment=comment
     )
     hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
     plural = "es" if len(rows) > 1 else ""
-    print(f"{rows[0].reviewer} approved {hashes} (language hash{plural})")
+    print(f"{rows[0].reviewer} {decision.value} {hashes} (language hash{plural}){shown}")
     print()
     print(format_batch(batch, current_status(args, batch)))
     return 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from missive.cli.batch import current_status, format_batch
-from missive.cli.batchargs import add_selection, load_batch
-from missive.review import Decision, record_decision
+from missive.cli.approve import decide
+from missive.cli.batchargs import add_selection
+from missive.review import Decision
 
 EXAMPLE = """\
 example:
@@ -33,17 +33,4 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    batch = load_batch(args)
-    rows = record_decision(
-        args.journal,
-        batch.digest,
-        reviewer=args.reviewer,
-        decision=Decision.REJECTED,
-        comment=args.reason,
-    )
-    hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
-    plural = "es" if len(rows) > 1 else ""
-    print(f"{rows[0].reviewer} rejected {hashes} (language hash{plural}): {args.reason}")
-    print()
-    print(format_batch(batch, current_status(args, batch)))
-    return 0
+    return decide(args, Decision.REJECTED, comment=args.reason, shown=f": {args.reason}")
