@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -190,8 +190,10 @@ def deliver(
     resend_ambiguous: bool = False,
     on_outcome: Callable[[Outcome], None] | None = None,
     handle_sigint: bool = False,
+    defer: Collection[str] = (),
 ) -> RunSummary:
-    """Send what is due; raises DeliveryError/AuthenticationError when the batch pauses."""
+    """Send what is due, except the recipients in `defer` (they stay queued for a later run);
+    raises DeliveryError/AuthenticationError when the batch pauses."""
     sender = Sender(
         endpoint=relay.endpoint,
         journal=journal,
@@ -201,5 +203,6 @@ def deliver(
         credentials=relay.credentials,
         tls_context=relay.tls_context,
         on_outcome=on_outcome,
+        defer=defer,
     )
     return asyncio.run(sender.run(resend_ambiguous=resend_ambiguous, handle_sigint=handle_sigint))

@@ -17,7 +17,7 @@ import asyncio
 import random
 import signal
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 import aiosmtplib
 
@@ -200,8 +200,10 @@ class Sender:
         clock: Clock | None = None,
         rng: random.Random | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
+        defer: Collection[str] = (),
     ) -> None:
         self.endpoint = endpoint
+        self.defer = defer  # recipients not sent in this run (outside their send window)
         self.journal = journal
         self.spool = spool
         self.batch_id = batch_id
@@ -237,6 +239,10 @@ class Sender:
             self.summary.released = self.journal.begin_run(
                 self.batch_id, release_ambiguous=resend_ambiguous
             )
+            if self.defer:
+                self.journal.defer(
+                    self.batch_id, self.defer, max_tries=self.options.retry.max_tries
+                )
             await self._passes()
         finally:
             if handle_sigint:

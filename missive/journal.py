@@ -255,6 +255,22 @@ class Journal:
             )
         return released
 
+    def defer(self, batch_id: str, recipient_ids: Iterable[str], *, max_tries: int) -> int:
+        """Leave these rows out of the current run (call after `begin_run`): they stay
+        queued and the next `begin_run` gives them their tries back. A send window uses it
+        for the recipients whose office hours have not begun."""
+        ids = list(recipient_ids)
+        deferred = 0
+        with self._transaction():
+            for start in range(0, len(ids), PAGE):
+                chunk = ids[start : start + PAGE]
+                deferred += self._conn.execute(
+                    f"UPDATE deliveries SET tries = ? WHERE batch_id = ? AND state IN (?, ?) "
+                    f"AND recipient_id IN ({', '.join('?' * len(chunk))})",
+                    (max_tries, batch_id, SendState.QUEUED, SendState.FAILED_TEMPORARY, *chunk),
+                ).rowcount
+        return deferred
+
     def due_page(
         self, batch_id: str, *, after_row: int, now: float, max_tries: int
     ) -> list[Delivery]:

@@ -6,7 +6,8 @@ machine was off, no worker was running) is not fired: it is `held` until the ope
 releases it. While a job runs its worker renews a lease (`heartbeat_at`); a `running`
 job whose lease expired belongs to a worker that died, and it too becomes `held`,
 never re-run on its own: the send journal knows what went out, and a released job
-resumes from it without sending anything twice.
+resumes from it without sending anything twice. A job whose send leaves recipients
+waiting for their send window is queued again, due at the window's next opening.
 
 Options are stored as the `send` command's arguments, never with a password: the SMTP
 credentials come from the environment of the worker when the job runs.
@@ -60,6 +61,8 @@ INTERRUPTED = (
 
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], None]
+# Runs a job; returns None when it is done, or the UTC time to run it again.
+RunJob = Callable[["Job"], dt.datetime | None]
 
 
 class JobState(StrEnum):
@@ -199,7 +202,7 @@ def run_worker(
     journal_path: Path,
     clock: Clock,
     sleep: Sleep,
-    run_job: Callable[[Job], None],
+    run_job: RunJob,
     *,
     once: bool = False,
     poll_seconds: float = DEFAULT_POLL_SECONDS,
@@ -211,7 +214,8 @@ def run_worker(
 ) -> tuple[Job, ...]:
     """Run due jobs until stopped (or, with `once`, until none is due); returns those run.
 
-    `run_job` raises to fail a job (its message is recorded); anything it returns is success.
+    `run_job` raises to fail a job (its message is recorded), returns None when it is done
+    or a time to queue it again (recipients waiting for their send window).
     `on_finish` is told of each job as it ends (the command line prints it).
     """
     me = name or worker_name()
@@ -294,21 +298,41 @@ def _execute(
     *,
     me: str,
     clock: Clock,
-    run_job: Callable[[Job], None],
+    run_job: RunJob,
     lease: dt.timedelta,
 ) -> Job:
     error: str | None = None
+    again: dt.datetime | None = None
     with _heartbeat(journal_path, job.id, me, clock, lease):
         try:
-            run_job(job)
+            again = run_job(job)
         # A worker outlives the jobs it runs: whatever one raises is recorded on that job.
         except Exception as exc:
             error = str(exc) or type(exc).__name__
         except KeyboardInterrupt:
             _finish(journal_path, job.id, me, JobState.HELD, now=clock(), error=INTERRUPTED)
             raise
+    if error is None and again is not None:
+        # Never due before now: a long run must not make its own continuation overdue.
+        return _requeue(journal_path, job.id, me, max(again, clock()))
     state = JobState.FAILED if error else JobState.DONE
     return _finish(journal_path, job.id, me, state, now=clock(), error=error)
+
+
+def _requeue(journal_path: Path, job_id: int, me: str, due_at: dt.datetime) -> Job:
+    with _connection(journal_path) as conn:
+        conn.execute(
+            "UPDATE jobs SET state = ?, due_at = ?, claimed_by = NULL, heartbeat_at = NULL,"
+            " error = ? WHERE id = ? AND claimed_by = ?",
+            (
+                JobState.QUEUED.value,
+                ledger.to_text(due_at),
+                "recipients wait for their send window: runs again when it opens",
+                job_id,
+                me,
+            ),
+        )
+        return _get(conn, job_id)
 
 
 def _finish(

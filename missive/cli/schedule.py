@@ -12,6 +12,7 @@ from missive.cli.jobs import format_jobs
 from missive.errors import MissiveError
 from missive.model import Group, Language
 from missive.schedule import list_jobs, parse_due, schedule
+from missive.sendwindow import SendWindow
 
 EXAMPLE = """\
 example:
@@ -19,11 +20,15 @@ example:
       --at "2024-02-01 09:00" --tz Europe/Zurich --smtp smtps://relay.itu.int:465 --rate 600/min
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
       --at 2024-02-01T08:00:00Z --lang fr --group governments
+  python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
+      --at "2024-02-01 06:00" --smtp smtps://relay.itu.int:465 --window 08:00-18:00
 
 `--at` takes YYYY-MM-DD HH:MM with optional :SS, or ISO 8601 (an offset in it wins over
 --tz). The job stores the send options but never a password: the worker reads
 MISSIVE_SMTP_USERNAME and MISSIVE_SMTP_PASSWORD from its own environment. A worker
 (`python send.py worker`) runs it; the send then refuses any language not approved.
+With --window, each run sends only to recipients in office hours in their own time zone
+(Monday to Friday); the job is then queued again for the next opening until all are sent.
 """
 
 
@@ -49,12 +54,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     send.add_argument("--limit", type=int, metavar="N")
     send.add_argument("--rate", metavar="R", help="e.g. 600/min")
     send.add_argument("--connections", type=int, metavar="N")
+    send.add_argument(
+        "--window",
+        metavar="HH:MM-HH:MM",
+        help="recipients' local hours to send in, e.g. 08:00-18:00",
+    )
     parser.set_defaults(handler=run)
 
 
 def send_options(args: argparse.Namespace) -> list[str]:
     options: list[str] = []
-    for name in ("smtp", "recipients", "limit", "rate", "connections"):
+    for name in ("smtp", "recipients", "limit", "rate", "connections", "window"):
         value = getattr(args, name)
         if value is not None:
             options += [f"--{name}", str(value)]
@@ -68,6 +78,8 @@ def send_options(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     due = parse_due(args.at, args.tz)
+    if args.window is not None:
+        args.window = str(SendWindow.parse(args.window))  # refused now, not at send time
     job = schedule(args.journal, args.letter, due, tz=args.tz, options=send_options(args), now=now)
     print(
         f"job {job.id} scheduled for {job.local_due:%Y-%m-%d %H:%M:%S} {job.tz}"

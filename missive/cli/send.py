@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from missive.deliver import Outcome, RunSummary
     from missive.delivery_settings import Credentials, SendOptions
     from missive.journal import Journal
+    from missive.sendwindow import SendWindow
 
 EXAMPLE = """\
 examples:
@@ -27,13 +30,21 @@ examples:
       --smtp smtp+starttls://relay.itu.int:587 --lang es --lang fr --rate 600/min --no-dry-run
   python send.py send letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
       --smtp smtp://127.0.0.1:2525 --to-self me@itu.int     # one sample per language, to me
+  python send.py send letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
+      --smtp smtps://relay.itu.int:465 --window 08:00-18:00 --no-dry-run
+      # only those whose local time is 08:00-18:00, Monday to Friday; the others wait
 
 Running the same command again resumes the batch: what was sent is never sent again.
 A message interrupted after DATA is held as "ambiguous" (it may have arrived); it is sent
 again only with --resend-ambiguous. Credentials come only from MISSIVE_SMTP_USERNAME and
 MISSIVE_SMTP_PASSWORD; a private CA can be given with SSL_CERT_FILE.
+With --window, a recipient's local time (its `timezone` column, else its country's zone)
+is checked when the run starts: those outside the window stay queued, and the command
+says when the first of them opens. Run it again then (nothing is sent twice), or use
+`schedule ... --window`: the job re-queues itself for each opening.
 Exit status: 0 all selected recipients sent (or dry run), 1 error or batch paused,
-3 finished with recipients failed or held (see `send.py status`).
+3 finished with recipients failed or held (see `send.py status`), 4 sent all it could
+and the others wait for their send window.
 """
 
 
@@ -116,6 +127,20 @@ def add_delivery(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="send one sample per language to ADDRESS only (a real send, a new batch each run)",
     )
+    parser.add_argument(
+        "--window",
+        metavar="HH:MM-HH:MM",
+        help="send only to recipients whose local time is in this window, Monday to Friday",
+    )
+
+
+WAITING = 4  # exit status: the rest of the batch waits for its send window
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    code: int
+    resume_at: dt.datetime | None = None  # UTC: when the first waiting recipient's window opens
 
 
 def credentials_from_env() -> Credentials | None:
@@ -152,15 +177,56 @@ def request_from(args: argparse.Namespace) -> SendRequest:
 
 
 def run(args: argparse.Namespace) -> int:
+    return execute(args).code
+
+
+def execute(args: argparse.Namespace, now: dt.datetime | None = None) -> SendOutcome:
+    """The send; `now` (UTC) is the run's clock for the send window and the Date header."""
     from missive.batch import Relay, prepare
     from missive.delivery_settings import SmtpEndpoint
+    from missive.sendwindow import SendWindow
 
     options = options_from(args)
+    window = SendWindow.parse(args.window) if args.window else None
     relay = Relay(SmtpEndpoint.parse(args.smtp), credentials_from_env())
     prepared = prepare(request_from(args))
+    at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     if args.dry_run and not args.to_self:
-        return dry_run(prepared, args.journal)
-    return real_send(prepared, args, relay, options)
+        code = dry_run(prepared, args.journal)
+        if window is not None:
+            print_waiting(prepared, window, waiting_now(prepared, window, at), sending=False)
+        return SendOutcome(code)
+    return real_send(prepared, args, relay, options, window=window, now=at)
+
+
+def waiting_now(
+    prepared: PreparedBatch, window: SendWindow, now: dt.datetime
+) -> dict[str, dt.datetime]:
+    from missive.sendwindow import split_by_window
+
+    return split_by_window(prepared.recipients, window, now)[1]
+
+
+def print_waiting(
+    prepared: PreparedBatch, window: SendWindow, waiting: dict[str, dt.datetime], *, sending: bool
+) -> None:
+    from missive.sendwindow import recipient_zone
+
+    if not waiting:
+        print(f"send window {window}: every selected recipient is in it now.")
+        return
+    first_id = min(waiting, key=lambda rid: (waiting[rid], rid))
+    opening = waiting[first_id]
+    recipient = next(r for r in prepared.recipients if r.id == first_id)
+    zone = recipient_zone(recipient)
+    local = f"{opening.astimezone(zone):%H:%M} {zone} for {first_id}" if zone else first_id
+    verb = "wait" if sending else "would wait"
+    print(
+        f"{len(waiting)} recipient(s) {verb} for the send window {window} in their time zone;"
+        f" the first opens {opening:%Y-%m-%d %H:%M} UTC ({local})."
+    )
+    if sending:
+        print("Run the same command again then: what was sent is not sent again.")
 
 
 def dry_run(prepared: PreparedBatch, journal_path: Path) -> int:
@@ -184,9 +250,15 @@ def dry_run(prepared: PreparedBatch, journal_path: Path) -> int:
 
 
 def real_send(
-    prepared: PreparedBatch, args: argparse.Namespace, relay: Relay, options: SendOptions
-) -> int:
-    from missive.batch import deliver, spool
+    prepared: PreparedBatch,
+    args: argparse.Namespace,
+    relay: Relay,
+    options: SendOptions,
+    *,
+    window: SendWindow | None,
+    now: dt.datetime,
+) -> SendOutcome:
+    from missive.batch import deliver
     from missive.journal import Journal
 
     total = len(prepared.recipients)
@@ -197,20 +269,12 @@ def real_send(
                 f"{journal.recovered} message(s) interrupted during DATA are now held as "
                 "ambiguous (use --resend-ambiguous to send them again)."
             )
-        verify = None
-        if not args.to_self:
-            # Only what reviewers approved goes out; samples sent to oneself need no approval.
-            from missive.cli.batchargs import approval_gate
-
-            verify = approval_gate(args.journal, prepared).verify
-        bar = Progress("spooling", total)
-        spooled = spool(prepared, journal, verify=verify, on_spooled=lambda _: bar.step())
-        bar.done()
-        print(
-            f"spooled {spooled.spooled} new message(s); {spooled.already_journaled} "
-            "were already in the journal."
-        )
-        bar = Progress("sending", due_count(journal, prepared.info.id, args.resend_ambiguous))
+        spool_all(prepared, journal, args, now)
+        # Everyone is spooled (and so checked against the approval) now; those outside
+        # their window stay queued in the journal for a later run.
+        later = waiting_now(prepared, window, now) if window else {}
+        due = due_count(journal, prepared.info.id, args.resend_ambiguous)
+        bar = Progress("sending", max(due - len(unsent(journal, prepared.info.id, later)), 0))
         try:
             summary = deliver(
                 prepared,
@@ -220,10 +284,45 @@ def real_send(
                 resend_ambiguous=args.resend_ambiguous,
                 on_outcome=bar.outcome,
                 handle_sigint=True,
+                defer=tuple(later),
             )
         finally:
             bar.done()
-        return report(summary, journal, prepared.info.id)
+        waiting = unsent(journal, prepared.info.id, later)
+        code = report(summary, journal, prepared.info.id, waiting=len(waiting))
+        if window is not None:
+            print_waiting(prepared, window, waiting, sending=True)
+        return SendOutcome(code, min(waiting.values()) if waiting else None)
+
+
+def spool_all(
+    prepared: PreparedBatch, journal: Journal, args: argparse.Namespace, now: dt.datetime
+) -> None:
+    from missive.batch import spool
+
+    verify = None
+    if not args.to_self:
+        # Only what reviewers approved goes out; samples sent to oneself need no approval.
+        from missive.cli.batchargs import approval_gate
+
+        verify = approval_gate(args.journal, prepared).verify
+    bar = Progress("spooling", len(prepared.recipients))
+    spooled = spool(prepared, journal, verify=verify, on_spooled=lambda _: bar.step(), now=now)
+    bar.done()
+    print(
+        f"spooled {spooled.spooled} new message(s); {spooled.already_journaled} "
+        "were already in the journal."
+    )
+
+
+def unsent(
+    journal: Journal, batch_id: str, later: dict[str, dt.datetime]
+) -> dict[str, dt.datetime]:
+    """Of the recipients outside their window, those the journal has still to send."""
+    from missive.journal import SendState
+
+    waits = {SendState.QUEUED, SendState.FAILED_TEMPORARY}
+    return {rid: at for rid, at in later.items() if journal.state_of(batch_id, rid) in waits}
 
 
 def due_count(journal: Journal, batch_id: str, resend_ambiguous: bool) -> int:
@@ -231,7 +330,7 @@ def due_count(journal: Journal, batch_id: str, resend_ambiguous: bool) -> int:
     return sum(n for state, _, _, n in journal.counts(batch_id) if state in wanted)
 
 
-def report(summary: RunSummary, journal: Journal, batch_id: str) -> int:
+def report(summary: RunSummary, journal: Journal, batch_id: str, *, waiting: int = 0) -> int:
     from missive.journal import SendState
 
     if summary.released:
@@ -251,7 +350,10 @@ def report(summary: RunSummary, journal: Journal, batch_id: str) -> int:
     print("batch: " + ", ".join(f"{n} {s}" for s, n in sorted(totals.items())))
     if summary.interrupted:
         print("interrupted: messages in flight finished; run the same command to resume.")
-    return 0 if set(totals) <= {SendState.SENT.value} else 3
+    unsent_total = sum(n for state, n in totals.items() if state != SendState.SENT.value)
+    if unsent_total > waiting:
+        return 3
+    return WAITING if waiting else 0
 
 
 class Progress:

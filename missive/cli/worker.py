@@ -9,7 +9,7 @@ from pathlib import Path
 
 from missive.cli.batchargs import add_journal
 from missive.errors import ScheduleError
-from missive.schedule import DEFAULT_POLL_SECONDS, Job, run_worker
+from missive.schedule import DEFAULT_POLL_SECONDS, Job, JobState, run_worker
 
 SEND_INCOMPLETE = 3  # `send`'s exit status when some recipients failed or are held
 
@@ -22,6 +22,9 @@ example:
 Several workers may share a journal: each job runs once. A job overdue by more than
 --grace minutes is held for the operator (`jobs --release ID`); so is a job whose worker
 stopped while running it. Each job runs `send LETTER --journal PATH ... --no-dry-run`.
+A job scheduled with --window that leaves recipients outside their send window is queued
+again for the next opening (shown by `jobs`), so a worker left running reaches everyone
+in their office hours; it is done when the last recipient is sent.
 """
 
 
@@ -55,11 +58,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     journal: Path = args.journal
 
-    def run_job(job: Job) -> None:
-        run_send(journal, job)
+    def run_job(job: Job) -> dt.datetime | None:
+        return run_send(journal, job)
 
     def on_finish(job: Job) -> None:
-        detail = f": {job.error}" if job.error else ""
+        if job.state is JobState.QUEUED:
+            detail = f" again for {job.due_at:%Y-%m-%d %H:%M} UTC (send window)"
+        else:
+            detail = f": {job.error}" if job.error else ""
         print(f"job {job.id} {job.state.value}{detail}", flush=True)
 
     print(f"worker on {journal}: polling every {args.poll:g} s", flush=True)
@@ -76,9 +82,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_send(journal: Path, job: Job) -> None:
-    """The job's send, in this process; MissiveError (e.g. not approved) fails the job."""
+def run_send(journal: Path, job: Job, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The job's send, in this process; MissiveError (e.g. not approved) fails the job.
+
+    Returns when to run it again if recipients wait for their send window, else None.
+    """
     from missive.cli import build_parser
+    from missive.cli.send import execute
 
     argv = ["send", str(job.letter_path), "--journal", str(journal), *job.options, "--no-dry-run"]
     print(f"job {job.id}: {' '.join(argv)}", flush=True)
@@ -87,10 +97,15 @@ def run_send(journal: Path, job: Job) -> None:
     except SystemExit as exc:
         # argparse exits on arguments it refuses (e.g. an option `send` no longer has).
         raise ScheduleError(f"send refused the job's options (status {exc.code})") from exc
-    code = args.handler(args)
+    outcome = execute(args, now)
+    if outcome.resume_at is not None:
+        # Failures so far stay in the journal; the last run reports them (status 3).
+        return outcome.resume_at
+    code = outcome.code
     if code == SEND_INCOMPLETE:
         raise ScheduleError(
             "the send finished with recipients failed or held: see `send.py status`"
         )
     if code != 0:
         raise ScheduleError(f"send exited with status {code}")
+    return None
