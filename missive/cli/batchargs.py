@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from missive.cli.options import add_letter, add_recipient_selection
 from missive.errors import InputError, Problem
-from missive.model import Group, Language, Letter, Recipient
+from missive.model import Letter, Recipient
 from missive.review import (
     ApprovalGate,
     BatchDigest,
@@ -44,30 +45,9 @@ class LoadedBatch:
 
 
 def add_selection(parser: argparse.ArgumentParser, *, lang_help: str | None = None) -> None:
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
+    add_letter(parser)
     add_journal(parser)
-    parser.add_argument(
-        "--recipients", type=Path, metavar="FILE", help="a recipients CSV instead of the letter's"
-    )
-    parser.add_argument(
-        "--lang",
-        action="append",
-        type=Language,
-        choices=list(Language),
-        metavar="L",
-        default=[],
-        help=lang_help or "only this language (repeatable; default: all the letter offers)",
-    )
-    parser.add_argument(
-        "--group",
-        action="append",
-        type=Group,
-        choices=list(Group),
-        metavar="G",
-        default=[],
-        help="only this stakeholder group (repeatable)",
-    )
-    parser.add_argument("--limit", type=int, metavar="N", help="only the first N recipients")
+    add_recipient_selection(parser, lang_help=lang_help)
     parser.add_argument(
         "--rendered",
         type=Path,

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from missive.cli.options import add_letter, add_recipient_selection
 from missive.model import Group, Language, PageSize
 
 if TYPE_CHECKING:
@@ -40,30 +41,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
+    add_letter(parser)
     parser.add_argument("--out", type=Path, metavar="DIR", required=True, help="output folder")
-    parser.add_argument(
-        "--lang",
-        action="append",
-        type=Language,
-        choices=list(Language),
-        metavar="L",
-        default=[],
-        help="only this language (repeatable; default: all the letter offers)",
-    )
-    parser.add_argument(
-        "--group",
-        action="append",
-        type=Group,
-        choices=list(Group),
-        metavar="G",
-        default=[],
-        help="only this stakeholder group (repeatable)",
-    )
-    parser.add_argument(
-        "--recipients", type=Path, metavar="FILE", help="a recipients CSV instead of the letter's"
-    )
-    parser.add_argument("--limit", type=int, metavar="N", help="only the first N selected")
+    add_recipient_selection(parser)
     parser.add_argument(
         "--jobs", type=int, metavar="N", help="rendering processes (default: every core)"
     )

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from missive.cli.batchargs import add_journal
 from missive.cli.jobs import format_jobs
+from missive.cli.options import add_recipient_selection
 from missive.errors import MissiveError
-from missive.model import Group, Language
 from missive.schedule import list_jobs, parse_due, schedule
 from missive.sendwindow import SendWindow
 
@@ -48,10 +48,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     send = parser.add_argument_group("send options (stored with the job, passed to `send`)")
     send.add_argument("--smtp", metavar="URL", help="smtp://, smtp+starttls:// or smtps://")
-    send.add_argument("--recipients", type=Path, metavar="FILE")
-    send.add_argument("--lang", action="append", type=Language, choices=list(Language), default=[])
-    send.add_argument("--group", action="append", type=Group, choices=list(Group), default=[])
-    send.add_argument("--limit", type=int, metavar="N")
+    add_recipient_selection(send)
     send.add_argument("--rate", metavar="R", help="e.g. 600/min")
     send.add_argument("--connections", type=int, metavar="N")
     send.add_argument(

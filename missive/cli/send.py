@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from missive.cli.options import add_letter, add_recipient_selection
 from missive.errors import DeliveryError
-from missive.model import Group, Language
 
 if TYPE_CHECKING:
     from missive.batch import PreparedBatch, Relay, SendRequest
@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
+    add_letter(parser)
     parser.add_argument(
         "--journal",
         type=Path,
@@ -74,28 +74,7 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="the journal (SQLite); messages are spooled in PATH.spool/",
     )
-    parser.add_argument(
-        "--recipients", type=Path, metavar="FILE", help="a recipients CSV instead of the letter's"
-    )
-    parser.add_argument(
-        "--lang",
-        action="append",
-        type=Language,
-        choices=list(Language),
-        default=[],
-        metavar="L",
-        help="only this language (repeatable)",
-    )
-    parser.add_argument(
-        "--group",
-        action="append",
-        type=Group,
-        choices=list(Group),
-        default=[],
-        metavar="G",
-        help="only this group (repeatable)",
-    )
-    parser.add_argument("--limit", type=int, metavar="N", help="only the first N recipients")
+    add_recipient_selection(parser)
 
 
 def add_delivery(parser: argparse.ArgumentParser) -> None:
