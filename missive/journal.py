@@ -17,7 +17,7 @@ import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -105,6 +105,7 @@ class Journal:
         self.path = path
         self._conn = conn
         self._lock_fd = lock_fd
+        self._depth = 0  # nesting of _transaction(): only the outermost one commits
         self.recovered = 0
 
     @classmethod
@@ -146,16 +147,30 @@ class Journal:
     ) -> None:
         self.close()
 
+    def group(self) -> AbstractContextManager[None]:
+        """One transaction around several writes: one fsync for all, all or nothing."""
+        return self._transaction()
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         # The connection is in autocommit mode (shared settings with other components), so
         # a transaction is opened explicitly: one fsync per group of writes, all or nothing.
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self._conn.execute("COMMIT")
 
     def _recover(self) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from missive.journal import (
     SendState,
     apply_migrations,
 )
+from missive.journal_group import GroupCommit
 from missive.spool import Spool, spool_root_for
 from missive.spooler import spool_batch
 
@@ -172,3 +175,53 @@ def test_spooling_twice_keeps_the_first_bytes(tmp_path: Path) -> None:
     assert (first.spooled, again.spooled, again.already_journaled) == (5, 0, 5)
     assert len(calls) == 5  # nothing composed or rendered the second time
     assert before == after
+
+
+def test_group_commit_one_transaction_for_writes_of_one_turn(tmp_path: Path) -> None:
+    path = journal_with(tmp_path, 4)
+
+    async def four_connections(journal: Journal, writes: GroupCommit) -> list[object]:
+        def mark(rid: str) -> Callable[[], None]:
+            return lambda: journal.mark_sending(BATCH.id, rid)
+
+        # r0003 is already sent: its write is refused, the other three still commit.
+        journal.mark_sending(BATCH.id, "r0003")
+        journal.mark_outcome(BATCH.id, "r0003", SendState.SENT, code=250, text="ok")
+        return await asyncio.gather(
+            *(writes.write(mark(f"r000{i}")) for i in range(4)), return_exceptions=True
+        )
+
+    with Journal.open(path) as journal:
+        writes = GroupCommit(journal)
+        results = asyncio.run(four_connections(journal, writes))
+        assert results[:3] == [None, None, None]
+        assert isinstance(results[3], JournalError)
+        assert writes.commits == 1
+    with Journal.open(path) as reopened:  # durable: the three are now ambiguous, held
+        states = {r.recipient_id: r.state for r in reopened.rows(BATCH.id)}
+    assert states == {
+        "r0000": SendState.AMBIGUOUS,
+        "r0001": SendState.AMBIGUOUS,
+        "r0002": SendState.AMBIGUOUS,
+        "r0003": SendState.SENT,
+    }
+
+
+def test_group_commit_writes_of_successive_turns_commit_separately(tmp_path: Path) -> None:
+    path = journal_with(tmp_path, 2)
+
+    async def one_after_another(journal: Journal, writes: GroupCommit) -> None:
+        await writes.write(lambda: journal.mark_sending(BATCH.id, "r0000"))
+        # the caller resumed: its write is committed, visible to another connection
+        other = journal.connect()
+        state = other.execute(
+            "SELECT state FROM deliveries WHERE recipient_id = 'r0000'"
+        ).fetchone()[0]
+        other.close()
+        assert state == SendState.SENDING
+        await writes.write(lambda: journal.mark_sending(BATCH.id, "r0001"))
+
+    with Journal.open(path) as journal:
+        writes = GroupCommit(journal)
+        asyncio.run(one_after_another(journal, writes))
+        assert writes.commits == 2
