@@ -21,7 +21,7 @@ import babel
 from email_validator import EmailNotValidError, validate_email
 
 from missive.errors import InputError, Problem
-from missive.load_yaml import did_you_mean
+from missive.load_yaml import did_you_mean, enum_hint
 from missive.model import Gender, Group, Language, Recipient
 
 E = TypeVar("E", Language, Group, Gender)
@@ -274,9 +274,7 @@ class _RowCheck:
         try:
             return enum(value)
         except ValueError:
-            names = [member.value for member in enum]
-            hint = did_you_mean(value, names) or f"; expected one of {', '.join(names)}"
-            self.problem(column, f"unknown {column} '{value}'{hint}")
+            self.problem(column, f"unknown {column} '{value}'{enum_hint(value, enum)}")
             return None
 
     def country(self) -> str:

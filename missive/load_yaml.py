@@ -25,6 +25,12 @@ E = TypeVar("E", bound=StrEnum)
 LANGUAGE_CODES = ", ".join(language.value for language in Language)
 
 
+def enum_hint(value: str, enum: type[StrEnum]) -> str:
+    """ "; did you mean 'x'?" or the list of what is accepted, for an unknown enum value."""
+    names = [member.value for member in enum]
+    return did_you_mean(value, names) or f"; expected one of {', '.join(names)}"
+
+
 def did_you_mean(word: str, choices: Collection[str]) -> str:
     """The ", did you mean 'x'?" suffix for a misspelt name, or "" if nothing is close."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
@@ -143,9 +149,7 @@ class NodeReader:
         try:
             return enum(value)
         except ValueError:
-            names = [member.value for member in enum]
-            hint = did_you_mean(value, names) or f"; expected one of {', '.join(names)}"
-            self.problem(node, f"unknown {noun or what} '{value}'{hint}")
+            self.problem(node, f"unknown {noun or what} '{value}'{enum_hint(value, enum)}")
             return None
 
     def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node] | None:

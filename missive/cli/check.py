@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from missive.cli.options import add_letter, add_recipients_file
 from missive.model import Group
 
 if TYPE_CHECKING:
@@ -33,13 +33,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
-    parser.add_argument(
-        "--recipients",
-        type=Path,
-        metavar="FILE",
-        help="a recipients CSV to use instead of the one the letter names",
-    )
+    add_letter(parser)
+    add_recipients_file(parser)
     parser.set_defaults(handler=run)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from missive.cli.options import add_letter, add_recipients_file
 from missive.errors import InputError, Problem
 
 EXAMPLE = """\
@@ -30,14 +31,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
+    add_letter(parser)
     parser.add_argument("--recipient", required=True, metavar="ID", help="the recipient's id")
-    parser.add_argument(
-        "--recipients",
-        type=Path,
-        metavar="FILE",
-        help="a recipients CSV to use instead of the one the letter names",
-    )
+    add_recipients_file(parser)
     parser.set_defaults(handler=run)
 
 

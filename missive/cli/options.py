@@ -12,13 +12,17 @@ def add_letter(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
 
 
+def add_recipients_file(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--recipients", type=Path, metavar="FILE", help="a recipients CSV instead of the letter's"
+    )
+
+
 def add_recipient_selection(
     parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, lang_help: str | None = None
 ) -> None:
     """--recipients, --lang, --group and --limit: which recipients of the letter a run takes."""
-    parser.add_argument(
-        "--recipients", type=Path, metavar="FILE", help="a recipients CSV instead of the letter's"
-    )
+    add_recipients_file(parser)
     parser.add_argument(
         "--lang",
         action="append",
