@@ -1,4 +1,4 @@
-"""Scheduled sends: jobs in the journal's SQLite file, and the worker that runs them.
+"""Scheduled sends: jobs in the journal's SQLite file (the worker that runs them: `worker`).
 
 A job is claimed with a conditional UPDATE inside `BEGIN IMMEDIATE`, so of several workers
 on one journal exactly one runs it. A job overdue by more than the grace period (the
@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import sqlite3
-import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,10 +37,11 @@ __all__ = [
     "claim_due",
     "get_job",
     "hold_stale",
+    "jobs_connection",
     "list_jobs",
     "parse_due",
+    "read_job",
     "release",
-    "run_worker",
     "schedule",
     "without_secrets",
     "zone_named",
@@ -52,17 +49,8 @@ __all__ = [
 
 DEFAULT_GRACE = dt.timedelta(hours=1)
 DEFAULT_LEASE = dt.timedelta(minutes=5)
-DEFAULT_POLL_SECONDS = 30.0
-
-INTERRUPTED = (
-    "the worker was interrupted while running it; release it to resume:"
-    " what was sent is in the journal and is not sent again"
-)
 
 Clock = Callable[[], dt.datetime]
-Sleep = Callable[[float], None]
-# Runs a job; returns None when it is done, or the UTC time to run it again.
-RunJob = Callable[["Job"], dt.datetime | None]
 
 
 class JobState(StrEnum):
@@ -131,7 +119,7 @@ def schedule(
     zone_named(tz)
     if due_at <= now:
         raise ScheduleError(f"{due_at.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M %Z} is in the past")
-    with _connection(journal_path) as conn:
+    with jobs_connection(journal_path) as conn:
         cursor = conn.execute(
             "INSERT INTO jobs (letter_path, options, due_at, tz, state, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -144,18 +132,18 @@ def schedule(
                 ledger.to_text(now),
             ),
         )
-        return _get(conn, int(cursor.lastrowid or 0))
+        return read_job(conn, int(cursor.lastrowid or 0))
 
 
 def list_jobs(journal_path: Path) -> tuple[Job, ...]:
-    with _connection(journal_path) as conn:
+    with jobs_connection(journal_path) as conn:
         rows = conn.execute("SELECT * FROM jobs ORDER BY due_at, id").fetchall()
     return tuple(_job(row) for row in rows)
 
 
 def get_job(journal_path: Path, job_id: int) -> Job:
-    with _connection(journal_path) as conn:
-        return _get(conn, job_id)
+    with jobs_connection(journal_path) as conn:
+        return read_job(conn, job_id)
 
 
 def cancel(journal_path: Path, job_id: int, *, now: dt.datetime) -> Job:
@@ -171,8 +159,8 @@ def release(journal_path: Path, job_id: int, *, now: dt.datetime) -> Job:
 def _transition(
     journal_path: Path, job_id: int, allowed: tuple[JobState, ...], now: dt.datetime, cancel: bool
 ) -> Job:
-    with _connection(journal_path) as conn, ledger.immediate(conn):
-        job = _get(conn, job_id)
+    with jobs_connection(journal_path) as conn, ledger.immediate(conn):
+        job = read_job(conn, job_id)
         if job.state not in allowed:
             verb = "cancelled" if cancel else "released"
             raise ScheduleError(
@@ -188,58 +176,17 @@ def _transition(
                 "UPDATE jobs SET state = ?, released = 1, claimed_by = NULL WHERE id = ?",
                 (JobState.QUEUED.value, job_id),
             )
-        return _get(conn, job_id)
+        return read_job(conn, job_id)
 
 
 # --- the worker ---------------------------------------------------------------------
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def run_worker(
-    journal_path: Path,
-    clock: Clock,
-    sleep: Sleep,
-    run_job: RunJob,
-    *,
-    once: bool = False,
-    poll_seconds: float = DEFAULT_POLL_SECONDS,
-    grace: dt.timedelta = DEFAULT_GRACE,
-    lease: dt.timedelta = DEFAULT_LEASE,
-    name: str | None = None,
-    stop: threading.Event | None = None,
-    on_finish: Callable[[Job], None] | None = None,
-) -> tuple[Job, ...]:
-    """Run due jobs until stopped (or, with `once`, until none is due); returns those run.
-
-    `run_job` raises to fail a job (its message is recorded), returns None when it is done
-    or a time to queue it again (recipients waiting for their send window).
-    `on_finish` is told of each job as it ends (the command line prints it).
-    """
-    me = name or worker_name()
-    finished: list[Job] = []
-    while stop is None or not stop.is_set():
-        hold_stale(journal_path, clock(), grace=grace, lease=lease)
-        job = claim_due(journal_path, me, clock())
-        if job is not None:
-            ended = _execute(journal_path, job, me=me, clock=clock, run_job=run_job, lease=lease)
-            finished.append(ended)
-            if on_finish is not None:
-                on_finish(ended)
-            continue
-        if once:
-            break
-        sleep(poll_seconds)
-    return tuple(finished)
 
 
 def hold_stale(
     journal_path: Path, now: dt.datetime, *, grace: dt.timedelta, lease: dt.timedelta
 ) -> int:
     """Hold jobs overdue past the grace and running jobs whose worker stopped renewing."""
-    with _connection(journal_path) as conn, ledger.immediate(conn):
+    with jobs_connection(journal_path) as conn, ledger.immediate(conn):
         overdue = conn.execute(
             "UPDATE jobs SET state = ?, error = ? WHERE state = ? AND released = 0 AND due_at < ?",
             (
@@ -265,7 +212,7 @@ def claim_due(journal_path: Path, me: str, now: dt.datetime) -> Job | None:
     None too while another job runs: every job sends through this journal, which admits
     one send at a time, so the next job waits rather than failing on the journal's lock.
     """
-    with _connection(journal_path) as conn, ledger.immediate(conn):
+    with jobs_connection(journal_path) as conn, ledger.immediate(conn):
         row = conn.execute(
             "SELECT id FROM jobs WHERE state = ? AND due_at <= ?"
             " AND NOT EXISTS (SELECT 1 FROM jobs WHERE state = ?) ORDER BY due_at, id LIMIT 1",
@@ -276,7 +223,7 @@ def claim_due(journal_path: Path, me: str, now: dt.datetime) -> Job | None:
 
 def claim(journal_path: Path, job_id: int, me: str, now: dt.datetime) -> Job | None:
     """Take job `job_id` if it is still queued: of workers racing for it, one gets it."""
-    with _connection(journal_path) as conn, ledger.immediate(conn):
+    with jobs_connection(journal_path) as conn, ledger.immediate(conn):
         return _claim(conn, job_id, me, now)
 
 
@@ -289,103 +236,19 @@ def _claim(conn: sqlite3.Connection, job_id: int, me: str, now: dt.datetime) -> 
         " error = NULL WHERE id = ? AND state = ?",
         (JobState.RUNNING.value, me, stamp, stamp, job_id, JobState.QUEUED.value),
     ).rowcount
-    return _get(conn, job_id) if claimed == 1 else None
-
-
-def _execute(
-    journal_path: Path,
-    job: Job,
-    *,
-    me: str,
-    clock: Clock,
-    run_job: RunJob,
-    lease: dt.timedelta,
-) -> Job:
-    error: str | None = None
-    again: dt.datetime | None = None
-    with _heartbeat(journal_path, job.id, me, clock, lease):
-        try:
-            again = run_job(job)
-        # A worker outlives the jobs it runs: whatever one raises is recorded on that job.
-        except Exception as exc:
-            error = str(exc) or type(exc).__name__
-        except KeyboardInterrupt:
-            _finish(journal_path, job.id, me, JobState.HELD, now=clock(), error=INTERRUPTED)
-            raise
-    if error is None and again is not None:
-        # Never due before now: a long run must not make its own continuation overdue.
-        return _requeue(journal_path, job.id, me, max(again, clock()))
-    state = JobState.FAILED if error else JobState.DONE
-    return _finish(journal_path, job.id, me, state, now=clock(), error=error)
-
-
-def _requeue(journal_path: Path, job_id: int, me: str, due_at: dt.datetime) -> Job:
-    with _connection(journal_path) as conn:
-        conn.execute(
-            "UPDATE jobs SET state = ?, due_at = ?, claimed_by = NULL, heartbeat_at = NULL,"
-            " error = ? WHERE id = ? AND claimed_by = ?",
-            (
-                JobState.QUEUED.value,
-                ledger.to_text(due_at),
-                "recipients wait for their send window: runs again when it opens",
-                job_id,
-                me,
-            ),
-        )
-        return _get(conn, job_id)
-
-
-def _finish(
-    journal_path: Path,
-    job_id: int,
-    me: str,
-    state: JobState,
-    *,
-    now: dt.datetime,
-    error: str | None,
-) -> Job:
-    with _connection(journal_path) as conn:
-        conn.execute(
-            "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ? AND claimed_by = ?",
-            (state.value, ledger.to_text(now), error, job_id, me),
-        )
-        return _get(conn, job_id)
-
-
-@contextmanager
-def _heartbeat(
-    journal_path: Path, job_id: int, me: str, clock: Clock, lease: dt.timedelta
-) -> Iterator[None]:
-    """Renew the job's lease from a thread while it runs (a send may take hours)."""
-    done = threading.Event()
-
-    def beat() -> None:
-        while not done.wait(lease.total_seconds() / 3):
-            with _connection(journal_path) as conn:
-                conn.execute(
-                    "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND claimed_by = ?",
-                    (ledger.to_text(clock()), job_id, me),
-                )
-
-    thread = threading.Thread(target=beat, name=f"missive-heartbeat-{job_id}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join()
+    return read_job(conn, job_id) if claimed == 1 else None
 
 
 # --- storage ------------------------------------------------------------------------
 
 
 @contextmanager
-def _connection(journal_path: Path) -> Iterator[sqlite3.Connection]:
+def jobs_connection(journal_path: Path) -> Iterator[sqlite3.Connection]:
     with ledger.session(journal_path, "jobs", SCHEMA) as conn:
         yield conn
 
 
-def _get(conn: sqlite3.Connection, job_id: int) -> Job:
+def read_job(conn: sqlite3.Connection, job_id: int) -> Job:
     row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None:
         raise ScheduleError(f"no job {job_id} in this journal")

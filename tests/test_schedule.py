@@ -25,10 +25,10 @@ from missive.schedule import (
     list_jobs,
     parse_due,
     release,
-    run_worker,
     schedule,
     without_secrets,
 )
+from missive.worker import run_worker
 
 T0 = dt.datetime(2024, 2, 1, 8, 0, tzinfo=dt.UTC)
 LETTER = Path("letters/wsis20-invitation.yaml")

@@ -21,7 +21,8 @@ from missive.cli.send import WAITING, execute
 from missive.cli.worker import run_send
 from missive.journal import Journal, SendState
 from missive.load import load_recipients
-from missive.schedule import Job, JobState, get_job, run_worker, schedule
+from missive.schedule import Job, JobState, get_job, schedule
+from missive.worker import run_worker
 
 REPO = Path(__file__).resolve().parent.parent
 SELECT = ("--group", "governments")
