@@ -148,7 +148,8 @@ def _build(
             msg[name] = value
     if cc:
         msg["Cc"] = cc
-    msg["Subject"] = _one_line(composed.cover.subject)
+    subject = _one_line(composed.cover.subject)
+    msg["Subject"] = subject
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"
@@ -157,8 +158,7 @@ def _build(
     data = msg.as_bytes(policy=policy)
     if not smtputf8:
         addresses = {"From": (sender,), "Reply-To": (reply_to,) if reply_to else (), "To": (to,)}
-        subject = _one_line(composed.cover.subject)
-        data = _rewrite_address_headers(
+        data = _rewrite_headers(
             data, {**addresses, "Cc": cc}, subject=None if subject.isascii() else subject
         )
     if dkim_key is not None:
@@ -223,9 +223,10 @@ def _encoded_words(text: str) -> str:
     return "\r\n ".join(f"=?utf-8?b?{word}?=" for word in encoded)
 
 
-def _rewrite_address_headers(
+def _rewrite_headers(
     data: bytes, headers: dict[str, tuple[Address, ...]], *, subject: str | None = None
 ) -> bytes:
+    """Replace the generator's address fields, and a non-ASCII Subject, with our own forms."""
     head, separator, body = data.partition(b"\r\n\r\n")
     fields: list[list[bytes]] = []
     for line in head.split(b"\r\n"):
