@@ -107,12 +107,12 @@ class LetterMaker:
 
     def __init__(self, prepared: PreparedBatch, *, persist_serials: bool) -> None:
         from missive.compose import Composer
-        from missive.load import iter_recipients
-        from missive.serials import assign_serials
+        from missive.serials import assign_serials_over_list
 
         letter = prepared.letter
-        ids = (r.id for r in iter_recipients(prepared.recipients_path))
-        serials = assign_serials(letter, ids, persist=persist_serials)
+        serials = assign_serials_over_list(
+            letter, prepared.recipients_path, persist=persist_serials
+        )
         self._composer = Composer(letter, serials)
         self._render = _pdf_renderer(letter)
 

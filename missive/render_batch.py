@@ -26,7 +26,7 @@ from missive.errors import RenderError
 from missive.load import iter_recipients, load_letter
 from missive.model import Group, Language, Letter, PageSize, Recipient
 from missive.render import Renderer
-from missive.serials import assign_serials
+from missive.serials import assign_serials_over_list
 
 CHUNK_SIZE = 16
 MANIFEST = "manifest.json"
@@ -143,10 +143,7 @@ def render_batch(
         raise RenderError(f"{out_dir} exists and is not a folder")
     letter = load_letter(letter_path)
     source = recipients_path or letter.recipients_path
-    # Serials are handed out over the whole list, in its order, as `send` does, so a
-    # recipient's reference (and PDF hash) does not depend on the --lang/--group filter.
-    ids = (recipient.id for recipient in iter_recipients(source))
-    serials = assign_serials(letter, ids, persist=options.persist_serials)
+    serials = assign_serials_over_list(letter, source, persist=options.persist_serials)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would carry over to the published directory

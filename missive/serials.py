@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from missive.errors import InputError, Problem
+from missive.load_recipients import iter_recipients
 from missive.model import Letter
 
 HEADER = ["id", "serial"]
@@ -32,6 +33,18 @@ def format_reference(letter: Letter, reference: str, serial: int | None) -> str:
     if letter.serial_pattern is None or serial is None:
         return reference
     return letter.serial_pattern.format(reference=reference, serial=serial)
+
+
+def assign_serials_over_list(
+    letter: Letter, recipients_path: Path, *, persist: bool
+) -> Mapping[str, int]:
+    """Serials over the whole recipients file, in its order.
+
+    Render, send and review all number this way, so a --lang, --group or --limit filter
+    never changes a recipient's reference (nor the PDF hash a reviewer approved).
+    """
+    ids = (recipient.id for recipient in iter_recipients(recipients_path))
+    return assign_serials(letter, ids, persist=persist)
 
 
 def assign_serials(
