@@ -33,13 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from missive.compose import Composer  # noqa: E402
-from missive.fonts import FONT_DIR  # noqa: E402
+from missive.app.render_batch import BatchOptions, render_batch  # noqa: E402
+from missive.compose.composer import Composer  # noqa: E402
 from missive.load import iter_recipients, load_letter  # noqa: E402
+from missive.load.serials import assign_serials  # noqa: E402
 from missive.model import BulletList, ComposedLetter, Language, Run  # noqa: E402
-from missive.render import Renderer  # noqa: E402
-from missive.render_batch import BatchOptions, render_batch  # noqa: E402
-from missive.serials import assign_serials  # noqa: E402
+from missive.render.fonts import FONT_DIR  # noqa: E402
+from missive.render.pdf import Renderer  # noqa: E402
 
 SAMPLE = ROOT / "letters" / "wsis20-invitation.yaml"
 

@@ -37,9 +37,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from missive.deliver import Sender  # noqa: E402
-from missive.delivery_settings import SendOptions, SmtpEndpoint  # noqa: E402
-from missive.journal import BatchInfo, Journal, NewDelivery, SendState  # noqa: E402
+from missive.deliver.journal import BatchInfo, Journal, NewDelivery, SendState  # noqa: E402
+from missive.deliver.sender import Sender  # noqa: E402
+from missive.deliver.settings import SendOptions, SmtpEndpoint  # noqa: E402
+from missive.deliver.spool import Spool, spool_root_for  # noqa: E402
+from missive.deliver.spooler import spool_batch  # noqa: E402
 from missive.model import (  # noqa: E402
     ComposedLetter,
     CoverNote,
@@ -49,8 +51,6 @@ from missive.model import (  # noqa: E402
     MailSettings,
     Recipient,
 )
-from missive.spool import Spool, spool_root_for  # noqa: E402
-from missive.spooler import spool_batch  # noqa: E402
 
 SENDER = "wsis-info@itu.int"
 MAIL = MailSettings(from_address=SENDER, from_name={Language.EN: "ITU WSIS Secretariat"})
@@ -146,7 +146,7 @@ def composed(recipient: Recipient) -> ComposedLetter:
 def sample_pdf() -> bytes:
     """A real letter from the sample data if the pipeline is there, else 55 kB of bytes."""
     try:
-        from missive.batch import LetterMaker, SendRequest, prepare
+        from missive.app.send import LetterMaker, SendRequest, prepare
 
         letter = ROOT / "letters" / "wsis20-invitation.yaml"
         prepared = prepare(SendRequest(letter_path=letter, journal_path=Path("-")))

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from missive.catalogs import (
+from missive.compose.catalogs import (
     LOCALE_DIR,
     MESSAGES,
     REFERENCE,
@@ -19,7 +19,7 @@ from missive.catalogs import (
     catalog_problems,
     po_path,
 )
-from missive.compose import Composer
+from missive.compose.composer import Composer
 from missive.errors import InputError
 from missive.load import load_letter
 from missive.model import Gender, Group, Language, Recipient

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from missive.check import CheckReport, check_letter
+from missive.app.check import CheckReport, check_letter
 from missive.cli.check import format_report
 from missive.errors import InputError
 from missive.model import Group, Language

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from missive.compose import Composer, format_composed_text
+from missive.compose.composer import Composer, format_composed_text
+from missive.compose.markup import parse_blocks
 from missive.errors import InputError
 from missive.load import load_letter, load_recipients
-from missive.markup import parse_blocks
 from missive.model import (
     BulletList,
     ComposedLetter,

@@ -21,8 +21,9 @@ from smtp_server import (
     tls_pair,
 )
 
-from missive.deliver import Outcome, RunSummary, Sender, wire_form
-from missive.delivery_settings import (
+from missive.deliver.journal import BatchInfo, Delivery, Journal, SendState
+from missive.deliver.sender import Outcome, RunSummary, Sender, wire_form
+from missive.deliver.settings import (
     Credentials,
     Rate,
     RetryPolicy,
@@ -30,11 +31,10 @@ from missive.delivery_settings import (
     SendOptions,
     SmtpEndpoint,
 )
+from missive.deliver.spool import Spool, spool_root_for
+from missive.deliver.spooler import spool_batch
 from missive.errors import AuthenticationError, DeliveryError, JournalError
-from missive.journal import BatchInfo, Delivery, Journal, SendState
 from missive.model import Recipient
-from missive.spool import Spool, spool_root_for
-from missive.spooler import spool_batch
 
 BATCH = BatchInfo(id="b-test", letter_key="test", letter_path="l.yaml", recipients_path="r.csv")
 FAST = SendOptions(connections=4, rate=None, retry=RetryPolicy(max_tries=4, base_delay=1.0))

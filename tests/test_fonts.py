@@ -9,10 +9,10 @@ from pdf_reading import fonts as pdf_fonts
 from pdf_reading import logical, texts
 from render_samples import composed, with_name
 
-from missive import fonts
 from missive.errors import CoverageError
 from missive.model import Language, Paragraph, Run
-from missive.render import Renderer
+from missive.render import fonts
+from missive.render.pdf import Renderer
 
 HIEROGLYPH = "\U00013000"
 PRIVATE_USE = "\ue000"

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 from delivery_fixtures import BATCH_DATE, MAIL, TINY_PDF, composed, people
 
-from missive.errors import JournalError
-from missive.journal import (
+from missive.deliver.group_commit import GroupCommit
+from missive.deliver.journal import (
     BatchInfo,
     Journal,
     NewDelivery,
     SendState,
     apply_migrations,
 )
-from missive.journal_group import GroupCommit
-from missive.spool import Spool, spool_root_for
-from missive.spooler import spool_batch
+from missive.deliver.spool import Spool, spool_root_for
+from missive.deliver.spooler import spool_batch
+from missive.errors import JournalError
 
 BATCH = BatchInfo(id="b1", letter_key="k", letter_path="l.yaml", recipients_path="r.csv")
 

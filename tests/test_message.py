@@ -16,8 +16,8 @@ from delivery_fixtures import BATCH_DATE, MAIL, TINY_PDF, composed, recipient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from missive.deliver.message import BuiltMessage, build_message, load_dkim_key, message_id_for
 from missive.errors import MessageError
-from missive.message import BuiltMessage, build_message, load_dkim_key, message_id_for
 from missive.model import Language
 
 

@@ -10,8 +10,8 @@ import pypdf
 import pytest
 from pdf_reading import SUBSET_TAG, fonts, logical, pdfium_pages
 
+from missive.app.proof import write_proof
 from missive.cli import main
-from missive.proof import write_proof
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "letters" / "wsis20-invitation.yaml"

@@ -26,10 +26,10 @@ from pdf_reading import (
 from PIL import Image
 from render_samples import FORUM, TEXTS, composed, with_name
 
-from missive.bidi import isolate_ltr, visual_runs
 from missive.model import Language, PageSize, Paragraph, Run
-from missive.render import SIDE_MARGIN, RenderedPdf, Renderer
-from missive.textflow import NO_START, TextStyle, layout, make_pieces
+from missive.render.bidi import isolate_ltr, visual_runs
+from missive.render.pdf import SIDE_MARGIN, RenderedPdf, Renderer
+from missive.render.textflow import NO_START, TextStyle, layout, make_pieces
 
 LETTER_DATE = dt.date(2024, 1, 31)
 ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pdf_reading import logical, texts
 
+from missive.app.render_batch import BatchOptions, render_batch
 from missive.cli import main
-from missive.compose import Composer
+from missive.compose.composer import Composer
 from missive.load import iter_recipients, load_letter
+from missive.load.serials import assign_serials
 from missive.model import Group, Language, Letter, Recipient
-from missive.render import Renderer
-from missive.render_batch import BatchOptions, render_batch
-from missive.serials import assign_serials
+from missive.render.pdf import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "letters" / "wsis20-invitation.yaml"

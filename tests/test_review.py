@@ -14,7 +14,7 @@ import pytest
 from missive.errors import ApprovalError
 from missive.load import load_letter, load_recipients
 from missive.model import Language, Letter, Recipient
-from missive.review import (
+from missive.review.approvals import (
     ApprovalGate,
     BatchDigest,
     Decision,

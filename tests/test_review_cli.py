@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from missive.app.render_batch import BatchOptions, render_batch
 from missive.cli import main
 from missive.model import Group
-from missive.render_batch import BatchOptions, render_batch
-from missive.schedule import JobState, get_job, list_jobs, schedule
+from missive.schedule.jobs import JobState, get_job, list_jobs, schedule
 
 REPO = Path(__file__).resolve().parent.parent
 SELECT = ("--group", "governments")
@@ -169,9 +169,9 @@ def test_worker_runs_a_due_job_through_the_send_gate(cli: Cli) -> None:
 def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
     from smtp_server import Faults, RecordingHandler, running_server
 
-    from missive.journal import Journal
+    from missive.app.report import collect_report, render_html_report
+    from missive.deliver.journal import Journal
     from missive.load import load_recipients
-    from missive.report import collect_report, render_html_report
 
     cli("approve", *SELECT, "--reviewer", "Nadia <Haddad>", "--comment", "vu & approuvé")
     everyone = load_recipients(cli.root / "recipients" / "wsis20-stakeholders.csv")

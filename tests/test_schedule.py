@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from missive.errors import ScheduleError
-from missive.schedule import (
+from missive.schedule.jobs import (
     Job,
     JobState,
     cancel,
@@ -28,7 +28,7 @@ from missive.schedule import (
     schedule,
     without_secrets,
 )
-from missive.worker import run_worker
+from missive.schedule.worker import run_worker
 
 T0 = dt.datetime(2024, 2, 1, 8, 0, tzinfo=dt.UTC)
 LETTER = Path("letters/wsis20-invitation.yaml")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from smtp_server import Faults, RecordingHandler, password_authenticator, running_server, tls_pair
 
-from missive.journal import Journal, SendState
+from missive.deliver.journal import Journal, SendState
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = "letters/wsis20-invitation.yaml"

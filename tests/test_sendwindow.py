@@ -10,7 +10,7 @@ import pytest
 
 from missive.errors import ScheduleError
 from missive.model import Gender, Group, Language, Recipient
-from missive.sendwindow import COUNTRY_ZONES, SendWindow, recipient_zone, split_by_window
+from missive.schedule.window import COUNTRY_ZONES, SendWindow, recipient_zone, split_by_window
 
 OFFICE = SendWindow.parse("08:00-18:00")
 WEDNESDAY_NOON_UTC = dt.datetime(2024, 1, 31, 12, 0, tzinfo=dt.UTC)

@@ -19,10 +19,10 @@ from smtp_server import Server, running_server
 from missive.cli import build_parser, main
 from missive.cli.send import WAITING, execute
 from missive.cli.worker import run_send
-from missive.journal import Journal, SendState
+from missive.deliver.journal import Journal, SendState
 from missive.load import load_recipients
-from missive.schedule import Job, JobState, get_job, schedule
-from missive.worker import run_worker
+from missive.schedule.jobs import Job, JobState, get_job, schedule
+from missive.schedule.worker import run_worker
 
 REPO = Path(__file__).resolve().parent.parent
 SELECT = ("--group", "governments")

@@ -10,8 +10,8 @@ import pytest
 
 from missive.errors import InputError
 from missive.load import load_letter, load_recipients
+from missive.load.serials import assign_serials, format_reference, read_registry, registry_path
 from missive.model import Letter
-from missive.serials import assign_serials, format_reference, read_registry, registry_path
 
 ROOT = Path(__file__).resolve().parent.parent
 

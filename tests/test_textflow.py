@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missive.bidi import isolate_ltr, visual_runs
-from missive.hyphens import SOFT_HYPHEN, hyphenate
 from missive.model import Language, Run
-from missive.textflow import NO_START, Align, TextStyle, _Breaker, layout, make_pieces
+from missive.render.bidi import isolate_ltr, visual_runs
+from missive.render.hyphens import SOFT_HYPHEN, hyphenate
+from missive.render.textflow import NO_START, Align, TextStyle, _Breaker, layout, make_pieces
 
 WORDS = st.sampled_from(
     [

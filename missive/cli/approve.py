@@ -6,7 +6,7 @@ import argparse
 
 from missive.cli.batch import current_status, format_batch
 from missive.cli.batchargs import add_selection, load_batch
-from missive.review import Decision, record_decision
+from missive.review.approvals import Decision, record_decision
 
 EXAMPLE = """\
 example:

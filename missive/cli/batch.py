@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from missive.cli.batchargs import LoadedBatch, add_selection, load_batch
 from missive.model import Language
-from missive.review import (
+from missive.review.approvals import (
     LanguageState,
     LanguageStatus,
     approval_status,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from missive.cli.options import add_letter, add_recipient_selection
 from missive.errors import InputError, Problem
 from missive.model import Letter, Recipient
-from missive.review import (
+from missive.review.approvals import (
     ApprovalGate,
     BatchDigest,
     Selection,
@@ -31,7 +31,7 @@ from missive.review import (
 )
 
 if TYPE_CHECKING:
-    from missive.batch import PreparedBatch
+    from missive.app.send import PreparedBatch
 
 MANIFEST_NAME = "manifest.json"
 
@@ -103,8 +103,8 @@ def render_digests(
     letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
 ) -> Iterator[tuple[str, str]]:
     """Render each chosen recipient's PDF in memory as a send would; yields (id, sha256)."""
-    from missive.batch import LetterMaker, PreparedBatch
-    from missive.journal import BatchInfo
+    from missive.app.send import LetterMaker, PreparedBatch
+    from missive.deliver.journal import BatchInfo
 
     # The send's own composer and renderer, with the serials it would give (not recorded).
     info = BatchInfo("review", letter.key, str(letter.path), str(recipients_path))

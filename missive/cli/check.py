@@ -9,7 +9,7 @@ from missive.cli.options import add_letter, add_recipients_file
 from missive.model import Group
 
 if TYPE_CHECKING:
-    from missive.check import CheckReport
+    from missive.app.check import CheckReport
 
 EXAMPLE = """\
 example:
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.check import check_letter  # composition loads Jinja2 and Babel
+    from missive.app.check import check_letter  # composition loads Jinja2 and Babel
 
     report = check_letter(args.letter, args.recipients)
     print(format_report(report))

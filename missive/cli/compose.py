@@ -39,9 +39,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     # Composition loads Jinja2 and Babel: only when this command runs.
-    from missive.compose import Composer, format_composed_text
+    from missive.compose.composer import Composer, format_composed_text
     from missive.load import load_letter, load_recipients
-    from missive.serials import assign_serials
+    from missive.load.serials import assign_serials
 
     letter = load_letter(args.letter)
     path: Path = args.recipients or letter.recipients_path

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from missive.batch import PreparedBatch
+    from missive.app.send import PreparedBatch
 
 SAMPLE_LETTER = Path("letters/wsis20-invitation.yaml")
 
@@ -41,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.batch import SendRequest, prepare
-    from missive.check import check_letter
+    from missive.app.check import check_letter
+    from missive.app.send import SendRequest, prepare
     from missive.cli.check import format_report
 
     out: Path = args.out
@@ -78,7 +78,7 @@ def fresh_start(out: Path, journal_path: Path) -> None:
 
 
 def render_samples(prepared: PreparedBatch, folder: Path) -> list[Path]:
-    from missive.batch import LetterMaker
+    from missive.app.send import LetterMaker
 
     folder.mkdir(parents=True, exist_ok=True)
     make = LetterMaker(prepared, persist_serials=False)
@@ -96,7 +96,7 @@ def render_samples(prepared: PreparedBatch, folder: Path) -> list[Path]:
 
 
 def render_proof(letter: Path, target: Path) -> Path:
-    from missive.proof import write_proof
+    from missive.app.proof import write_proof
 
     write_proof(letter, target)
     return target
@@ -104,7 +104,7 @@ def render_proof(letter: Path, target: Path) -> Path:
 
 def approve(letter: Path, journal_path: Path) -> None:
     from missive.cli.batchargs import load_batch
-    from missive.review import Decision, record_decision
+    from missive.review.approvals import Decision, record_decision
 
     selection = argparse.Namespace(
         letter=letter, recipients=None, lang=[], group=[], limit=None, rendered=None
@@ -117,11 +117,11 @@ def approve(letter: Path, journal_path: Path) -> None:
 
 
 def send_to_sink(prepared: PreparedBatch, journal_path: Path, maildir: Path) -> set[str]:
-    from missive.batch import Relay, deliver, spool
+    from missive.app.send import Relay, deliver, spool
     from missive.cli.batchargs import approval_gate
-    from missive.delivery_settings import SendOptions, SmtpEndpoint
-    from missive.journal import Journal
-    from missive.sink import maildir_sink
+    from missive.deliver.journal import Journal
+    from missive.deliver.settings import SendOptions, SmtpEndpoint
+    from missive.deliver.sink import maildir_sink
 
     with maildir_sink(maildir) as sink, Journal.open(journal_path) as journal:
         print(f"   server {sink.url}, Maildir {maildir}")
@@ -135,7 +135,7 @@ def send_to_sink(prepared: PreparedBatch, journal_path: Path, maildir: Path) -> 
 
 
 def envelope_form(address: str) -> str:
-    from missive.message import split_address
+    from missive.deliver.message import split_address
 
     local, domain = split_address(address)
     return f"{local}@{domain}"

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from missive.cli.batchargs import add_journal
-from missive.schedule import Job, cancel, list_jobs, release
+from missive.schedule.jobs import Job, cancel, list_jobs, release
 
 EXAMPLE = """\
 example:

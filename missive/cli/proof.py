@@ -35,8 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.check import check_letter
-    from missive.proof import write_proof
+    from missive.app.check import check_letter
+    from missive.app.proof import write_proof
 
     check_letter(args.letter, args.recipients)
     pdf = write_proof(args.letter, args.out, args.recipients)

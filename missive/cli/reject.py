@@ -6,7 +6,7 @@ import argparse
 
 from missive.cli.approve import decide
 from missive.cli.batchargs import add_selection
-from missive.review import Decision
+from missive.review.approvals import Decision
 
 EXAMPLE = """\
 example:

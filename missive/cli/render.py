@@ -13,8 +13,8 @@ from missive.cli.options import add_letter, add_recipient_selection
 from missive.model import Group, Language, PageSize
 
 if TYPE_CHECKING:
-    from missive.check import CheckReport
-    from missive.render_batch import Manifest
+    from missive.app.check import CheckReport
+    from missive.app.render_batch import Manifest
 
 EXAMPLE = """\
 example:
@@ -58,8 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.check import check_letter
-    from missive.render_batch import BatchOptions, render_batch
+    from missive.app.check import check_letter
+    from missive.app.render_batch import BatchOptions, render_batch
 
     report = check_letter(args.letter, args.recipients)
     options = BatchOptions(

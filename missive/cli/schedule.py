@@ -11,8 +11,8 @@ from missive.cli.batchargs import add_journal
 from missive.cli.jobs import format_jobs
 from missive.cli.options import add_recipient_selection
 from missive.errors import MissiveError
-from missive.schedule import list_jobs, parse_due, schedule
-from missive.sendwindow import SendWindow
+from missive.schedule.jobs import list_jobs, parse_due, schedule
+from missive.schedule.window import SendWindow
 
 EXAMPLE = """\
 example:
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 def warn_if_unapproved(args: argparse.Namespace) -> None:
     """Say now, not at send time, that approvals are still missing (the job is kept)."""
     from missive.load import load_letter, load_recipients
-    from missive.review import Selection, require_approved, select_recipients
+    from missive.review.approvals import Selection, require_approved, select_recipients
 
     try:
         letter = load_letter(args.letter)

@@ -15,11 +15,11 @@ from missive.cli.options import add_letter, add_recipient_selection
 from missive.errors import DeliveryError
 
 if TYPE_CHECKING:
-    from missive.batch import PreparedBatch, Relay, SendRequest
-    from missive.deliver import Outcome, RunSummary
-    from missive.delivery_settings import Credentials, SendOptions
-    from missive.journal import Journal
-    from missive.sendwindow import SendWindow
+    from missive.app.send import PreparedBatch, Relay, SendRequest
+    from missive.deliver.journal import Journal
+    from missive.deliver.sender import Outcome, RunSummary
+    from missive.deliver.settings import Credentials, SendOptions
+    from missive.schedule.window import SendWindow
 
 EXAMPLE = """\
 examples:
@@ -123,7 +123,7 @@ class SendOutcome:
 
 
 def credentials_from_env() -> Credentials | None:
-    from missive.delivery_settings import Credentials
+    from missive.deliver.settings import Credentials
 
     username = os.environ.get("MISSIVE_SMTP_USERNAME", "")
     password = os.environ.get("MISSIVE_SMTP_PASSWORD", "")
@@ -135,7 +135,7 @@ def credentials_from_env() -> Credentials | None:
 
 
 def options_from(args: argparse.Namespace) -> SendOptions:
-    from missive.delivery_settings import Rate, SendOptions
+    from missive.deliver.settings import Rate, SendOptions
 
     if args.connections < 1:
         raise DeliveryError("--connections must be at least 1")
@@ -143,8 +143,8 @@ def options_from(args: argparse.Namespace) -> SendOptions:
 
 
 def request_from(args: argparse.Namespace) -> SendRequest:
-    from missive.batch import SendRequest
-    from missive.batchhash import Selection
+    from missive.app.send import SendRequest
+    from missive.review.digest import Selection
 
     return SendRequest(
         letter_path=args.letter,
@@ -161,9 +161,9 @@ def run(args: argparse.Namespace) -> int:
 
 def execute(args: argparse.Namespace, now: dt.datetime | None = None) -> SendOutcome:
     """The send; `now` (UTC) is the run's clock for the send window and the Date header."""
-    from missive.batch import Relay, prepare
-    from missive.delivery_settings import SmtpEndpoint
-    from missive.sendwindow import SendWindow
+    from missive.app.send import Relay, prepare
+    from missive.deliver.settings import SmtpEndpoint
+    from missive.schedule.window import SendWindow
 
     options = options_from(args)
     window = SendWindow.parse(args.window) if args.window else None
@@ -181,7 +181,7 @@ def execute(args: argparse.Namespace, now: dt.datetime | None = None) -> SendOut
 def waiting_now(
     prepared: PreparedBatch, window: SendWindow, now: dt.datetime
 ) -> dict[str, dt.datetime]:
-    from missive.sendwindow import split_by_window
+    from missive.schedule.window import split_by_window
 
     return split_by_window(prepared.recipients, window, now)[1]
 
@@ -189,7 +189,7 @@ def waiting_now(
 def print_waiting(
     prepared: PreparedBatch, window: SendWindow, waiting: dict[str, dt.datetime], *, sending: bool
 ) -> None:
-    from missive.sendwindow import recipient_zone
+    from missive.schedule.window import recipient_zone
 
     if not waiting:
         print(f"send window {window}: every selected recipient is in it now.")
@@ -209,7 +209,7 @@ def print_waiting(
 
 
 def dry_run(prepared: PreparedBatch, journal_path: Path) -> int:
-    from missive.batch import preview
+    from missive.app.send import preview
 
     print(f"DRY RUN: nothing is sent. Batch {prepared.info.id} of {prepared.letter.path}.")
     done = 0
@@ -237,8 +237,8 @@ def real_send(
     window: SendWindow | None,
     now: dt.datetime,
 ) -> SendOutcome:
-    from missive.batch import deliver
-    from missive.journal import Journal
+    from missive.app.send import deliver
+    from missive.deliver.journal import Journal
 
     total = len(prepared.recipients)
     print(f"Batch {prepared.info.id}: {total} recipients selected; relay {relay.endpoint}.")
@@ -277,7 +277,7 @@ def real_send(
 def spool_all(
     prepared: PreparedBatch, journal: Journal, args: argparse.Namespace, now: dt.datetime
 ) -> None:
-    from missive.batch import spool
+    from missive.app.send import spool
 
     verify = None
     if not args.to_self:
@@ -298,7 +298,7 @@ def unsent(
     journal: Journal, batch_id: str, later: dict[str, dt.datetime]
 ) -> dict[str, dt.datetime]:
     """Of the recipients outside their window, those the journal has still to send."""
-    from missive.journal import SendState
+    from missive.deliver.journal import SendState
 
     waits = {SendState.QUEUED, SendState.FAILED_TEMPORARY}
     return {rid: at for rid, at in later.items() if journal.state_of(batch_id, rid) in waits}
@@ -310,7 +310,7 @@ def due_count(journal: Journal, batch_id: str, resend_ambiguous: bool) -> int:
 
 
 def report(summary: RunSummary, journal: Journal, batch_id: str, *, waiting: int = 0) -> int:
-    from missive.journal import SendState
+    from missive.deliver.journal import SendState
 
     if summary.released:
         print(f"{summary.released} ambiguous message(s) released for resending.")

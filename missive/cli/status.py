@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from missive.journal import BatchInfo, Journal
+    from missive.deliver.journal import BatchInfo, Journal
 
 EXAMPLE = """\
 examples:
@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.journal import Journal
+    from missive.deliver.journal import Journal
     from missive.load import load_letter
 
     letter = load_letter(args.letter)
@@ -134,7 +134,7 @@ def _cell(sent: int, total: int) -> str:
 def write_html(journal: Journal, letter_key: str, letter_path: Path, path: Path) -> None:
     import datetime as dt
 
-    from missive.report import collect_report, render_html_report
+    from missive.app.report import collect_report, render_html_report
 
     report = collect_report(journal, letter_key, letter_path, now=dt.datetime.now(dt.UTC))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -143,7 +143,7 @@ def write_html(journal: Journal, letter_key: str, letter_path: Path, path: Path)
 
 
 def print_failures(journal: Journal, batch_id: str) -> None:
-    from missive.journal import SendState
+    from missive.deliver.journal import SendState
 
     problem_states = (
         SendState.FAILED_PERMANENT,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from missive.cli.batchargs import add_journal
 from missive.errors import ScheduleError
-from missive.schedule import Job, JobState
-from missive.worker import DEFAULT_POLL_SECONDS, run_worker
+from missive.schedule.jobs import Job, JobState
+from missive.schedule.worker import DEFAULT_POLL_SECONDS, run_worker
 
 SEND_INCOMPLETE = 3  # `send`'s exit status when some recipients failed or are held
 

@@ -1,0 +1,182 @@
+"""The gettext catalogs of every fixed label and formula a letter prints.
+
+The messages are declared here, once; `missive/locale/missive.pot` is written from them
+(`python -m missive.catalogs`) and each language's `.po` is translated by people. At run time
+the compiled `.mo` is used when it is up to date, otherwise the `.po` is compiled in memory,
+so a fresh clone works before `make catalogs`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+from babel.support import Translations
+
+from missive.errors import InputError, Problem
+from missive.model import Gender, Group, Language
+
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
+DOMAIN = "missive"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A catalog entry: the English text, and a context where one English text has several
+    translations (the French closing depends on the addressee's gender)."""
+
+    msgid: str
+    context: str | None = None
+
+
+REFERENCE = Message("Reference:")
+CONTACT = Message("Contact:")
+TEL = Message("Tel.:")
+EMAIL = Message("E-mail:")
+# The heading names the event family with its article ("de la CMSI", "du SMSI"), which a
+# placeholder could not inflect, so it is one whole sentence per language.
+DISTRIBUTION_HEADING = Message("To all WSIS stakeholders:")
+ORIGINAL_SIGNED = Message("[Original signed]")
+PAGE = Message("Page {page}")
+SALUTATIONS = {
+    Gender.FEMALE: Message("Dear Madam,", "salutation"),
+    Gender.MALE: Message("Dear Sir,", "salutation"),
+    Gender.UNSPECIFIED: Message("Dear Sir/Madam,", "salutation"),
+}
+CLOSINGS = {
+    Gender.FEMALE: Message("Yours faithfully,", "closing, to a woman"),
+    Gender.MALE: Message("Yours faithfully,", "closing, to a man"),
+    Gender.UNSPECIFIED: Message("Yours faithfully,", "closing, to a woman or a man"),
+}
+# Courtesy titles go before the name in most languages and after it in Chinese.
+COURTESY_TITLES = {
+    Gender.FEMALE: Message("Ms {name}", "addressee"),
+    Gender.MALE: Message("Mr {name}", "addressee"),
+}
+HONORIFIC_NAME = Message("{honorific} {name}", "addressee")
+GROUPS = {
+    Group.GOVERNMENTS: Message("Governments", "stakeholder group"),
+    Group.PRIVATE_SECTOR: Message("Private sector", "stakeholder group"),
+    Group.CIVIL_SOCIETY: Message("Civil society", "stakeholder group"),
+    Group.ACADEMIA: Message("Academia/Technical community", "stakeholder group"),
+    Group.INTERNATIONAL_ORGANIZATIONS: Message("International organizations", "stakeholder group"),
+}
+
+MESSAGES: tuple[Message, ...] = (
+    REFERENCE,
+    CONTACT,
+    TEL,
+    EMAIL,
+    DISTRIBUTION_HEADING,
+    ORIGINAL_SIGNED,
+    PAGE,
+    *SALUTATIONS.values(),
+    *CLOSINGS.values(),
+    *COURTESY_TITLES.values(),
+    HONORIFIC_NAME,
+    *GROUPS.values(),
+)
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def po_path(language: Language, locale_dir: Path = LOCALE_DIR) -> Path:
+    return locale_dir / language.value / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+class Catalogs:
+    """Translations of the fixed messages into one language."""
+
+    def __init__(self, language: Language, locale_dir: Path = LOCALE_DIR) -> None:
+        self.language = language
+        self._translations = _load(po_path(language, locale_dir))
+
+    def text(self, message: Message) -> str:
+        if message.context is None:
+            return self._translations.gettext(message.msgid)
+        return str(self._translations.pgettext(message.context, message.msgid))
+
+
+def _load(po: Path) -> Translations:
+    """Translations from the compiled `.mo` if it is at least as new as its `.po`."""
+    mo = po.with_suffix(".mo")
+    try:
+        po_time = po.stat().st_mtime
+        mo_time = mo.stat().st_mtime if mo.exists() else None
+    except OSError as exc:
+        raise InputError([Problem(po, 1, 1, f"cannot read catalog: {exc.strerror}")]) from exc
+    fresh = mo_time is not None and mo_time >= po_time
+    # Keyed by modification times, so an edited catalog is read again.
+    return _read(mo if fresh else po, po_time, mo_time)
+
+
+@cache
+def _read(path: Path, po_time: float, mo_time: float | None) -> Translations:
+    try:
+        if path.suffix == ".mo":
+            with path.open("rb") as stream:
+                return Translations(stream, domain=DOMAIN)
+        with path.open("rb") as stream:
+            catalog = read_po(stream, domain=DOMAIN)
+    except OSError as exc:
+        raise InputError([Problem(path, 1, 1, f"cannot read catalog: {exc.strerror}")]) from exc
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def catalog_problems(languages: Iterable[Language], locale_dir: Path = LOCALE_DIR) -> list[Problem]:
+    """Every message left untranslated, fuzzy or missing its placeholders, per language."""
+    problems: list[Problem] = []
+    for language in languages:
+        path = po_path(language, locale_dir)
+        try:
+            with path.open("rb") as stream:
+                catalog = read_po(stream, domain=DOMAIN)
+        except OSError:
+            problems.append(Problem(path, 1, 1, f"missing catalog for language {language}"))
+            continue
+        problems.extend(_entry_problems(catalog, path))
+    return problems
+
+
+def _entry_problems(catalog: Catalog, path: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    for message in MESSAGES:
+        entry = catalog.get(message.msgid, context=message.context)
+        line = entry.lineno if entry is not None and entry.lineno else 1
+        if entry is None or not entry.string or entry.fuzzy:
+            problems.append(Problem(path, line, 1, f"missing translation for {message.msgid!r}"))
+            continue
+        expected = sorted(_PLACEHOLDER.findall(message.msgid))
+        if sorted(_PLACEHOLDER.findall(str(entry.string))) != expected:
+            wanted = " ".join(expected) or "no placeholder"
+            problems.append(
+                Problem(path, line, 1, f"translation of {message.msgid!r} must use {wanted}")
+            )
+    return problems
+
+
+def template_catalog() -> Catalog:
+    """The `.pot`: every message, untranslated."""
+    catalog = Catalog(project="missive", domain=DOMAIN, charset="utf-8")
+    for message in MESSAGES:
+        catalog.add(message.msgid, context=message.context)
+    return catalog
+
+
+def write_template(path: Path = LOCALE_DIR / f"{DOMAIN}.pot") -> None:
+    with path.open("wb") as stream:
+        write_po(stream, template_catalog(), omit_header=False, width=100)
+
+
+if __name__ == "__main__":
+    write_template()

@@ -1,0 +1,198 @@
+"""Compose: one letter x one recipient -> a ComposedLetter, in the recipient's language.
+
+A `Composer` is built once per letter and reused for every recipient: everything that
+does not depend on the recipient (Babel locale, catalogs, compiled templates, header,
+distribution list, signatories) is prepared per language up front, and parsed bodies are
+cached by their rendered text, which is usually the same for many recipients.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from missive.compose.catalogs import LOCALE_DIR, catalog_problems, po_path
+from missive.compose.language_kit import LanguageKit, shown_path
+from missive.compose.markup import blocks_text, parse_blocks, parse_inline, render_html, runs_text
+from missive.errors import InputError, Problem
+from missive.model import (
+    Block,
+    ComposedLetter,
+    CoverNote,
+    Gender,
+    Language,
+    Letter,
+    LetterKind,
+    Recipient,
+)
+
+_CACHE_LIMIT = 4096
+
+
+class Composer:
+    """Composes `letter` for any of its recipients; raises InputError on bad input."""
+
+    def __init__(
+        self,
+        letter: Letter,
+        serials: Mapping[str, int] | None = None,
+        *,
+        locale_dir: Path = LOCALE_DIR,
+    ) -> None:
+        self.letter = letter
+        self.serials: Mapping[str, int] = serials or {}
+        problems = catalog_problems(letter.languages, locale_dir)
+        self._kits: dict[Language, LanguageKit] = {}
+        for language in letter.languages:
+            if not po_path(language, locale_dir).exists():
+                continue  # already reported by catalog_problems
+            try:
+                self._kits[language] = LanguageKit(letter, language, locale_dir)
+            except InputError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise InputError(problems)
+        self._bodies: dict[str, tuple[Block, ...]] = {}
+        self._covers: dict[str, tuple[str, str]] = {}
+
+    def compose(self, recipient: Recipient) -> ComposedLetter:
+        kit = self._kits.get(recipient.language)
+        if kit is None:
+            where = Problem(
+                self.letter.recipients_path,
+                recipient.line or 1,
+                1,
+                f"recipient {recipient.id}: language {recipient.language} is not offered "
+                "by the letter",
+            )
+            raise InputError([where])
+        reference = self._reference(kit, recipient)
+        salutation = self._salutation(kit, recipient)
+        closing = kit.closings[self._form(recipient)]
+        context = kit.context(recipient, reference, salutation, closing)
+        subject = self._subject(kit, context)
+        body_text = self._render(kit, kit.body, kit.body_path, context)
+        return ComposedLetter(
+            recipient=recipient,
+            language=kit.language,
+            locale=str(kit.locale),
+            lang_tag=kit.lang_tag,
+            organization=kit.organization,
+            date_text=kit.date_text,
+            reference=reference,
+            header_fields=kit.header_fields(reference),
+            addressee=kit.addressee(recipient) if self.letter.kind is LetterKind.PERSONAL else (),
+            distribution_heading=kit.distribution_heading,
+            distribution=kit.distribution,
+            subject=subject,
+            salutation=salutation,
+            body=self._body(body_text, kit.body_path),
+            closing=closing,
+            signatories=kit.signatories,
+            page_label=kit.page_label,
+            cover=self._cover(kit, context, subject),
+            page_size=self.letter.page_size,
+            logo=self.letter.logo,
+        )
+
+    def _reference(self, kit: LanguageKit, recipient: Recipient) -> str:
+        serial = self.serials.get(recipient.id)
+        if self.letter.serial_pattern is None or serial is None:
+            return kit.reference
+        return self.letter.serial_pattern.format(reference=kit.reference, serial=serial)
+
+    def _form(self, recipient: Recipient) -> Gender:
+        """A circular addresses everyone alike, whatever the row says."""
+        if self.letter.kind is LetterKind.CIRCULAR:
+            return Gender.UNSPECIFIED
+        return recipient.gender
+
+    def _salutation(self, kit: LanguageKit, recipient: Recipient) -> str:
+        override = recipient.extra.get("salutation", "").strip()
+        if override and self.letter.kind is LetterKind.PERSONAL:
+            return override
+        return kit.salutations[self._form(recipient)]
+
+    def _render(
+        self,
+        kit: LanguageKit,
+        template: jinja2.Template,
+        path: Path,
+        context: Mapping[str, Any],
+    ) -> str:
+        try:
+            return template.render(context)
+        except jinja2.TemplateError as exc:
+            raise InputError([kit.problem(exc, path)]) from exc
+
+    def _subject(self, kit: LanguageKit, context: Mapping[str, Any]) -> str:
+        try:
+            text = kit.subject.render(context)
+        except jinja2.TemplateError as exc:
+            raise InputError([kit.subject_problem(exc)]) from exc
+        return runs_text(parse_inline(text, softbreak="\n")).strip()
+
+    def _body(self, text: str, path: Path) -> tuple[Block, ...]:
+        blocks = self._bodies.get(text)
+        if blocks is None:
+            blocks = parse_blocks(text, shown_path(path))
+            if len(self._bodies) >= _CACHE_LIMIT:
+                self._bodies.clear()
+            self._bodies[text] = blocks
+        return blocks
+
+    def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
+        try:
+            module = kit.cover.make_module(dict(context))
+        except jinja2.TemplateError as exc:
+            raise InputError([kit.problem(exc, kit.cover_path)]) from exc
+        text = str(module)
+        converted = self._covers.get(text)
+        if converted is None:
+            plain = blocks_text(parse_blocks(text, shown_path(kit.cover_path)))
+            converted = (plain, render_html(text))
+            if len(self._covers) >= _CACHE_LIMIT:
+                self._covers.clear()
+            self._covers[text] = converted
+        name = getattr(module, "attachment_name", None)
+        return CoverNote(
+            subject=" ".join(subject.split()),
+            text=converted[0],
+            html=converted[1],
+            attachment_name=_file_name(str(name) if name else self.letter.key),
+        )
+
+
+def _file_name(name: str) -> str:
+    """A file name any mail client accepts: no path separators or control characters."""
+    cleaned = "".join(
+        "-" if c in '/\\:*?"<>|' or unicodedata.category(c).startswith("C") else c for c in name
+    ).strip(" .")
+    cleaned = cleaned or "letter"
+    return cleaned if cleaned.lower().endswith(".pdf") else f"{cleaned}.pdf"
+
+
+def _labelled(label: str, value: str) -> str:
+    # A full-width colon (Chinese) already carries its own spacing.
+    return f"{label}{value}" if label.endswith("：") else f"{label} {value}"
+
+
+def format_composed_text(composed: ComposedLetter) -> str:
+    """The composed letter as plain text, in logical (reading) order."""
+    lines = [composed.organization, "", composed.date_text, ""]
+    lines += [_labelled(field.label, field.value) for field in composed.header_fields]
+    if composed.addressee:
+        lines += ["", *composed.addressee]
+    if composed.distribution_heading:
+        lines += ["", composed.distribution_heading]
+        lines += [f"- {group}" for group in composed.distribution]
+    lines += ["", composed.subject, "", composed.salutation, ""]
+    lines += [blocks_text(composed.body), "", composed.closing, ""]
+    for signatory in composed.signatories:
+        lines += [signatory.signed_marker, signatory.name, *signatory.title_lines]
+        lines += [signatory.organization, ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,109 @@
+"""The Jinja2 sandbox of one letter language: Babel filters, literal values, located errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import jinja2
+import jinja2.exceptions
+from babel import Locale
+from babel.dates import format_date, format_interval
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from jinja2.sandbox import SandboxedEnvironment
+
+from missive.compose.markup import escape_markup
+from missive.errors import Problem
+
+_UNDEFINED_NAME = re.compile(r"^'([^']+)' is undefined$")
+
+
+class BabelFilters:
+    """Formatting in one Babel locale, exposed to templates as filters."""
+
+    def __init__(self, locale: Locale) -> None:
+        self.locale = locale
+        self._countries: Mapping[str, str] = locale.territories
+
+    def date(self, value: dt.date, format: str = "long") -> str:
+        return str(format_date(value, format, locale=self.locale))
+
+    def interval(self, start: dt.date, end: dt.date, skeleton: str = "yMMMMd") -> str:
+        return str(format_interval(start, end, skeleton, locale=self.locale))
+
+    def join_list(self, items: Sequence[str], style: str = "standard") -> str:
+        return format_list([str(item) for item in items], style=style, locale=self.locale)  # type: ignore[arg-type]
+
+    def number(self, value: float, format: str | None = None) -> str:
+        # Latin digits in every language, Arabic included, as UN documents print them.
+        return format_decimal(value, format, locale=self.locale, numbering_system="latn")
+
+    def without_scheme(self, url: str) -> str:
+        """A web address as printed in prose: "www.wsis.org/forum"."""
+        return url.split("://", 1)[-1].removeprefix("mailto:").rstrip("/")
+
+    def country(self, code: str) -> str:
+        return self._countries.get(code.upper(), code)
+
+    def literal(self, value: object) -> object:
+        """Jinja2 `finalize`: what `{{ ... }}` prints is text, never markup."""
+        if isinstance(value, str):
+            return escape_markup(value)
+        if isinstance(value, dt.date):
+            return escape_markup(self.date(value))
+        return escape_markup(str(value))
+
+
+def build_environment(templates_dir: Path, filters: BabelFilters) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        undefined=jinja2.StrictUndefined,
+        # The markup parser, not HTML escaping, makes values literal (see `literal`).
+        autoescape=False,
+        finalize=filters.literal,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    bound: Mapping[str, Callable[..., str]] = {
+        "date": filters.date,
+        "interval": filters.interval,
+        "join_list": filters.join_list,
+        "number": filters.number,
+        "country": filters.country,
+        "without_scheme": filters.without_scheme,
+    }
+    env.filters.update(bound)
+    return env
+
+
+def template_problem(exc: jinja2.TemplateError, path: Path, shown: Path) -> Problem:
+    """Locate a Jinja2 error in the template file `path` (reported as `shown`)."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(shown, exc.lineno or 1, 1, f"template syntax error: {exc.message}")
+    line = _template_line(exc.__traceback__, str(path))
+    return Problem(shown, line, 1, error_message(exc))
+
+
+def error_message(exc: jinja2.TemplateError) -> str:
+    message = exc.message or type(exc).__name__
+    if isinstance(exc, jinja2.UndefinedError):
+        match = _UNDEFINED_NAME.match(message)
+        return f"undefined variable '{match.group(1)}'" if match else f"undefined: {message}"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return f"not allowed in a template: {message}"
+    return f"template error: {message}"
+
+
+def _template_line(tb: TracebackType | None, filename: str) -> int:
+    """The deepest traceback frame in the template: Jinja2 rewrites its frames so that
+    their file and line are the template's own."""
+    line = 1
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,248 @@
+"""Everything about one letter in one language that does not depend on the recipient."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+
+from missive.compose import catalogs as msg
+from missive.compose.catalogs import Catalogs
+from missive.compose.environment import (
+    BabelFilters,
+    build_environment,
+    error_message,
+    template_problem,
+)
+from missive.errors import InputError, Problem
+from missive.model import (
+    ComposedSignatory,
+    HeaderField,
+    Language,
+    Letter,
+    LetterKind,
+    Recipient,
+)
+
+DEFAULT_LOCALES: Mapping[Language, str] = {
+    Language.AR: "ar",
+    Language.ZH: "zh_Hans_CN",
+    Language.EN: "en_GB",  # UN style: "31 January 2024"
+    Language.FR: "fr_FR",
+    Language.RU: "ru",
+    Language.ES: "es_ES",
+}
+
+
+def shown_path(path: Path) -> Path:
+    """`path` as people type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+@cache
+def _key_line(path: Path, key: str) -> int:
+    """Line of a top-level `key:` in a YAML file, to point at it without a YAML parser."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return 1
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def lang_tag(language: Language, locale: Locale) -> str:
+    """BCP 47 tag for the PDF /Lang: the region matters for English spelling, the script
+    for Chinese; the other languages are written alike wherever they are read."""
+    if language is Language.EN and locale.territory:
+        return f"en-{locale.territory}"
+    if language is Language.ZH:
+        return f"zh-{locale.script or 'Hans'}"
+    return language.value
+
+
+class LanguageKit:
+    """One language of a letter: locale, catalogs, compiled templates, fixed parts."""
+
+    def __init__(self, letter: Letter, language: Language, locale_dir: Path) -> None:
+        self.letter = letter
+        self.language = language
+        self._problems: list[Problem] = []
+        self.locale = self._locale()
+        self.filters = BabelFilters(self.locale)
+        self.catalogs = Catalogs(language, locale_dir)
+        env = build_environment(letter.templates_dir, self.filters)
+        self.body_path, body = self._template(env, f"{letter.template}.{language}.md.j2")
+        self.cover_path, cover = self._template(env, f"{letter.template}.cover.{language}.md.j2")
+        subject = self._subject_template(env)
+        self.reference = self._localized(letter.reference, "reference")
+        self.organization = self._localized(letter.organization, "organization")
+        self.lang_tag = lang_tag(language, self.locale)
+        self.date_text = self.filters.date(letter.date)
+        self._fixed_parts()
+        self.signatories = self._signatories()
+        self._base = self._base_context()
+        if self._problems or body is None or cover is None or subject is None:
+            raise InputError(self._problems)
+        self.body: jinja2.Template = body
+        self.cover: jinja2.Template = cover
+        self.subject: jinja2.Template = subject
+
+    def _letter_problem(self, key: str, message: str) -> None:
+        path = shown_path(self.letter.path)
+        self._problems.append(Problem(path, _key_line(self.letter.path, key), 1, message))
+
+    def _locale(self) -> Locale:
+        name = self.letter.locales.get(self.language) or DEFAULT_LOCALES[self.language]
+        try:
+            return Locale.parse(name)
+        except (UnknownLocaleError, ValueError):
+            self._letter_problem("locales", f"unknown locale {name!r} for {self.language}")
+            return Locale.parse(DEFAULT_LOCALES[self.language])
+
+    def _template(self, env: jinja2.Environment, name: str) -> tuple[Path, jinja2.Template | None]:
+        path = self.letter.templates_dir / name
+        try:
+            return path, env.get_template(name)
+        except jinja2.TemplateNotFound:
+            self._letter_problem(
+                "template",
+                f"missing template {shown_path(path)} for language {self.language}",
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            self._problems.append(template_problem(exc, path, shown_path(path)))
+        return path, None
+
+    def _subject_template(self, env: jinja2.Environment) -> jinja2.Template | None:
+        try:
+            return env.from_string(self._localized(self.letter.subject, "subject"))
+        except jinja2.TemplateSyntaxError as exc:
+            self._letter_problem("subject", f"subject ({self.language}): {exc.message}")
+            return None
+
+    def _localized(self, texts: Mapping[Language, str], key: str) -> str:
+        text = texts.get(self.language)
+        if text is None:
+            self._letter_problem(key, f"{key} has no text in {self.language}")
+            return ""
+        return text
+
+    def _fixed_parts(self) -> None:
+        text = self.catalogs.text
+        self.labels = (text(msg.REFERENCE), text(msg.CONTACT), text(msg.TEL), text(msg.EMAIL))
+        self.salutations = {g: text(m) for g, m in msg.SALUTATIONS.items()}
+        self.closings = {g: text(m) for g, m in msg.CLOSINGS.items()}
+        self.courtesy = {g: text(m) for g, m in msg.COURTESY_TITLES.items()}
+        self.honorific_name = text(msg.HONORIFIC_NAME)
+        self.page_label = text(msg.PAGE)
+        self.group_names = {g: text(m) for g, m in msg.GROUPS.items()}
+        listed = self.letter.kind is LetterKind.CIRCULAR or bool(self.letter.groups)
+        self.distribution_heading = text(msg.DISTRIBUTION_HEADING) if listed else ""
+        self.distribution = tuple(self.group_names[g] for g in self.letter.groups)
+
+    def _signatories(self) -> tuple[ComposedSignatory, ...]:
+        marker = self.catalogs.text(msg.ORIGINAL_SIGNED)
+        composed = []
+        for signatory in self.letter.signatories:
+            key = f"signatories ({signatory.key})"
+            title = self._localized(signatory.title, key)
+            composed.append(
+                ComposedSignatory(
+                    signed_marker=marker,
+                    name=self._localized(signatory.name, key),
+                    title_lines=tuple(line.strip() for line in title.splitlines() if line.strip()),
+                    organization=self._localized(signatory.organization, key),
+                    signature_image=signatory.signature_image,
+                )
+            )
+        return tuple(composed)
+
+    def _base_context(self) -> dict[str, Any]:
+        letter = self.letter
+        event = letter.event
+        place = self._localized(event.place, "event")
+        context: dict[str, Any] = {
+            "letter_date": self.date_text,
+            "event": {"start": event.start, "end": event.end, "place": place},
+            "event_dates": self.filters.interval(event.start, event.end),
+            "event_place": place,
+            "links": dict(letter.links),
+            "contact": {
+                "name": letter.contact.name,
+                "phone": letter.contact.phone,
+                "email": letter.contact.email,
+            },
+            "organization": self.organization,
+            "sender": self._localized(letter.mail.from_name, "mail"),
+            "groups": list(self.distribution),
+            "language": self.language.value,
+            "kind": letter.kind.value,
+            "variables": dict(letter.variables),
+        }
+        # Left out when absent, so that a template using it fails instead of printing "None".
+        if letter.deadline is not None:
+            context["deadline"] = letter.deadline
+        return context
+
+    def context(
+        self, recipient: Recipient, reference: str, salutation: str, closing: str
+    ) -> dict[str, Any]:
+        person = {
+            "id": recipient.id,
+            "name": recipient.name,
+            "email": recipient.email,
+            "position": recipient.position,
+            "organization": recipient.organization,
+            "country": recipient.country,
+            "country_name": self.filters.country(recipient.country),
+            "group": recipient.group.value,
+            "group_name": self.group_names[recipient.group],
+            "gender": recipient.gender.value,
+            "honorific": recipient.honorific or "",
+            "cc": list(recipient.cc),
+            "extra": dict(recipient.extra),
+        }
+        return {
+            **self._base,
+            "recipient": person,
+            "reference": reference,
+            "salutation": salutation,
+            "closing": closing,
+        }
+
+    def header_fields(self, reference: str) -> tuple[HeaderField, ...]:
+        contact = self.letter.contact
+        reference_label, contact_label, tel_label, email_label = self.labels
+        return (
+            HeaderField(reference_label, reference),
+            HeaderField(contact_label, contact.name),
+            HeaderField(tel_label, contact.phone),
+            HeaderField(email_label, contact.email, href=f"mailto:{contact.email}"),
+        )
+
+    def addressee(self, recipient: Recipient) -> tuple[str, ...]:
+        name = recipient.name
+        if recipient.honorific:
+            formula = self.honorific_name.replace("{honorific}", recipient.honorific)
+            name = formula.replace("{name}", recipient.name)
+        elif recipient.gender in self.courtesy:
+            name = self.courtesy[recipient.gender].replace("{name}", recipient.name)
+        country = self.filters.country(recipient.country)
+        lines = (name, recipient.position, recipient.organization, country)
+        return tuple(line for line in lines if line)
+
+    def problem(self, exc: jinja2.TemplateError, path: Path) -> Problem:
+        return template_problem(exc, path, shown_path(path))
+
+    def subject_problem(self, exc: jinja2.TemplateError) -> Problem:
+        line = _key_line(self.letter.path, "subject")
+        message = f"subject ({self.language}): {error_message(exc)}"
+        return Problem(shown_path(self.letter.path), line, 1, message)

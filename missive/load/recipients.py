@@ -1,0 +1,284 @@
+"""Stakeholder lists: CSV -> `Recipient`s, validated row by row.
+
+Rows are read one at a time so that a list of 100,000 stakeholders takes no more memory
+than the set of ids seen so far. Problems are located as `path:line:col`, where line is the
+physical line on which the row starts (a quoted field may span lines) and col the 1-based
+position of the field in the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TypeVar
+
+import babel
+from email_validator import EmailNotValidError, validate_email
+
+from missive.errors import InputError, Problem
+from missive.load.yaml_nodes import did_you_mean, enum_hint
+from missive.model import Gender, Group, Language, Recipient
+
+E = TypeVar("E", Language, Group, Gender)
+
+REQUIRED_COLUMNS = (
+    "id",
+    "email",
+    "language",
+    "group",
+    "name",
+    "gender",
+    "position",
+    "organization",
+    "country",
+)
+OPTIONAL_COLUMNS = ("honorific", "cc")
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# Fields that end up in a mail header (To, Cc, the display name): a line break there
+# would let a CSV cell inject headers, so any control character is refused.
+HEADER_FIELDS = ("id", "email", "name", "cc", "organization", "honorific")
+# CLDR region codes that name no country (unknown region, EU, UN, pseudo-locales).
+NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def normalize_address(text: str) -> str:
+    """The normalised form of one e-mail address; `ValueError` says what is wrong."""
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    codes = babel.Locale("en").territories
+    return frozenset(
+        code
+        for code in codes
+        if isinstance(code, str) and len(code) == 2 and code not in NOT_COUNTRIES
+    )
+
+
+def control_character_problem(value: str, column: str) -> str | None:
+    """ "line break in name" / "control character U+0007 in name", or None if clean."""
+    for character in value:
+        if character in LINE_BREAKS:
+            return f"line break in {column}"
+        if unicodedata.category(character) == "Cc":
+            return f"control character U+{ord(character):04X} in {column}"
+    return None
+
+
+def read_header(path: Path) -> tuple[str, ...]:
+    """The column names of a recipients file, for locating problems found later."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            return tuple(name.strip() for name in next(csv.reader(stream), []))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ()
+
+
+def load_recipients(path: Path) -> tuple[Recipient, ...]:
+    """Every recipient of the list; raises `InputError` with every problem found."""
+    return tuple(iter_recipients(path))
+
+
+def iter_recipients(path: Path) -> Iterator[Recipient]:
+    """Recipients one by one; after the last, raises `InputError` if any row was bad.
+
+    Consumers that must not act on a partly bad list (sending) check first or collect.
+    """
+    problems: list[Problem] = []
+    for item in scan_recipients(path):
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            yield item
+    if problems:
+        raise InputError(problems)
+
+
+def scan_recipients(path: Path) -> Iterator[Recipient | Problem]:
+    """Each valid row as a `Recipient` and each problem as a `Problem`, in file order."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            reader = csv.reader(stream, strict=True)
+            scanner = _RowScanner(path)
+            try:
+                yield from scanner.scan(reader, lambda: reader.line_num)
+            except UnicodeDecodeError:
+                message = 'not valid UTF-8 text (in Excel, save as "CSV UTF-8")'
+                yield Problem(path, _undecodable_line(path), 1, message)
+            except csv.Error as exc:
+                yield Problem(path, reader.line_num, 1, f"malformed CSV: {exc}")
+    except FileNotFoundError:
+        yield Problem(path, 1, 1, "file not found")
+    except OSError as exc:
+        yield Problem(path, 1, 1, f"cannot read file: {exc.strerror}")
+
+
+def _undecodable_line(path: Path) -> int:
+    # Text is decoded ahead in blocks, so the reader's position does not say where the
+    # bad byte is; the bytes do. Only read whole on this error path.
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return data[: exc.start].count(b"\n") + 1
+    return 1
+
+
+@dataclass
+class _RowScanner:
+    path: Path
+    columns: dict[str, int] = field(default_factory=dict)  # name -> 0-based index
+    width: int = 0
+    first_line_of_id: dict[str, int] = field(default_factory=dict)
+
+    def scan(
+        self, reader: Iterator[list[str]], line_num: Callable[[], int]
+    ) -> Iterator[Recipient | Problem]:
+        header = next(reader, None)
+        if header is None:
+            yield Problem(self.path, 1, 1, "the file is empty; expected a header row")
+            return
+        header_problems = self.read_header(header)
+        yield from header_problems
+        if header_problems:
+            return
+        start = line_num() + 1
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield from self.read_row(row, start)
+            start = line_num() + 1
+
+    def read_header(self, header: list[str]) -> list[Problem]:
+        problems: list[Problem] = []
+        for index, raw in enumerate(header):
+            name = raw.strip()
+            if not name:
+                problems.append(Problem(self.path, 1, index + 1, "column without a name"))
+            elif name in self.columns:
+                problems.append(Problem(self.path, 1, index + 1, f"duplicate column '{name}'"))
+            else:
+                self.columns[name] = index
+        self.width = len(header)
+        unknown = [name for name in self.columns if name not in KNOWN_COLUMNS]
+        for name in REQUIRED_COLUMNS:
+            if name not in self.columns:
+                hint = did_you_mean(name, unknown)
+                problems.append(Problem(self.path, 1, 1, f"missing column '{name}'{hint}"))
+        return problems
+
+    def read_row(self, row: list[str], line: int) -> Iterator[Recipient | Problem]:
+        if len(row) != self.width:
+            yield Problem(
+                self.path,
+                line,
+                min(len(row), self.width) + 1,
+                f"row has {len(row)} fields but the header has {self.width}",
+            )
+            return
+        row_check = _RowCheck(self, row, line)
+        recipient = row_check.recipient()
+        if row_check.problems:
+            yield from row_check.problems
+        elif recipient is not None:
+            yield recipient
+
+
+class _RowCheck:
+    """The checks of one data row; `problems` lists what is wrong with it."""
+
+    def __init__(self, scanner: _RowScanner, row: list[str], line: int) -> None:
+        self.scanner = scanner
+        self.row = row
+        self.line = line
+        self.problems: list[Problem] = []
+
+    def problem(self, column: str, message: str) -> None:
+        col = self.scanner.columns[column] + 1
+        self.problems.append(Problem(self.scanner.path, self.line, col, message))
+
+    def value(self, column: str) -> str:
+        """The stripped cell, after refusing control characters in header-bound fields."""
+        index = self.scanner.columns.get(column)
+        raw = "" if index is None else self.row[index]
+        if column in HEADER_FIELDS and (message := control_character_problem(raw, column)):
+            self.problem(column, message)
+        return raw.strip()
+
+    def required(self, column: str) -> str:
+        value = self.value(column)
+        if not value:
+            self.problem(column, f"empty {column}")
+        return value
+
+    def recipient(self) -> Recipient | None:
+        recipient_id = self.unique_id()
+        email = self.address("email", self.required("email"))
+        language = self.choice("language", Language)
+        group = self.choice("group", Group)
+        gender = self.choice("gender", Gender)
+        country = self.country()
+        cc = tuple(self.address("cc", part.strip()) for part in self.value("cc").split(";"))
+        texts = {name: self.required(name) for name in ("name", "position", "organization")}
+        honorific = self.value("honorific") or None
+        if self.problems or language is None or group is None or gender is None:
+            return None
+        extra = {
+            name: self.row[index].strip()
+            for name, index in self.scanner.columns.items()
+            if name not in KNOWN_COLUMNS
+        }
+        return Recipient(
+            id=recipient_id,
+            email=email,
+            language=language,
+            group=group,
+            gender=gender,
+            country=country,
+            honorific=honorific,
+            cc=tuple(address for address in cc if address),
+            extra=MappingProxyType(extra),
+            line=self.line,
+            **texts,
+        )
+
+    def unique_id(self) -> str:
+        recipient_id = self.required("id")
+        first = self.scanner.first_line_of_id.setdefault(recipient_id, self.line)
+        if recipient_id and first != self.line:
+            self.problem("id", f"duplicate id '{recipient_id}' (first on line {first})")
+        return recipient_id
+
+    def address(self, column: str, text: str) -> str:
+        if not text:
+            return ""
+        try:
+            return normalize_address(text)
+        except ValueError as exc:
+            self.problem(column, f"invalid e-mail address '{text}': {exc}")
+            return ""
+
+    def choice(self, column: str, enum: type[E]) -> E | None:
+        value = self.required(column)
+        if not value:
+            return None
+        try:
+            return enum(value)
+        except ValueError:
+            self.problem(column, f"unknown {column} '{value}'{enum_hint(value, enum)}")
+            return None
+
+    def country(self) -> str:
+        code = self.required("country").upper()
+        if code and code not in country_codes():
+            self.problem("country", f"unknown country code '{code}' (ISO 3166-1 alpha-2)")
+        return code

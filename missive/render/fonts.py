@@ -1,0 +1,215 @@
+"""The fonts missive draws with, and what each of them can draw.
+
+The font files live in `missive/fonts/` (built by `tools/build_fonts.py` from PyPI wheels).
+They are registered with ReportLab once per process, on first use, so importing this module
+is cheap and a worker process pays the loading cost once.
+
+Each language has a chain of families: its own face first, then the others as fallbacks, so
+an Arabic name in an English letter is drawn in Amiri and a Chinese name in a French letter
+in WenQuanYi. A character no family in the chain can draw is a `CoverageError`, which
+`check` reports before anything is rendered.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache, lru_cache
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+
+from missive.errors import CoverageError
+from missive.model import Block, BulletList, ComposedLetter, Language, Paragraph, Run
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
+
+
+class Family(StrEnum):
+    NOTO_SANS = "NotoSans"
+    AMIRI = "Amiri"
+    WQY = "WenQuanYiMicroHei"
+
+
+@dataclass(frozen=True)
+class Face:
+    """A ReportLab font name and whether bold must be simulated (no bold file exists)."""
+
+    name: str
+    fake_bold: bool = False
+
+
+# (bold, italic) -> file stem. Amiri has no italic in official use and WenQuanYi has neither
+# bold nor italic: those styles fall back to the faces listed here.
+_FILES: dict[Family, dict[tuple[bool, bool], str]] = {
+    Family.NOTO_SANS: {
+        (False, False): "NotoSans-Regular",
+        (True, False): "NotoSans-Bold",
+        (False, True): "NotoSans-Italic",
+        (True, True): "NotoSans-BoldItalic",
+    },
+    Family.AMIRI: {
+        (False, False): "Amiri-Regular",
+        (True, False): "Amiri-Bold",
+        (False, True): "Amiri-Regular",
+        (True, True): "Amiri-Bold",
+    },
+    Family.WQY: {
+        (False, False): "WenQuanYiMicroHei",
+        (True, False): "WenQuanYiMicroHei",
+        (False, True): "WenQuanYiMicroHei",
+        (True, True): "WenQuanYiMicroHei",
+    },
+}
+
+_CHAINS: dict[Language, tuple[Family, ...]] = {
+    Language.AR: (Family.AMIRI, Family.NOTO_SANS, Family.WQY),
+    Language.ZH: (Family.WQY, Family.NOTO_SANS, Family.AMIRI),
+}
+_DEFAULT_CHAIN = (Family.NOTO_SANS, Family.AMIRI, Family.WQY)
+
+# Characters that are never drawn: bidi isolates and marks, joiners, line breaks.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zl", "Zp"})
+
+
+def chain_for(language: Language) -> tuple[Family, ...]:
+    """The families tried, in order, for a character of a letter in `language`."""
+    return _CHAINS.get(language, _DEFAULT_CHAIN)
+
+
+SUBSET_CACHE_SIZE = 64  # per face; a subset is a few tens of KB
+
+
+@cache
+def _loaded(stem: str) -> TTFont:
+    font = TTFont(stem, str(FONT_DIR / f"{stem}.ttf"))
+    _cache_subsets(font)
+    pdfmetrics.registerFont(font)
+    return font
+
+
+def _cache_subsets(font: TTFont) -> None:
+    """Memoise the font program ReportLab cuts for each subset.
+
+    Cutting a subset is the costliest step of a letter (a few ms per face). Its result
+    depends only on the list of characters, which `missive.render` makes the same for every
+    letter drawing the same characters (it assigns them in sorted order), so letters of one
+    language mostly share their subsets. Bounded, so memory stays flat.
+    """
+    make = font.face.makeSubset
+
+    @lru_cache(maxsize=SUBSET_CACHE_SIZE)
+    def cut(subset: tuple[int, ...]) -> bytes:
+        data: bytes = make(list(subset))
+        return data
+
+    font.face.makeSubset = lambda subset: cut(tuple(subset))
+
+
+@cache
+def _cmap(family: Family) -> frozenset[int]:
+    return frozenset(_loaded(_FILES[family][False, False]).face.charToGlyph)
+
+
+def face(family: Family, *, bold: bool = False, italic: bool = False) -> Face:
+    """The registered face for a style; registers the font file on first use."""
+    stem = _FILES[family][bold, italic]
+    _loaded(stem)
+    has_real_bold = _FILES[family][True, False] != _FILES[family][False, False]
+    return Face(stem, fake_bold=bold and not has_real_bold)
+
+
+def register_all() -> None:
+    """Load every font now (a worker's initializer calls this once)."""
+    for family in Family:
+        for stem in set(_FILES[family].values()):
+            _loaded(stem)
+        _cmap(family)
+
+
+def is_invisible(char: str) -> bool:
+    return unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def covers(family: Family, char: str) -> bool:
+    return ord(char) in _cmap(family)
+
+
+@cache
+def family_for(char: str, chain: tuple[Family, ...]) -> Family | None:
+    """The first family of `chain` that draws `char`; None if none does."""
+    if char in " \u00a0" or is_invisible(char):
+        return chain[0]
+    for family in chain:
+        if covers(family, char):
+            return family
+    return None
+
+
+def _run_texts(runs: tuple[Run, ...]) -> str:
+    return "".join(run.text for run in runs)
+
+
+def _block_texts(blocks: tuple[Block, ...]) -> Iterator[str]:
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            yield _run_texts(block.runs)
+        elif isinstance(block, BulletList):
+            yield from (_run_texts(item) for item in block.items)
+
+
+def _fields(composed: ComposedLetter) -> Iterator[tuple[str, str]]:
+    recipient = composed.recipient
+    yield "recipient.name", recipient.name
+    yield "recipient.organization", recipient.organization
+    yield "recipient.position", recipient.position
+    yield "organization", composed.organization
+    yield "date", composed.date_text
+    yield "reference", composed.reference
+    for index, header in enumerate(composed.header_fields):
+        yield f"header_fields[{index}]", header.label + header.value
+    yield from (("addressee", line) for line in composed.addressee)
+    yield "distribution_heading", composed.distribution_heading
+    yield from (("distribution", line) for line in composed.distribution)
+    yield "subject", composed.subject
+    yield "salutation", composed.salutation
+    yield from (("body", text) for text in _block_texts(composed.body))
+    yield "closing", composed.closing
+    for index, signatory in enumerate(composed.signatories):
+        text = signatory.signed_marker + signatory.name + "".join(signatory.title_lines)
+        yield f"signatories[{index}]", text + signatory.organization
+    yield "page_label", composed.page_label
+
+
+@lru_cache(maxsize=8192)
+def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
+    """The characters of `text` no family of `chain` draws, each once, in order.
+
+    Cached: the body and most fields are the same text for every recipient of a language,
+    so `check` over a long list only looks at what differs.
+    """
+    found = dict.fromkeys(
+        char for char in set(text) if char not in "\n\t" and family_for(char, chain) is None
+    )
+    return "".join(sorted(found, key=text.index))
+
+
+def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
+    """Every character of the letter that no font available to its language can draw.
+
+    A character is reported once, under the first field it appears in (the recipient's own
+    fields come first, so a bad name is blamed on the CSV, not on the template).
+    """
+    chain = chain_for(composed.language)
+    primary = face(chain[0]).name
+    errors: list[CoverageError] = []
+    seen: set[str] = set()
+    for field_name, text in _fields(composed):
+        for char in _uncovered_in(text, chain):
+            if char not in seen:
+                seen.add(char)
+                errors.append(CoverageError(composed.recipient.id, field_name, char, primary))
+    return errors

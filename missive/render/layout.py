@@ -1,0 +1,192 @@
+"""The story of one official letter: letterhead to signatory grid, mirrored for Arabic.
+
+Every piece of text is a `RichText`, so every script, fallback font, link and bidi rule is
+handled in one place; tables only place those flowables (label/value header, signatories).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, HRFlowable, Image, Spacer
+
+from missive.model import (
+    Block,
+    BulletList,
+    ComposedLetter,
+    ComposedSignatory,
+    HeaderField,
+    Language,
+    Paragraph,
+    Run,
+)
+from missive.render.bidi import isolate_ltr
+from missive.render.grid import Grid
+from missive.render.richtext import RichText
+from missive.render.textflow import Align, TextStyle
+
+MAX_SIGNATORIES_PER_ROW = 4
+LOGO_HEIGHT = 16 * mm
+
+
+@dataclass(frozen=True)
+class LetterStyles:
+    """Sizes per script: Amiri needs a larger size and leading to read like Noto Sans."""
+
+    body: TextStyle
+    small: TextStyle
+    letterhead: TextStyle
+    subject: TextStyle
+
+    @classmethod
+    def for_language(cls, language: Language) -> LetterStyles:
+        size, leading = {Language.AR: (12.5, 20.0), Language.ZH: (10.5, 17.0)}.get(
+            language, (10.5, 14.5)
+        )
+        body = TextStyle(language, size=size, leading=leading, align=Align.JUSTIFY)
+        return cls(
+            body=replace(body, space_after=size * 0.7),
+            small=replace(body, size=size - 1.5, leading=leading - 2.5, align=Align.START),
+            letterhead=replace(
+                body, size=size + 4, leading=leading + 6, bold=True, align=Align.CENTER
+            ),
+            subject=replace(body, bold=True, align=Align.START, space_after=size),
+        )
+
+
+class LetterLayout:
+    """Builds the flowables of one composed letter for a frame `width` points wide."""
+
+    def __init__(self, composed: ComposedLetter, width: float) -> None:
+        self.composed = composed
+        self.width = width
+        self.rtl = composed.is_rtl
+        self.styles = LetterStyles.for_language(composed.language)
+        # Chinese letters indent each body paragraph by two ideographs.
+        indent = 2 * self.styles.body.size if composed.language is Language.ZH else 0.0
+        self.paragraph = replace(self.styles.body, first_indent=indent)
+
+    def text(
+        self, text: str, style: TextStyle, href: str | None = None, *, personal: bool = False
+    ) -> RichText:
+        return RichText((self.run(text, href=href),), style, personal=personal)
+
+    def run(
+        self, text: str, *, bold: bool = False, italic: bool = False, href: str | None = None
+    ) -> Run:
+        shown = isolate_ltr(text) if self.rtl else text
+        return Run(shown, bold=bold, italic=italic, href=href)
+
+    def runs(self, runs: Sequence[Run]) -> tuple[Run, ...]:
+        if not self.rtl:
+            return tuple(runs)
+        return tuple(self.run(r.text, bold=r.bold, italic=r.italic, href=r.href) for r in runs)
+
+    def story(self) -> list[Flowable]:
+        composed, styles = self.composed, self.styles
+        body = styles.body
+        story: list[Flowable] = [*self.letterhead()]
+        story.append(self.text(composed.date_text, replace(body, space_after=body.size * 0.6)))
+        story.append(self.header_table(composed.header_fields))
+        if composed.addressee:
+            story.append(Spacer(1, body.leading * 0.8))
+            addressee = replace(body, space_after=0)
+            story.extend(self.text(line, addressee, personal=True) for line in composed.addressee)
+        if composed.distribution_heading:
+            story.append(Spacer(1, body.leading * 0.8))
+            heading = self.text(composed.distribution_heading, replace(body, space_after=2))
+            story.append(_keep_with_next(heading))
+            dashed = replace(body, space_after=0, start_indent=body.size * 1.6, bullet="–")
+            story.extend(self.text(group, dashed) for group in composed.distribution)
+        story.append(Spacer(1, body.leading))
+        story.append(_keep_with_next(self.text(composed.subject, styles.subject)))
+        story.append(_keep_with_next(self.text(composed.salutation, body, personal=True)))
+        story.extend(self.blocks(composed.body))
+        closing = self.text(composed.closing, replace(body, space_after=body.leading))
+        story.append(_keep_with_next(closing))
+        story.append(self.signatory_grid(composed.signatories))
+        return story
+
+    def letterhead(self) -> list[Flowable]:
+        items: list[Flowable] = []
+        logo = self.composed.logo
+        if logo is not None:
+            items.append(_logo(logo))
+        items.append(self.text(self.composed.organization, self.styles.letterhead))
+        items.append(HRFlowable(width="100%", thickness=0.6, spaceBefore=2, spaceAfter=14))
+        return items
+
+    def header_table(self, fields: Sequence[HeaderField]) -> Flowable:
+        small = self.styles.small
+        label_style = replace(small, bold=True)
+        labels = [self.text(field.label, label_style) for field in fields]
+        values = [self.text(f.value, small, href=f.href, personal=True) for f in fields]
+        label_width = min(self.width * 0.3, max(_natural_width(label) for label in labels) + 8)
+        widths = [label_width, self.width - label_width]
+        rows: list[list[Flowable]] = [
+            [label, value] for label, value in zip(labels, values, strict=True)
+        ]
+        if self.rtl:
+            rows = [row[::-1] for row in rows]
+            widths = widths[::-1]
+        return Grid([[[cell] for cell in row] for row in rows], widths, row_gap=1)
+
+    def blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
+        body = self.styles.body
+        items: list[Flowable] = []
+        for block in blocks:
+            if isinstance(block, Paragraph):
+                items.append(RichText(self.runs(block.runs), self.paragraph))
+            elif isinstance(block, BulletList):
+                bullet = replace(
+                    body, start_indent=body.size * 1.6, bullet="•", space_after=body.size * 0.3
+                )
+                items.extend(RichText(self.runs(item), bullet) for item in block.items)
+        return items
+
+    def signatory_grid(self, signatories: Sequence[ComposedSignatory]) -> Flowable:
+        if not signatories:
+            return Spacer(1, 0)
+        count = len(signatories)
+        columns = count if count <= MAX_SIGNATORIES_PER_ROW else math.ceil(count / 2)
+        cells = [self.signatory_cell(signatory) for signatory in signatories]
+        rows: list[list[list[Flowable]]] = []
+        for start in range(0, count, columns):
+            row = cells[start : start + columns]
+            row += [[] for _ in range(columns - len(row))]
+            rows.append(row[::-1] if self.rtl else row)
+        # A Grid is never split: the signatures move to the next page together.
+        return Grid(rows, [self.width / columns] * columns, padding=4, row_gap=10)
+
+    def signatory_cell(self, signatory: ComposedSignatory) -> list[Flowable]:
+        small = replace(self.styles.small, align=Align.START)
+        cell: list[Flowable] = [self.text(signatory.signed_marker, replace(small, space_after=4))]
+        if signatory.signature_image is not None:
+            cell.append(_logo(signatory.signature_image, height=12 * mm))
+        cell.append(self.text(signatory.name, replace(small, bold=True)))
+        cell.extend(self.text(line, small) for line in signatory.title_lines)
+        if signatory.organization:
+            cell.append(self.text(signatory.organization, small))
+        return cell
+
+
+def _keep_with_next(text: RichText) -> RichText:
+    """Headings, the salutation and the closing never end a page on their own."""
+    text.keepWithNext = True
+    return text
+
+
+def _natural_width(text: RichText) -> float:
+    text.wrap(10_000, 1_000)
+    lines = text._lines or ()
+    return max((line.width for line in lines), default=0.0)
+
+
+def _logo(path: Path, height: float = LOGO_HEIGHT) -> Image:
+    image = Image(str(path))
+    ratio = image.imageWidth / image.imageHeight if image.imageHeight else 1.0
+    return Image(str(path), width=height * ratio, height=height)

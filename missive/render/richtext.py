@@ -1,0 +1,230 @@
+"""`RichText`: the platypus Flowable that draws lines laid out by `missive.textflow`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from reportlab.platypus import Flowable
+
+from missive.model import Language, Run
+from missive.render.textflow import (
+    LINK_COLOR,
+    Align,
+    Line,
+    Piece,
+    Segment,
+    TextStyle,
+    char_width,
+    layout,
+    make_pieces,
+    stretchable_spaces,
+)
+
+_FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
+
+
+def _pdf_utf16(text: str) -> str:
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+
+
+class RichText(Flowable):  # type: ignore[misc]
+    """A paragraph (or bullet item) in any of the six languages; splits between lines."""
+
+    def __init__(
+        self,
+        runs: Sequence[Run],
+        style: TextStyle,
+        *,
+        pieces: tuple[Piece, ...] | None = None,
+        lines: tuple[Line, ...] | None = None,
+        first: bool = True,
+        personal: bool = False,
+    ) -> None:
+        super().__init__()
+        self.style = style
+        self.personal = personal  # text that differs from recipient to recipient
+        self.pieces = pieces if pieces is not None else make_pieces(tuple(runs), style)
+        self._lines = lines
+        self._laid_width = -1.0
+        self._first = first
+        self.width = 0.0
+        self.height = 0.0
+
+    @classmethod
+    def plain(cls, text: str, style: TextStyle) -> RichText:
+        return cls((Run(text),), style)
+
+    def characters(self) -> Iterator[tuple[str, str]]:
+        """(font, text) of everything this paragraph draws, its bullet included."""
+        for piece in self.pieces:
+            yield piece.font, piece.text
+        if self.style.bullet and self.pieces:
+            yield self.pieces[0].font, self.style.bullet
+
+    def _text_width(self, avail_width: float) -> float:
+        return avail_width - self.style.start_indent
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if self._lines is None or (self._first and self._laid_width != avail_width):
+            self._lines = layout(self.pieces, self.style, self._text_width(avail_width))
+            self._laid_width = avail_width
+        self.width = avail_width
+        self.height = len(self._lines) * self.style.leading
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self.wrap(avail_width, avail_height)
+        assert self._lines is not None
+        fits = int(avail_height // self.style.leading)
+        if fits < 2 or len(self._lines) - fits < 2:
+            # No widows or orphans of a single line.
+            fits = min(fits, len(self._lines) - 2)
+            if fits < 2:
+                return []
+        head = RichText((), self.style, pieces=self.pieces, lines=self._lines[:fits])
+        tail = RichText((), self.style, pieces=self.pieces, lines=self._lines[fits:], first=False)
+        head._laid_width = tail._laid_width = avail_width
+        return [head, tail]
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (platypus API)
+        return self.style.space_before if self._first else 0.0
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 (platypus API)
+        return self.style.space_after
+
+    def _start_x(self, line: Line, indent: float) -> tuple[float, float, float]:
+        """x of the line's left edge, extra width per space, extra width per character."""
+        style = self.style
+        room = self._text_width(self.width) - indent
+        free = room - line.width
+        rtl = style.language.is_rtl
+        left = 0.0 if rtl else style.start_indent + indent
+        if style.align is Align.JUSTIFY and line.stretch:
+            # Chinese is justified between every two characters, other scripts between words.
+            if style.language is Language.ZH and line.chars > 1:
+                return left, 0.0, free / (line.chars - 1)
+            if line.spaces:
+                return left, free / line.spaces, 0.0
+        if style.align is Align.CENTER:
+            return left + free / 2, 0.0, 0.0
+        if rtl != (style.align is Align.END):
+            right = self.width - (style.start_indent + indent if rtl else 0.0)
+            return right - line.width, 0.0, 0.0
+        return left, 0.0, 0.0
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        style = self.style
+        assert self._lines is not None
+        if any(piece.fake_bold for piece in self.pieces):
+            canvas.setStrokeColorRGB(0, 0, 0)
+            canvas.setLineWidth(style.size * _FAKE_BOLD_STROKE)
+        writer = _TextWriter(canvas.beginText())
+        links: list[tuple[str, float, float, float]] = []
+        for index, line in enumerate(self._lines):
+            baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
+            indent = style.first_indent if index == 0 and self._first else 0.0
+            x, extra, char_space = self._start_x(line, indent)
+            if index == 0 and self._first and style.bullet:
+                self._draw_bullet(writer, baseline)
+            for segment in line.segments:
+                piece = self.pieces[segment.piece]
+                drawn = writer.segment(piece, segment, (x, baseline), (extra, char_space))
+                if piece.href:
+                    links.append((piece.href, x, baseline, drawn))
+                x += drawn
+        writer.finish()
+        canvas.drawText(writer.text)
+        for href, x, baseline, width in links:
+            self._draw_link(canvas, href, x, baseline, width)
+
+    def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> None:
+        size = self.style.size
+        canvas.setStrokeColorRGB(*LINK_COLOR)
+        canvas.setLineWidth(0.5)
+        canvas.line(x, baseline - size * 0.12, x + width, baseline - size * 0.12)
+        canvas.setStrokeColorRGB(0, 0, 0)
+        rect = (x, baseline - size * 0.3, x + width, baseline + size * 0.9)
+        canvas.linkURL(href, rect, relative=1, thickness=0)
+
+    def _draw_bullet(self, writer: _TextWriter, baseline: float) -> None:
+        style = self.style
+        bullet = style.bullet or ""
+        font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
+        width = sum(char_width(font, char) for char in bullet) * style.size
+        gap = style.size * 0.6
+        if style.language.is_rtl:
+            x = self.width - style.start_indent + gap
+        else:
+            x = style.start_indent - gap - width
+        piece = Piece(bullet, font, style.size)
+        writer.segment(piece, Segment(bullet, 0, width), (x, baseline), (0.0, 0.0))
+
+
+class _TextWriter:
+    """One PDF text object per paragraph, emitting font, colour and mode only on change."""
+
+    def __init__(self, text: Any) -> None:
+        self.text = text
+        self.font: tuple[str, float] | None = None
+        self.mode = 0
+        self.color: tuple[float, float, float] = (0, 0, 0)
+        self.char_space = 0.0
+        self.word_space = 0.0
+
+    def _state(self, piece: Piece, char_space: float, word_space: float) -> None:
+        text = self.text
+        if self.font != (piece.font, piece.size):
+            self.font = (piece.font, piece.size)
+            text.setFont(piece.font, piece.size)
+        mode = 2 if piece.fake_bold else 0
+        if mode != self.mode:
+            self.mode = mode
+            text.setTextRenderMode(mode)
+        color = LINK_COLOR if piece.href else (0.0, 0.0, 0.0)
+        if color != self.color:
+            self.color = color
+            text.setFillColorRGB(*color)
+        if char_space != self.char_space:
+            self.char_space = char_space
+            text.setCharSpace(char_space)
+        if word_space != self.word_space:
+            self.word_space = word_space
+            text.setWordSpace(word_space)
+
+    def segment(
+        self,
+        piece: Piece,
+        segment: Segment,
+        origin: tuple[float, float],
+        spacing: tuple[float, float],
+    ) -> float:
+        """Write one visual segment; returns its drawn width (stretched when justified).
+
+        Justification uses the PDF's own word spacing (Tw, applied to every byte 32: ReportLab
+        maps ASCII to itself in a font's first subset) and character spacing (Tc), so a line
+        is one string however it is stretched.
+        """
+        extra, char_space = spacing
+        self._state(piece, char_space, extra)
+        text = self.text
+        if segment.actual:
+            text._code.append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
+        text.setTextOrigin(*origin)
+        text.textOut(segment.text)
+        if segment.actual:
+            text._code.append("EMC")
+        stretch = len(segment.text) * char_space + stretchable_spaces(segment.text) * extra
+        return segment.width + stretch
+
+    def finish(self) -> None:
+        # Tc and Tr are graphics state: they would leak into the next text object.
+        if self.char_space:
+            self.text.setCharSpace(0)
+        if self.word_space:
+            self.text.setWordSpace(0)
+        if self.mode:
+            self.text.setTextRenderMode(0)
+        if self.color != (0, 0, 0):
+            self.text.setFillColorRGB(0, 0, 0)

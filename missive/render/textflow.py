@@ -1,0 +1,266 @@
+"""Paragraphs laid out by missive itself: font fallback, line breaking, bidi, shaping, links.
+
+Why not `reportlab.platypus.Paragraph`: its right-to-left path needs `rlbidi` (not on PyPI),
+inline markup breaks its reordering, and its CJK wrapping lets a line start with `，` or `：`.
+Handing ReportLab a `log2vis` (python-bidi + arabic-reshaper) was the other route; it would
+still reorder each line as one string, so a bold word or a link inside an Arabic sentence
+(and a Latin name in it) would lose its place. So one small engine serves all six
+languages alike, as a platypus `Flowable` (`missive.richtext.RichText`):
+
+1. every character gets a face: the letter's own family if it has the glyph, else the first
+   fallback that does (an Arabic name in an English letter is drawn in Amiri);
+2. Arabic is shaped with arabic-reshaper (contextual forms, lam-alef) per styled piece;
+   it drops harakat, which cannot be positioned over their letters without OpenType mark
+   positioning (official letters rarely use them);
+3. lines are filled greedily in *logical* order, breaking after spaces, and between CJK
+   characters except before closing or after opening punctuation; a Latin word or URL in
+   Chinese is never broken unless it is wider than the whole line;
+4. each line is reordered into visual order (`missive.bidi`, UAX #9 rule L2 per line) and
+   drawn start-aligned (right-aligned in Arabic), justified, or centred; links become
+   `/URI` annotations over their visual extent.
+
+Text is drawn left to right in visual order, so `pdftotext` reads Arabic lines back in
+logical order after NFKC (presentation forms fold back to the base letters).
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache, lru_cache
+
+import arabic_reshaper
+from reportlab.pdfbase import pdfmetrics
+
+from missive.model import Language, Run
+from missive.render import fonts
+from missive.render.bidi import needs_bidi, visual_runs
+from missive.render.hyphens import SOFT_HYPHEN, hyphenate
+
+_CACHE_SIZE = 4096  # paragraphs; bounded so memory stays flat over any batch
+LINK_COLOR = (0.02, 0.27, 0.6)
+# A line may not start with these (closing punctuation, CJK and Latin) ...
+NO_START = frozenset("，。；：、？！）」』》〉】〕］｝”’…‧ー々〜・,.;:!?)]}%")
+# ... nor end with these (opening punctuation).
+NO_END = frozenset("（「『《〈【〔［｛“‘([{")
+
+
+class Align(StrEnum):
+    START = "start"
+    END = "end"
+    CENTER = "center"
+    JUSTIFY = "justify"
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    language: Language
+    size: float = 10.5
+    leading: float = 14.5
+    bold: bool = False
+    italic: bool = False
+    align: Align = Align.START
+    space_before: float = 0.0
+    space_after: float = 0.0
+    start_indent: float = 0.0
+    first_indent: float = 0.0  # extra indent of a paragraph's first line (Chinese: two ideographs)
+    bullet: str | None = None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A styled stretch of logical text in one face."""
+
+    text: str
+    font: str
+    size: float
+    fake_bold: bool = False
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str  # visual order
+    piece: int  # index into the paragraph's pieces
+    width: float
+    actual: str | None = None  # logical text of a mirrored glyph, for /ActualText
+
+
+@dataclass(frozen=True)
+class Line:
+    segments: tuple[Segment, ...]
+    width: float
+    spaces: int
+    chars: int
+    stretch: bool  # justified lines stretch; the last line of a paragraph does not
+
+
+@cache
+def char_width(font: str, char: str) -> float:
+    if fonts.is_invisible(char):
+        return 0.0
+    return float(pdfmetrics.stringWidth(char, font, 1.0))
+
+
+def _is_wide(char: str) -> bool:
+    code = ord(char)
+    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+
+
+def _has_arabic(text: str) -> bool:
+    return any("\u0600" <= char <= "\u08ff" for char in text)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
+    chain = fonts.chain_for(style.language)
+    pieces: list[Piece] = []
+    for run in runs:
+        bold, italic = run.bold or style.bold, run.italic or style.italic
+        start = 0
+        # NFC: without shaping, a base letter and a combining accent would be drawn apart.
+        whole = unicodedata.normalize("NFC", run.text)
+        if style.align is Align.JUSTIFY and not run.href:
+            whole = hyphenate(whole, style.language)
+        families = [fonts.family_for(char, chain) or chain[0] for char in whole]
+        for end in range(1, len(whole) + 1):
+            if end < len(whole) and families[end] == families[start]:
+                continue
+            face = fonts.face(families[start], bold=bold, italic=italic)
+            text = whole[start:end]
+            if _has_arabic(text):
+                text = arabic_reshaper.reshape(text)
+            pieces.append(Piece(text, face.name, style.size, face.fake_bold, run.href))
+            start = end
+    return tuple(pieces)
+
+
+def _may_break(before: str, after: str) -> bool:
+    if before == " ":
+        return after != " "
+    if before in ("\n", SOFT_HYPHEN):
+        return True
+    if after in NO_START or before in NO_END or after in " \n\u00a0" or before == "\u00a0":
+        return False
+    return _is_wide(before) or _is_wide(after)
+
+
+class _Breaker:
+    """Greedy line filling over one paragraph's characters, in logical order."""
+
+    def __init__(self, pieces: Sequence[Piece], style: TextStyle) -> None:
+        self.chars: list[str] = []
+        self.tags: list[int] = []
+        self.widths: list[float] = []
+        self.fonts = [(piece.font, piece.size) for piece in pieces]
+        for index, piece in enumerate(pieces):
+            for char in piece.text:
+                self.chars.append(char)
+                self.tags.append(index)
+                self.widths.append(char_width(piece.font, char) * piece.size)
+        self.style = style
+
+    def _atoms(self) -> list[tuple[int, int]]:
+        chars = self.chars
+        bounds = [0]
+        bounds += [i for i in range(1, len(chars)) if _may_break(chars[i - 1], chars[i])]
+        bounds.append(len(chars))
+        return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
+
+    def lines(self, max_width: float) -> list[tuple[int, int, bool]]:
+        """(start, end, last) ranges, trailing spaces and newlines excluded."""
+        result: list[tuple[int, int, bool]] = []
+        start, used = 0, 0.0
+        for atom_start, atom_end in self._atoms():
+            body_end = self._trim(atom_start, atom_end)
+            body = sum(self.widths[atom_start:body_end]) + self._hyphen(body_end)
+            if used and used + body > self._room(max_width, result):
+                result.append((start, self._trim(start, atom_start), False))
+                start, used = atom_start, 0.0
+            while not used and sum(self.widths[start:body_end]) > self._room(max_width, result):
+                cut = self._fit(start, body_end, self._room(max_width, result))
+                result.append((start, cut, False))
+                start = cut
+            used += sum(self.widths[max(start, atom_start) : atom_end])
+            if self.chars[atom_end - 1] == "\n":
+                result.append((start, self._trim(start, atom_end), True))
+                start, used = atom_end, 0.0
+        if start < len(self.chars):
+            result.append((start, self._trim(start, len(self.chars)), True))
+        return result
+
+    def _hyphen(self, end: int) -> float:
+        """Width of the hyphen drawn if a line ends at `end`, after a soft hyphen."""
+        if end == 0 or self.chars[end - 1] != SOFT_HYPHEN:
+            return 0.0
+        font, size = self.fonts[self.tags[end - 1]]
+        return char_width(font, "-") * size
+
+    def _room(self, max_width: float, done: list[tuple[int, int, bool]]) -> float:
+        return max_width - (0.0 if done else self.style.first_indent)
+
+    def _trim(self, start: int, end: int) -> int:
+        while end > start and self.chars[end - 1] in " \n":
+            end -= 1
+        return end
+
+    def _fit(self, start: int, end: int, max_width: float) -> int:
+        """Where to cut a run wider than the line (a long URL), never before `，` etc."""
+        used = 0.0
+        for index in range(start, end):
+            used += self.widths[index]
+            if used > max_width:
+                cut = max(index, start + 1)
+                while cut - 1 > start and self.chars[cut] in NO_START:
+                    cut -= 1
+                return cut
+        return end
+
+    def visual_line(self, start: int, end: int, last: bool) -> Line:
+        pairs = list(zip(self.chars[start:end], self.tags[start:end], strict=True))
+        if pairs and pairs[-1][0] == SOFT_HYPHEN:
+            pairs[-1] = ("-", pairs[-1][1])
+        rtl = self.style.language.is_rtl
+        if rtl or needs_bidi("".join(self.chars[start:end])):
+            runs = visual_runs(pairs, rtl=rtl)
+        else:
+            runs = _group(pairs)
+        segments: list[Segment] = []
+        for run_text, tag, actual in runs:
+            visible = "".join(char for char in run_text if not fonts.is_invisible(char))
+            if visible:
+                font, size = self.fonts[tag]
+                width = sum(char_width(font, char) for char in visible) * size
+                segments.append(Segment(visible, tag, width, actual))
+        return Line(
+            segments=tuple(segments),
+            width=sum(segment.width for segment in segments),
+            spaces=sum(stretchable_spaces(segment.text) for segment in segments),
+            chars=sum(len(segment.text) for segment in segments),
+            stretch=not last,
+        )
+
+
+def stretchable_spaces(text: str) -> int:
+    """Spaces that PDF word spacing stretches: ReportLab draws a no-break space as byte 32."""
+    return text.count(" ") + text.count("\u00a0")
+
+
+def _group(pairs: Sequence[tuple[str, int]]) -> list[tuple[str, int, str | None]]:
+    runs: list[tuple[str, int, str | None]] = []
+    for char, tag in pairs:
+        if runs and runs[-1][1] == tag:
+            runs[-1] = (runs[-1][0] + char, tag, None)
+        else:
+            runs.append((char, tag, None))
+    return runs
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def layout(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[Line, ...]:
+    """The lines of a paragraph. Cached: most paragraphs repeat from letter to letter."""
+    breaker = _Breaker(pieces, style)
+    return tuple(breaker.visual_line(*span) for span in breaker.lines(width))
