@@ -143,3 +143,7 @@ class PermissionDeniedError(AccessError):
         self.language = language
         where = f" for {language}" if language else ""
         super().__init__(f"{actor} may not {action}{where}")
+
+
+class NotFoundError(MissiveError):
+    """No such letter, language, recipient, page or job in this workspace."""

@@ -30,6 +30,7 @@ COMMANDS = (
     "jobs",
     "worker",
     "users",
+    "serve",
 )
 
 EXAMPLE = """\
