@@ -20,7 +20,7 @@ from pathlib import Path
 from missive.access.permissions import Action, Actor, require
 from missive.errors import InputError, NotFoundError
 from missive.load import load_letter, load_recipients
-from missive.model import Group, Language, Letter, Recipient
+from missive.model import Language, Letter, Recipient
 from missive.render import raster
 from missive.review.approvals import (
     BatchDigest,
@@ -58,7 +58,7 @@ class LetterSummary:
     key: str
     path: Path
     problems: tuple[str, ...]  # `path:line:col: message`, empty when the letter checks
-    counts: Mapping[tuple[Language, Group], int]
+    counts: Mapping[tuple[Language, str], int]  # (language, group key)
     batch_hash: str
     languages: Mapping[Language, LanguageStatus]
     reviewers_required: int

@@ -19,7 +19,7 @@ from missive.app.people import Origin, record_decision
 from missive.app.report import LetterReport, collect_report
 from missive.deliver.journal import Delivery, Journal, SendState
 from missive.errors import NotFoundError, ScheduleError
-from missive.model import Group, Language
+from missive.model import Language
 from missive.review.approvals import Approval, Decision
 from missive.review.approvals import record_decision as record_approval
 from missive.schedule import jobs
@@ -38,7 +38,7 @@ class SendJobRequest:
     tz: str = "UTC"
     smtp: str | None = None
     languages: tuple[Language, ...] = ()
-    groups: tuple[Group, ...] = ()
+    groups: tuple[str, ...] = ()  # group keys of the letter
     limit: int | None = None
     rate: str | None = None
     window: str | None = None
@@ -138,7 +138,7 @@ class Operations:
         for language in request.languages:
             options += ["--lang", language.value]
         for group in request.groups:
-            options += ["--group", group.value]
+            options += ["--group", group]
         if request.limit is not None:
             options += ["--limit", str(request.limit)]
         if request.rate:
