@@ -113,3 +113,7 @@ class MessageError(MissiveError):
     def __init__(self, message: str, *, recipient_id: str | None = None) -> None:
         self.recipient_id = recipient_id
         super().__init__(message)
+
+
+class MailboxError(MissiveError):
+    """A mailbox cannot be opened, read or changed; the message never names a credential."""
