@@ -30,6 +30,7 @@ COMMANDS = (
     "schedule",
     "jobs",
     "worker",
+    "users",
 )
 
 EXAMPLE = """\

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from missive.app.people import cli_origin
 from missive.cli.batch import current_status, format_batch
 from missive.cli.batchargs import add_selection, load_batch
 from missive.review.approvals import Decision, record_decision
@@ -42,12 +43,21 @@ def run(args: argparse.Namespace) -> int:
 def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown: str) -> int:
     """Record one reviewer's decision on the selected languages, then show the batch."""
     batch = load_batch(args)
+    # The declared name is not proof: keep beside it the operating-system user who ran this.
     rows = record_decision(
-        args.journal, batch.digest, reviewer=args.reviewer, decision=decision, comment=comment
+        args.journal,
+        batch.digest,
+        reviewer=args.reviewer,
+        decision=decision,
+        comment=comment,
+        recorded_by=cli_origin().name,
     )
     hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
     plural = "es" if len(rows) > 1 else ""
-    print(f"{rows[0].reviewer} {decision.value} {hashes} (language hash{plural}){shown}")
+    print(
+        f"{rows[0].reviewer} {decision.value} {hashes} (language hash{plural}){shown}"
+        f" [recorded by {rows[0].recorded_by}]"
+    )
     print()
     print(format_batch(batch, current_status(args, batch)))
     return 0
