@@ -113,7 +113,7 @@ def _new_delivery(
         recipient_id=recipient.id,
         email=recipient.email,
         language=recipient.language.value,
-        group=recipient.group.value,
+        group=recipient.group,
         sender=built.sender,
         rcpt=built.recipients,
         smtputf8=built.smtputf8,
