@@ -147,3 +147,7 @@ class PermissionDeniedError(AccessError):
 
 class NotFoundError(MissiveError):
     """No such letter, language, recipient, page or job in this workspace."""
+
+
+class MailboxError(MissiveError):
+    """A mailbox cannot be opened, read or changed; the message never names a credential."""
