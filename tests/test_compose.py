@@ -303,6 +303,7 @@ def test_format_composed_text_reads_in_order(composer: Composer) -> None:
 def test_the_sample_composes_for_every_recipient(sample: Letter, composer: Composer) -> None:
     recipients = load_recipients(sample.recipients_path)
     assert len(recipients) >= 60
+    assert sample.event is not None
     for recipient in recipients:
         composed = composer.compose(recipient)
         assert recipient.name in composed.addressee[0]
@@ -409,8 +410,9 @@ def test_a_name_cannot_inject_markup(sample: Letter, tmp_path: Path) -> None:
     assert composed.body == (Paragraph((Run(f"Dear {flat}, welcome."),)),)
     assert composed.addressee[0] == name  # the addressee block is not markup at all
     assert composed.cover.text == f"Dear {flat}, welcome."
-    assert composed.cover.html == (
-        "<p>Dear *Li* [x](y) **B** &lt;i&gt;&amp;amp; \\ `c` _u_  - item, welcome.</p>\n"
+    assert (
+        '<p style="margin: 0 0 1em;">Dear *Li* [x](y) **B** &lt;i&gt;&amp;amp; \\ `c` _u_  - item, '
+        "welcome.</p>\n</div>" in composed.cover.html
     )
 
 

@@ -69,7 +69,7 @@ def load_batch(args: argparse.Namespace) -> LoadedBatch:
 
     letter = load_letter(args.letter)
     path: Path = args.recipients or letter.recipients_path
-    everyone = load_recipients(path)
+    everyone = load_recipients(path, letter)
     selection = Selection(tuple(args.lang), tuple(args.group), args.limit)
     chosen = select_recipients(letter, everyone, selection)
     if args.rendered is not None:

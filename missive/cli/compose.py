@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     letter = load_letter(args.letter)
     path: Path = args.recipients or letter.recipients_path
-    recipients = load_recipients(path)
+    recipients = load_recipients(path, letter)
     chosen = [recipient for recipient in recipients if recipient.id == args.recipient]
     if not chosen:
         raise InputError([Problem(path, 1, 1, f"no recipient with id {args.recipient!r}")])

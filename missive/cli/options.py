@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from missive.model import Group, Language
+from missive.model import Language
 
 
 def add_letter(parser: argparse.ArgumentParser) -> None:
@@ -35,10 +35,8 @@ def add_recipient_selection(
     parser.add_argument(
         "--group",
         action="append",
-        type=Group,
-        choices=list(Group),
         metavar="G",
         default=[],
-        help="only this stakeholder group (repeatable)",
+        help="only this group of the letter's groups (repeatable)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N selected")

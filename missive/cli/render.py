@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from missive.cli.options import add_letter, add_recipient_selection
-from missive.model import Group, Language, PageSize
+from missive.model import Language, PageSize
 
 if TYPE_CHECKING:
     from missive.app.check import CheckReport
@@ -87,13 +87,13 @@ def run(args: argparse.Namespace) -> int:
 def expected_count(
     report: CheckReport,
     languages: Collection[Language],
-    groups: Collection[Group],
+    groups: Collection[str],
     limit: int | None,
 ) -> int:
     total = sum(
         report.count(language, group)
         for language in report.letter.languages
-        for group in Group
+        for group in report.groups
         if (not languages or language in languages) and (not groups or group in groups)
     )
     return total if limit is None else min(total, limit)

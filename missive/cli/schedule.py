@@ -68,7 +68,7 @@ def send_options(args: argparse.Namespace) -> list[str]:
     for language in args.lang:
         options += ["--lang", language.value]
     for group in args.group:
-        options += ["--group", group.value]
+        options += ["--group", group]
     return options
 
 
@@ -98,7 +98,7 @@ def warn_if_unapproved(args: argparse.Namespace) -> None:
         letter = load_letter(args.letter)
         path: Path = args.recipients or letter.recipients_path
         selection = Selection(tuple(args.lang), tuple(args.group), args.limit)
-        chosen = select_recipients(letter, load_recipients(path), selection)
+        chosen = select_recipients(letter, load_recipients(path, letter), selection)
         require_approved(args.journal, letter, chosen, recipients_path=path)
     except MissiveError as exc:
         print(f"warning: the send will refuse until this is fixed: {exc}", file=sys.stderr)

@@ -219,7 +219,7 @@ def dry_run(prepared: PreparedBatch, journal_path: Path) -> int:
         state = f"  [{item.state.value}]" if item.state else ""
         done += item.state is not None and item.state.value == "sent"
         print(
-            f"{r.id}\t{r.language.value}\t{r.group.value}\t{r.email}{cc}\t"
+            f"{r.id}\t{r.language.value}\t{r.group}\t{r.email}{cc}\t"
             f"{item.subject!r}\t{item.attachment_name} ({item.pdf_size:,} bytes){state}"
         )
     total = len(prepared.recipients)

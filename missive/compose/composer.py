@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 
 from missive.compose.catalogs import LOCALE_DIR, catalog_problems, po_path
+from missive.compose.cover import CoverBodies, cover_bodies, cover_line
 from missive.compose.language_kit import LanguageKit, shown_path
-from missive.compose.markup import blocks_text, parse_blocks, parse_inline, render_html, runs_text
+from missive.compose.markup import blocks_text, parse_blocks, parse_inline, runs_text
 from missive.errors import InputError, Problem
 from missive.model import (
     Block,
@@ -61,7 +62,7 @@ class Composer:
         if problems:
             raise InputError(problems)
         self._bodies: dict[str, tuple[Block, ...]] = {}
-        self._covers: dict[str, tuple[str, str]] = {}
+        self._covers: dict[tuple[str, str], CoverBodies] = {}
         # Per language, the parts composed once: (kind, language) -> value.
         self._fixed: dict[tuple[str, Language], Any] = {}
 
@@ -169,28 +170,34 @@ class Composer:
         return blocks
 
     def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
-        one_line = " ".join(subject.split())
+        one_line = cover_line(" ".join(subject.split()), kit.language)
         if not self.covers:
             return CoverNote(subject=one_line, text="", html="", attachment_name="")
-        text, html, name = self._once(kit, "cover", kit.personal_cover, self._cover_parts, context)
-        return CoverNote(subject=one_line, text=text, html=html, attachment_name=name)
+        text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
+        bodies = self._covers.get((text, one_line))
+        if bodies is None:
+            blocks = parse_blocks(text, shown_path(kit.cover_path))
+            bodies = cover_bodies(
+                blocks, language=kit.language, lang_tag=kit.lang_tag, title=one_line
+            )
+            if len(self._covers) >= _CACHE_LIMIT:
+                self._covers.clear()
+            self._covers[(text, one_line)] = bodies
+        return CoverNote(
+            subject=one_line,
+            text=bodies.text,
+            html=bodies.html,
+            attachment_name=cover_line(_file_name(name or self.letter.key), kit.language),
+        )
 
-    def _cover_parts(self, kit: LanguageKit, context: Mapping[str, Any]) -> tuple[str, str, str]:
-        """Plain text, HTML and attachment name of the cover note."""
+    def _cover_text(self, kit: LanguageKit, context: Mapping[str, Any]) -> tuple[str, str]:
+        """The cover template's markup and the attachment name it sets ("" if none)."""
         try:
             module = kit.cover.make_module(dict(context))
         except jinja2.TemplateError as exc:
             raise InputError([kit.problem(exc, kit.cover_path)]) from exc
-        text = str(module)
-        converted = self._covers.get(text)
-        if converted is None:
-            plain = blocks_text(parse_blocks(text, shown_path(kit.cover_path)))
-            converted = (plain, render_html(text))
-            if len(self._covers) >= _CACHE_LIMIT:
-                self._covers.clear()
-            self._covers[text] = converted
         name = getattr(module, "attachment_name", None)
-        return (*converted, _file_name(str(name) if name else self.letter.key))
+        return str(module), str(name) if name else ""
 
 
 def _file_name(name: str) -> str:
