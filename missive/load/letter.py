@@ -348,7 +348,7 @@ class _LetterReader:
             node,
             what,
             required=("from", "from_name"),
-            optional=("reply_to", "dkim_key", "dkim_selector"),
+            optional=("reply_to", "dkim_key", "dkim_selector", "bounce_address"),
         )
         if fields is None:
             return None
@@ -376,6 +376,14 @@ class _LetterReader:
                 # The sender's name goes into the From and Reply-To headers.
                 if message := control_character_problem(name, f"mail.from_name.{language}"):
                     r.problem(fields["from_name"], message)
+        bounces = (
+            self._address(fields["bounce_address"], "mail.bounce_address")
+            if "bounce_address" in fields
+            else None
+        )
+        if bounces is not None and not bounces.isascii():
+            # It becomes the envelope sender of every message: it must pass any relay.
+            r.problem(fields["bounce_address"], "mail.bounce_address: must be ASCII")
         if sender is None or names is None:
             return None
-        return MailSettings(sender, names, reply_to, key, selector)
+        return MailSettings(sender, names, reply_to, key, selector, bounces)
