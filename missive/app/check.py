@@ -50,8 +50,14 @@ class CheckReport:
         return (*self.letter.groups, *seen)
 
 
-def check_letter(letter_path: Path, recipients_path: Path | None = None) -> CheckReport:
-    """Validate and compose everything; raises `InputError` with every problem found."""
+def check_letter(
+    letter_path: Path, recipients_path: Path | None = None, *, covers: bool = True
+) -> CheckReport:
+    """Validate and compose everything; raises `InputError` with every problem found.
+
+    `covers=False` leaves out the e-mail cover notes, for a command that sends nothing
+    (`render`): what it does not write, it need not compose.
+    """
     try:
         letter = load_letter(letter_path)
     except InputError as error:
@@ -65,7 +71,7 @@ def check_letter(letter_path: Path, recipients_path: Path | None = None) -> Chec
     except InputError as error:
         problems.extend(error.problems)
         serials = {}
-    counts, composition_problems = _compose_all(letter, path, serials)
+    counts, composition_problems = _compose_all(letter, path, serials, covers)
     problems.extend(composition_problems)
     if not counts and not problems:
         problems.append(Problem(path, 1, 1, "no recipients: nothing to render, proof or send"))
@@ -97,12 +103,12 @@ def _valid_recipients(path: Path, letter: Letter) -> Iterator[Recipient]:
 
 
 def _compose_all(
-    letter: Letter, path: Path, serials: Mapping[str, int]
+    letter: Letter, path: Path, serials: Mapping[str, int], covers: bool
 ) -> tuple[Counter[tuple[Language, str]], list[Problem]]:
     counts: Counter[tuple[Language, str]] = Counter()
     problems: set[Problem] = set()
     try:
-        composer: Composer | None = Composer(letter, serials)
+        composer: Composer | None = Composer(letter, serials, covers=covers)
     except InputError as error:
         # Templates or catalogs are broken for a language: nothing composes, but the
         # recipients are still counted and their languages checked.
