@@ -73,7 +73,7 @@ class _Worker:
         self, letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path
     ) -> None:
         self.letter = letter
-        self.composer = Composer(letter, serials)
+        self.composer = Composer(letter, serials, covers=False)  # a PDF needs no e-mail
         self.renderer = Renderer(options.page_size)
         self.out = out
 

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from missive.app.check import check_letter
     from missive.app.render_batch import BatchOptions, render_batch
 
-    report = check_letter(args.letter, args.recipients)
+    report = check_letter(args.letter, args.recipients, covers=False)
     options = BatchOptions(
         languages=tuple(args.lang),
         groups=tuple(args.group),
