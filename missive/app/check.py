@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from missive.app.stage_trials import StageTrials
 from missive.compose.composer import Composer
 from missive.errors import CoverageError, InputError, Problem
 from missive.load import load_letter, read_header, scan_recipients
@@ -72,6 +73,8 @@ def check_letter(
         serials = {}
     counts, composition_problems = _compose_all(letter, path, serials, covers)
     problems.extend(composition_problems)
+    if not counts and not problems:
+        problems.append(Problem(path, 1, 1, "no recipients: nothing to render, proof or send"))
     if problems:
         raise InputError(problems)
     return CheckReport(
@@ -113,6 +116,7 @@ def _compose_all(
         composer = None
     find_uncovered = _find_uncovered()
     header = read_header(path)
+    trials = StageTrials(letter, path, header)
     for recipient in _valid_recipients(path, letter):
         counts[recipient.language, recipient.group] += 1
         if composer is None:
@@ -122,16 +126,22 @@ def _compose_all(
             problems.add(Problem(path, recipient.line, _column(header, "language"), message))
             continue
         composed = _compose(composer, recipient, problems)
-        if composed is not None and find_uncovered is not None:
-            problems.update(
-                Problem(path, recipient.line, _field_column(header, error.field), str(error))
-                for error in find_uncovered(composed)
-            )
+        if composed is None:
+            continue
+        uncovered = find_uncovered(composed) if find_uncovered is not None else []
+        problems.update(
+            Problem(path, recipient.line, _field_column(header, error.field), str(error))
+            for error in uncovered
+        )
+        trials.message(composed)
+        if not uncovered:
+            trials.render(composed)
     # Languages no recipient reads are still offered: their templates must compose too.
     read = {language for language, _ in counts}
     for language in letter.languages:
         if composer is not None and language not in read:
             _compose(composer, _probe(letter, language), problems)
+    problems.update(trials.problems)
     return counts, sorted(problems)
 
 
