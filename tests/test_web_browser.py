@@ -126,8 +126,11 @@ def test_a_reviewer_compares_arabic_with_english_and_approves(tmp_path: Path) ->
         expect(page.get_by_text("approved by nadia")).to_be_visible()
         save_screenshot(page, tmp_path, "review-approved")
         # At 200% zoom (half the CSS width, twice the pixels) nothing needs a sideways scroll.
-        zoomed = browser.new_page(viewport={"width": 700, "height": 900}, device_scale_factor=2)
-        zoomed.context.add_cookies(page.context.cookies())
+        zoomed = browser.new_context(
+            viewport={"width": 700, "height": 900},
+            device_scale_factor=2,
+            storage_state=page.context.storage_state(),
+        ).new_page()
         zoomed.goto(page.url)
         assert image_width(zoomed, "page-image") > 800
         overflow = "() => document.documentElement.scrollWidth - window.innerWidth"
