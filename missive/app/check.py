@@ -24,6 +24,12 @@ FindUncovered = Callable[[ComposedLetter], list[CoverageError]]
 
 
 @dataclass(frozen=True)
+class CheckRequest:
+    letter_path: Path
+    recipients_path: Path | None = None  # None: the letter's own list
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """What a successful check found: how many recipients per language and group."""
 
@@ -43,8 +49,9 @@ class CheckReport:
         return sum(n for (_, grp), n in self.counts.items() if grp is group)
 
 
-def check_letter(letter_path: Path, recipients_path: Path | None = None) -> CheckReport:
+def check_letter(request: CheckRequest) -> CheckReport:
     """Validate and compose everything; raises `InputError` with every problem found."""
+    letter_path, recipients_path = request.letter_path, request.recipients_path
     try:
         letter = load_letter(letter_path)
     except InputError as error:
