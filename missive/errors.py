@@ -113,3 +113,33 @@ class MessageError(MissiveError):
     def __init__(self, message: str, *, recipient_id: str | None = None) -> None:
         self.recipient_id = recipient_id
         super().__init__(message)
+
+
+class AccessError(MissiveError):
+    """People and permissions: an unknown or duplicate user, a bad password or role."""
+
+
+class LoginRefusedError(AccessError):
+    """Wrong user name or password, or a disabled account (one message for all three)."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong user name or password")
+
+
+class LoginThrottledError(AccessError):
+    """Too many failed logins for this user name or address; `retry_after` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"too many failed attempts: try again in {retry_after} s")
+
+
+class PermissionDeniedError(AccessError):
+    """The actor's role (or languages) does not allow the action."""
+
+    def __init__(self, actor: str, action: str, language: str | None = None) -> None:
+        self.actor = actor
+        self.action = action
+        self.language = language
+        where = f" for {language}" if language else ""
+        super().__init__(f"{actor} may not {action}{where}")

@@ -310,3 +310,11 @@ def test_chinese_paragraphs_open_with_a_two_ideograph_indent(
     data = rendered[Language.ZH].data
     indent = _x_of(data, TEXTS[Language.ZH]["p1"][:4]) - _x_of(data, "尊敬的先生")
     assert indent == pytest.approx(21.0, abs=1.0)
+
+
+def test_reportlab_uses_its_c_accelerator() -> None:
+    """Without `rl-accel`, ReportLab silently formats every PDF number in Python."""
+    from reportlab.lib import rl_accel
+
+    assert rl_accel.fp_str.__module__ == "_rl_accel"
+    assert rl_accel.escapePDF.__module__ == "_rl_accel"

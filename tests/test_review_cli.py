@@ -72,6 +72,13 @@ def test_approve_then_reject_then_change(cli: Cli) -> None:
     code, out, _ = cli("approve", *SELECT, "--reviewer", "Nadia Haddad", "--comment", "ok")
     assert code == 0
     assert re.match(r"Nadia Haddad approved ar [0-9a-f]{12}…, zh [0-9a-f]{12}…, en ", out), out
+    # The declared name is kept beside the operating-system user who recorded it.
+    from missive.app.people import os_user
+    from missive.review.approvals import list_approvals
+
+    assert f"[recorded by os:{os_user()}]" in out.splitlines()[0]
+    recorded = {a.recorded_by for a in list_approvals(Path(cli.journal), "wsis20-invitation")}
+    assert recorded == {f"os:{os_user()}"}
     assert out.rstrip().endswith("approved: every language at hash " + cli.batch_hash()[:12] + "…")
     code, out, _ = cli("reject", *SELECT, "--lang", "es", "--reviewer", "Carmen", "--reason", "x")
     assert code == 0

@@ -66,6 +66,7 @@ class DecisionRequest:
     reviewer: str
     decision: Decision
     comment: str = ""  # for a rejection, the reason
+    recorded_by: str = ""  # who the front end knows is asking, e.g. "os:jdoe"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def decide(request: DecisionRequest) -> Decided:
         reviewer=request.reviewer,
         decision=request.decision,
         comment=request.comment,
+        recorded_by=request.recorded_by,
     )
     return Decided(rows, _review(batch, request.batch.journal_path))
 

@@ -29,6 +29,7 @@ COMMANDS = (
     "schedule",
     "jobs",
     "worker",
+    "users",
 )
 
 EXAMPLE = """\

@@ -48,12 +48,20 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
     """Record one reviewer's decision on the selected languages, then show the batch."""
     from missive.app import DecisionRequest
     from missive.app import decide as record
+    from missive.app.people import cli_origin
 
-    decided = record(DecisionRequest(batch_request(args), args.reviewer, decision, comment))
+    # The declared name is not proof: keep beside it the operating-system user who ran this.
+    request = DecisionRequest(
+        batch_request(args), args.reviewer, decision, comment, recorded_by=cli_origin().name
+    )
+    decided = record(request)
     rows = decided.rows
     hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
     plural = "es" if len(rows) > 1 else ""
-    print(f"{rows[0].reviewer} {decision.value} {hashes} (language hash{plural}){shown}")
+    print(
+        f"{rows[0].reviewer} {decision.value} {hashes} (language hash{plural}){shown}"
+        f" [recorded by {rows[0].recorded_by}]"
+    )
     print()
     print(format_batch(decided.review))
     return 0

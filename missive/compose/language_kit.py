@@ -12,6 +12,7 @@ from babel import Locale, UnknownLocaleError
 
 from missive.compose import catalogs as msg
 from missive.compose.catalogs import Catalogs
+from missive.compose.dates import mark_date
 from missive.compose.environment import (
     BabelFilters,
     build_environment,
@@ -77,7 +78,7 @@ class LanguageKit:
         self.language = language
         self._problems: list[Problem] = []
         self.locale = self._locale()
-        self.filters = BabelFilters(self.locale)
+        self.filters = BabelFilters(self.locale, language)
         self.catalogs = Catalogs(language, locale_dir)
         env = build_environment(letter.templates_dir, self.filters)
         self.body_path, body = self._template(env, f"{letter.template}.{language}.md.j2")
@@ -170,9 +171,9 @@ class LanguageKit:
         event = letter.event
         place = self._localized(event.place, "event")
         context: dict[str, Any] = {
-            "letter_date": self.date_text,
+            "letter_date": mark_date(self.date_text),
             "event": {"start": event.start, "end": event.end, "place": place},
-            "event_dates": self.filters.interval(event.start, event.end),
+            "event_dates": self.filters.printed_interval(event.start, event.end),
             "event_place": place,
             "links": dict(letter.links),
             "contact": {

@@ -80,6 +80,9 @@ CREATE TABLE IF NOT EXISTS approvals (
 );
 CREATE INDEX IF NOT EXISTS approvals_by_batch ON approvals (batch_key, language, id);
 """
+# Who recorded the decision, beside the name declared: the operating-system user of the
+# command line, or the account logged in to the workspace.
+MIGRATIONS = (SCHEMA, "ALTER TABLE approvals ADD COLUMN recorded_by TEXT NOT NULL DEFAULT '';")
 
 
 class Decision(StrEnum):
@@ -107,6 +110,7 @@ class Approval:
     batch_hash: str
     files: Mapping[str, str]
     decided_at: dt.datetime
+    recorded_by: str = ""  # e.g. "os:jdoe" (command line) or "login nadia from 10.0.0.5"
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ def record_decision(
     languages: Sequence[Language] = (),
     comment: str = "",
     now: dt.datetime | None = None,
+    recorded_by: str = "",
 ) -> tuple[Approval, ...]:
     """Store one reviewer's decision for `languages` (default: all in the batch)."""
     if not reviewer.strip():
@@ -150,13 +155,15 @@ def record_decision(
             digest.hash,
             dict(digest.languages[lang].files),
             moment,
+            recorded_by,
         )
         for lang in (languages or tuple(digest.languages))
     )
     with _connect(journal_path) as conn, ledger.immediate(conn):
         conn.executemany(
             "INSERT INTO approvals (batch_key, language, reviewer, decision, comment, hash,"
-            " inputs_hash, batch_hash, files, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " inputs_hash, batch_hash, files, decided_at, recorded_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [_row(a) for a in rows],
         )
     return rows
@@ -345,7 +352,7 @@ def _language_status(
 
 
 def _connect(path: Path) -> AbstractContextManager[sqlite3.Connection]:
-    return ledger.session(path, "approvals", SCHEMA)
+    return ledger.session(path, "approvals", MIGRATIONS)
 
 
 def _row(a: Approval) -> tuple[str, ...]:
@@ -360,6 +367,7 @@ def _row(a: Approval) -> tuple[str, ...]:
         a.batch_hash,
         json.dumps(dict(a.files), sort_keys=True),
         ledger.to_text(a.decided_at),
+        a.recorded_by,
     )
 
 
@@ -376,6 +384,7 @@ def _approval(row: sqlite3.Row) -> Approval:
             batch_hash=row["batch_hash"],
             files=json.loads(row["files"]),
             decided_at=ledger.from_text(row["decided_at"]),
+            recorded_by=row["recorded_by"],
         )
     except (ValueError, KeyError) as exc:
         raise JournalError(f"unreadable approval row {row['id']}: {exc}") from exc

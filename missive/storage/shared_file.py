@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,12 +18,14 @@ from missive.storage.schema import apply_migrations
 from missive.storage.schema import connect as connect_file
 
 
-def connect(path: Path, component: str, schema: str) -> sqlite3.Connection:
+def connect(path: Path, component: str, schema: str | Sequence[str]) -> sqlite3.Connection:
     """Open the journal at `path` and bring `component`'s tables to `schema`.
 
     The connection and the versioned migration come from the journal module, so approvals
-    and jobs share its durability settings; `schema` is the component's one migration step.
+    and jobs share its durability settings; `schema` is the component's migration step, or
+    its steps in order.
     """
+    steps = (schema,) if isinstance(schema, str) else tuple(schema)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -31,7 +33,7 @@ def connect(path: Path, component: str, schema: str) -> sqlite3.Connection:
     conn = connect_file(path)
     try:
         conn.row_factory = sqlite3.Row
-        apply_migrations(conn, component, (schema,))
+        apply_migrations(conn, component, steps)
     except sqlite3.Error as exc:
         conn.close()
         raise JournalError(f"cannot prepare the {component} tables in {path}: {exc}") from exc
@@ -39,7 +41,9 @@ def connect(path: Path, component: str, schema: str) -> sqlite3.Connection:
 
 
 @contextmanager
-def session(path: Path, component: str, schema: str) -> Iterator[sqlite3.Connection]:
+def session(
+    path: Path, component: str, schema: str | Sequence[str]
+) -> Iterator[sqlite3.Connection]:
     """A connection for one piece of work, closed after it; SQLite errors become JournalError."""
     conn = connect(path, component, schema)
     try:

@@ -1,0 +1,26 @@
+"""The access tables' connection: the journal's file, its durability settings."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from missive.errors import JournalError
+from missive.storage.access_tables import ACCESS_MIGRATIONS
+from missive.storage.schema import apply_migrations, connect
+
+
+@contextmanager
+def access_db(journal_path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection for one piece of work; SQLite errors become JournalError."""
+    conn = connect(journal_path)
+    conn.row_factory = sqlite3.Row
+    try:
+        apply_migrations(conn, "access", ACCESS_MIGRATIONS)
+        yield conn
+    except sqlite3.Error as exc:
+        raise JournalError(f"the journal {journal_path} failed: {exc}") from exc
+    finally:
+        conn.close()
