@@ -409,8 +409,9 @@ def test_a_name_cannot_inject_markup(sample: Letter, tmp_path: Path) -> None:
     assert composed.body == (Paragraph((Run(f"Dear {flat}, welcome."),)),)
     assert composed.addressee[0] == name  # the addressee block is not markup at all
     assert composed.cover.text == f"Dear {flat}, welcome."
-    assert composed.cover.html == (
-        "<p>Dear *Li* [x](y) **B** &lt;i&gt;&amp;amp; \\ `c` _u_  - item, welcome.</p>\n"
+    assert (
+        '<p style="margin: 0 0 1em;">Dear *Li* [x](y) **B** &lt;i&gt;&amp;amp; \\ `c` _u_  - item, '
+        "welcome.</p>\n</div>" in composed.cover.html
     )
 
 

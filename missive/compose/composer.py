@@ -16,8 +16,9 @@ from typing import Any
 import jinja2
 
 from missive.compose.catalogs import LOCALE_DIR, catalog_problems, po_path
+from missive.compose.cover import CoverBodies, cover_bodies, cover_line
 from missive.compose.language_kit import LanguageKit, shown_path
-from missive.compose.markup import blocks_text, parse_blocks, parse_inline, render_html, runs_text
+from missive.compose.markup import blocks_text, parse_blocks, parse_inline, runs_text
 from missive.errors import InputError, Problem
 from missive.model import (
     Block,
@@ -57,7 +58,7 @@ class Composer:
         if problems:
             raise InputError(problems)
         self._bodies: dict[str, tuple[Block, ...]] = {}
-        self._covers: dict[str, tuple[str, str]] = {}
+        self._covers: dict[tuple[str, str], CoverBodies] = {}
 
     def compose(self, recipient: Recipient) -> ComposedLetter:
         kit = self._kits.get(recipient.language)
@@ -151,19 +152,24 @@ class Composer:
         except jinja2.TemplateError as exc:
             raise InputError([kit.problem(exc, kit.cover_path)]) from exc
         text = str(module)
-        converted = self._covers.get(text)
-        if converted is None:
-            plain = blocks_text(parse_blocks(text, shown_path(kit.cover_path)))
-            converted = (plain, render_html(text))
+        one_line = cover_line(" ".join(subject.split()), kit.language)
+        bodies = self._covers.get((text, one_line))
+        if bodies is None:
+            blocks = parse_blocks(text, shown_path(kit.cover_path))
+            bodies = cover_bodies(
+                blocks, language=kit.language, lang_tag=kit.lang_tag, title=one_line
+            )
             if len(self._covers) >= _CACHE_LIMIT:
                 self._covers.clear()
-            self._covers[text] = converted
+            self._covers[(text, one_line)] = bodies
         name = getattr(module, "attachment_name", None)
         return CoverNote(
-            subject=" ".join(subject.split()),
-            text=converted[0],
-            html=converted[1],
-            attachment_name=_file_name(str(name) if name else self.letter.key),
+            subject=one_line,
+            text=bodies.text,
+            html=bodies.html,
+            attachment_name=cover_line(
+                _file_name(str(name) if name else self.letter.key), kit.language
+            ),
         )
 
 

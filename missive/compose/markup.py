@@ -148,11 +148,6 @@ def _list(
     return index + 1, tuple(items)
 
 
-def render_html(text: str) -> str:
-    """HTML of the markup; raw HTML in `text` is escaped, never passed through."""
-    return str(_MD.render(text))
-
-
 def runs_text(runs: Sequence[Run]) -> str:
     """Plain text of runs; a link whose text is not its address is followed by <address>."""
     parts: list[str] = []
