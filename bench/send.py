@@ -252,7 +252,7 @@ def journal_at_scale(folder: Path, count: int) -> Path:
         chunk: list[NewDelivery] = []
         for i, r in enumerate(recipients(count)):
             entry = files[i % len(files)]
-            chunk.append(NewDelivery(r.id, r.email, r.language.value, r.group.value, SENDER,
+            chunk.append(NewDelivery(r.id, r.email, r.language.value, r.group, SENDER,
                                      (r.email,), False, f"<{r.id}@itu.int>", entry.sha256,
                                      entry.relative_path))  # fmt: skip
             if len(chunk) == 5000:

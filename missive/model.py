@@ -29,7 +29,11 @@ class Language(StrEnum):
 
 
 class Group(StrEnum):
-    """WSIS stakeholder groups, as named in the recipients CSV."""
+    """The built-in stakeholder groups, named in the catalogs of every language.
+
+    A letter may list them in `groups:` or define its own keys with `group_names:`; a
+    recipient's group is a plain key (`str`) either way.
+    """
 
     GOVERNMENTS = "governments"
     PRIVATE_SECTOR = "private-sector"
@@ -65,7 +69,7 @@ class Recipient:
     id: str
     email: str
     language: Language
-    group: Group
+    group: str  # a key of the letter's groups; "" when the letter has no distribution list
     name: str
     gender: Gender
     position: str
@@ -114,19 +118,19 @@ class MailSettings:
 @dataclass(frozen=True)
 class Letter:
     path: Path  # the letter's YAML file
-    key: str  # the YAML file stem, e.g. "wsis20-invitation"
+    key: str  # the YAML file stem, e.g. "annual-forum-invitation"
     kind: LetterKind
     date: dt.date
     organization: Localized  # letterhead
     reference: Localized
     serial_pattern: str | None  # e.g. "{reference}/{serial:04d}"
     contact: Contact
-    event: Event
+    event: Event | None  # None: correspondence about no event
     deadline: dt.date | None
     links: Mapping[str, str]  # name -> URL, reachable from templates as links.<name>
     subject: Localized  # a Jinja2 string per language
     signatories: tuple[Signatory, ...]
-    groups: tuple[Group, ...]  # the distribution list
+    groups: tuple[str, ...]  # the distribution list: built-in or own group keys; may be empty
     languages: tuple[Language, ...]  # languages offered
     template: str  # templates/<template>.<lang>.md.j2 (body) and cover.<lang>.md.j2
     templates_dir: Path
@@ -137,6 +141,8 @@ class Letter:
     logo: Path | None = None
     reviewers_required: int = 1
     variables: Mapping[str, str] = field(default_factory=dict)  # free values for templates
+    group_names: Mapping[str, Localized] = field(default_factory=dict)  # the letter's own groups
+    distribution_heading: Localized | None = None  # None: the catalogs' neutral heading
 
 
 # --- The composed letter: what render and deliver consume ---------------------------
@@ -171,7 +177,7 @@ class HeaderField:
 
     label: str
     value: str
-    href: str | None = None  # e.g. "mailto:wsis-info@itu.int"
+    href: str | None = None  # e.g. "mailto:secretariat@example.org"
 
 
 @dataclass(frozen=True)

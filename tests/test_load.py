@@ -79,6 +79,7 @@ def test_sample_letter_carries_the_seed() -> None:
     assert letter.reference[Language.ES] == "Evento de Alto Nivel del Foro de la CMSI+20-2024"
     assert letter.contact.name == "Gitanjali Sah"
     assert letter.contact.phone == "+41 22 730 6240"
+    assert letter.event is not None
     assert letter.event.start == dt.date(2024, 5, 27)
     assert letter.event.end == dt.date(2024, 5, 31)
     assert letter.event.place[Language.ES] == "Ginebra (Suiza)"

@@ -182,7 +182,7 @@ def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
 
     cli("approve", *SELECT, "--reviewer", "Nadia <Haddad>", "--comment", "vu & approuvé")
     everyone = load_recipients(cli.root / "recipients" / "wsis20-stakeholders.csv")
-    governments = [r for r in everyone if r.group is Group.GOVERNMENTS]
+    governments = [r for r in everyone if r.group == Group.GOVERNMENTS]
     refused = next(r.email for r in governments if r.id == "fr-gov-01")
     handler = RecordingHandler(Faults(rcpt_always={refused: "550 5.1.1 <nobody> here"}))
     journal = Path(cli.journal)

@@ -18,7 +18,7 @@ from missive.compose.composer import Composer
 from missive.errors import CoverageError, InputError, Problem
 from missive.load import load_letter, read_header, scan_recipients
 from missive.load.serials import assign_serials
-from missive.model import ComposedLetter, Gender, Group, Language, Letter, Recipient
+from missive.model import ComposedLetter, Gender, Language, Letter, Recipient
 
 FindUncovered = Callable[[ComposedLetter], list[CoverageError]]
 
@@ -35,18 +35,24 @@ class CheckReport:
 
     letter: Letter
     recipients_path: Path
-    counts: Mapping[tuple[Language, Group], int]
+    counts: Mapping[tuple[Language, str], int]
     recipients: int
     glyphs_checked: bool  # whether every character was checked against the fonts
 
-    def count(self, language: Language, group: Group) -> int:
+    def count(self, language: Language, group: str) -> int:
         return self.counts.get((language, group), 0)
 
     def language_total(self, language: Language) -> int:
         return sum(n for (lang, _), n in self.counts.items() if lang is language)
 
-    def group_total(self, group: Group) -> int:
-        return sum(n for (_, grp), n in self.counts.items() if grp is group)
+    def group_total(self, group: str) -> int:
+        return sum(n for (_, grp), n in self.counts.items() if grp == group)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The letter's groups, then any other group the list names, for a table."""
+        seen = sorted({group for _, group in self.counts} - set(self.letter.groups))
+        return (*self.letter.groups, *seen)
 
 
 def check_letter(request: CheckRequest) -> CheckReport:
@@ -56,10 +62,10 @@ def check_letter(request: CheckRequest) -> CheckReport:
         letter = load_letter(letter_path)
     except InputError as error:
         # Still report the recipients' problems, if we know which file they are in.
-        extra = _scan(recipients_path)[0] if recipients_path is not None else []
+        extra = _scan(recipients_path, None)[0] if recipients_path is not None else []
         raise InputError([*error.problems, *extra]) from error
     path = recipients_path or letter.recipients_path
-    problems, ids = _scan(path)
+    problems, ids = _scan(path, letter)
     try:
         serials = assign_serials(letter, ids, persist=False)
     except InputError as error:
@@ -78,11 +84,11 @@ def check_letter(request: CheckRequest) -> CheckReport:
     )
 
 
-def _scan(path: Path) -> tuple[list[Problem], list[str]]:
+def _scan(path: Path, letter: Letter | None) -> tuple[list[Problem], list[str]]:
     """The problems of a recipients file and the ids of its valid rows, in one pass."""
     problems: list[Problem] = []
     ids: list[str] = []
-    for item in scan_recipients(path):
+    for item in scan_recipients(path, letter):
         if isinstance(item, Problem):
             problems.append(item)
         else:
@@ -90,14 +96,14 @@ def _scan(path: Path) -> tuple[list[Problem], list[str]]:
     return problems, ids
 
 
-def _valid_recipients(path: Path) -> Iterator[Recipient]:
-    return (item for item in scan_recipients(path) if isinstance(item, Recipient))
+def _valid_recipients(path: Path, letter: Letter) -> Iterator[Recipient]:
+    return (item for item in scan_recipients(path, letter) if isinstance(item, Recipient))
 
 
 def _compose_all(
     letter: Letter, path: Path, serials: Mapping[str, int]
-) -> tuple[Counter[tuple[Language, Group]], list[Problem]]:
-    counts: Counter[tuple[Language, Group]] = Counter()
+) -> tuple[Counter[tuple[Language, str]], list[Problem]]:
+    counts: Counter[tuple[Language, str]] = Counter()
     problems: set[Problem] = set()
     try:
         composer: Composer | None = Composer(letter, serials)
@@ -108,7 +114,7 @@ def _compose_all(
         composer = None
     find_uncovered = _find_uncovered()
     header = read_header(path)
-    for recipient in _valid_recipients(path):
+    for recipient in _valid_recipients(path, letter):
         counts[recipient.language, recipient.group] += 1
         if composer is None:
             continue
@@ -146,7 +152,7 @@ def _probe(letter: Letter, language: Language) -> Recipient:
         id="(sample)",
         email="sample@example.org",
         language=language,
-        group=letter.groups[0],
+        group=letter.groups[0] if letter.groups else "",
         name="Sample",
         gender=Gender.UNSPECIFIED,
         position="Position",

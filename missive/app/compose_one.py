@@ -28,7 +28,7 @@ class ComposedText:
 def compose_letter(request: ComposeRequest) -> ComposedText:
     letter = load_letter(request.letter_path)
     path = request.recipients_path or letter.recipients_path
-    recipients = load_recipients(path)
+    recipients = load_recipients(path, letter)
     chosen = [recipient for recipient in recipients if recipient.id == request.recipient_id]
     if not chosen:
         message = f"no recipient with id {request.recipient_id!r}"

@@ -89,7 +89,7 @@ def job_options(request: ScheduleRequest, window: str | None) -> list[str]:
     for language in selection.languages:
         options += ["--lang", language.value]
     for group in selection.groups:
-        options += ["--group", group.value]
+        options += ["--group", group]
     return options
 
 
@@ -98,7 +98,7 @@ def unapproved(request: ScheduleRequest) -> str | None:
     try:
         letter = load_letter(request.letter_path)
         path = request.recipients_path or letter.recipients_path
-        chosen = select_recipients(letter, load_recipients(path), request.selection)
+        chosen = select_recipients(letter, load_recipients(path, letter), request.selection)
         require_approved(request.journal_path, letter, chosen, recipients_path=path)
     except MissiveError as exc:
         return str(exc)

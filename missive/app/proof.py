@@ -67,7 +67,7 @@ def _six_signatories(letter: Letter) -> Letter | None:
 
 def proof_pages(letter: Letter, recipients_path: Path | None = None) -> Iterator[ProofPage]:
     recipients = [
-        r for r in iter_recipients(recipients_path or letter.recipients_path)
+        r for r in iter_recipients(recipients_path or letter.recipients_path, letter)
         if r.language in letter.languages
     ]  # fmt: skip
     if not recipients:

@@ -25,9 +25,9 @@ from missive.app.check import CheckReport, CheckRequest, check_letter
 from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer
 from missive.errors import RenderError
-from missive.load import iter_recipients, load_letter
+from missive.load import id_problem, iter_recipients, load_letter
 from missive.load.serials import assign_serials_over_list
-from missive.model import Group, Language, Letter, PageSize, Recipient
+from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
 
 CHUNK_SIZE = 16
@@ -60,7 +60,7 @@ class Manifest:
 @dataclass(frozen=True)
 class BatchOptions:
     languages: Collection[Language] = ()
-    groups: Collection[Group] = ()
+    groups: Collection[str] = ()
     limit: int | None = None
     jobs: int | None = None  # None: every core
     page_size: PageSize | None = None
@@ -86,7 +86,7 @@ class _Worker:
         return ManifestEntry(
             recipient=recipient.id,
             language=recipient.language.value,
-            group=recipient.group.value,
+            group=recipient.group,
             reference=composed.reference,
             pdf=name,
             sha256=pdf.sha256,
@@ -111,7 +111,7 @@ def _work(recipient: Recipient) -> ManifestEntry:
 
 
 def pdf_name(recipient_id: str) -> str:
-    if not recipient_id or "/" in recipient_id or "\\" in recipient_id or recipient_id[0] == ".":
+    if id_problem(recipient_id):
         raise RenderError(f"recipient id {recipient_id!r} cannot name a file")
     return f"{recipient_id}.pdf"
 
@@ -160,7 +160,7 @@ def expected_count(report: CheckReport, options: BatchOptions) -> int:
     total = sum(
         report.count(language, group)
         for language in report.letter.languages
-        for group in Group
+        for group in report.groups
         if (not languages or language in languages) and (not groups or group in groups)
     )
     return total if options.limit is None else min(total, options.limit)
@@ -184,7 +184,7 @@ def render_batch(
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would carry over to the published directory
     try:
-        recipients = select(iter_recipients(source), letter, options)
+        recipients = select(iter_recipients(source, letter), letter, options)
         with (staging / MANIFEST).open("w", encoding="utf-8") as manifest:
             counts, total = _run(
                 letter=letter,

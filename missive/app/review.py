@@ -105,7 +105,7 @@ def decide(request: DecisionRequest) -> Decided:
 def _load(request: BatchRequest) -> _Loaded:
     letter = load_letter(request.letter_path)
     path = request.recipients_path or letter.recipients_path
-    chosen = select_recipients(letter, load_recipients(path), request.selection)
+    chosen = select_recipients(letter, load_recipients(path, letter), request.selection)
     if request.rendered is not None:
         pdfs = read_manifest(request.rendered, [r.id for r in chosen])
     else:

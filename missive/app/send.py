@@ -90,7 +90,7 @@ def prepare(request: SendRequest) -> PreparedBatch:
     report = check_letter(CheckRequest(request.letter_path, request.recipients_path))
     letter = report.letter
     path = report.recipients_path
-    chosen = select_recipients(letter, iter_recipients(path), request.selection)
+    chosen = select_recipients(letter, iter_recipients(path, letter), request.selection)
     if request.to_self:
         chosen = _samples(chosen, request.to_self)
     info = BatchInfo(

@@ -6,7 +6,6 @@ import argparse
 from typing import TYPE_CHECKING
 
 from missive.cli.options import add_letter, add_recipients_file
-from missive.model import Group
 
 if TYPE_CHECKING:
     from missive.app import CheckReport
@@ -48,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
 def format_report(report: CheckReport) -> str:
     """The summary line and a table of recipients per language offered and group."""
-    groups = list(Group)
-    header = ["language", *(group.value for group in groups), "total"]
+    groups = [group for group in report.groups if group]
+    header = ["language", *groups, "total"]
     rows = [
         [
             language.value,

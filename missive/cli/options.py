@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from missive.model import Group, Language
+from missive.model import Language
 
 if TYPE_CHECKING:
     from missive.app import BatchRequest, Selection
@@ -39,11 +39,9 @@ def add_recipient_selection(
     parser.add_argument(
         "--group",
         action="append",
-        type=Group,
-        choices=list(Group),
         metavar="G",
         default=[],
-        help="only this stakeholder group (repeatable)",
+        help="only this group of the letter's groups (repeatable)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N selected")
 

@@ -177,7 +177,7 @@ class EventPrinter:
                 cc = f" cc {', '.join(r.cc)}" if r.cc else ""
                 state = f"  [{item.state.value}]" if item.state else ""
                 print(
-                    f"{r.id}\t{r.language.value}\t{r.group.value}\t{r.email}{cc}\t"
+                    f"{r.id}\t{r.language.value}\t{r.group}\t{r.email}{cc}\t"
                     f"{item.subject!r}\t{item.attachment_name} ({item.pdf_size:,} bytes){state}"
                 )
             case sending.Recovered(count):

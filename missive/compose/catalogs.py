@@ -40,9 +40,9 @@ REFERENCE = Message("Reference:")
 CONTACT = Message("Contact:")
 TEL = Message("Tel.:")
 EMAIL = Message("E-mail:")
-# The heading names the event family with its article ("de la CMSI", "du SMSI"), which a
-# placeholder could not inflect, so it is one whole sentence per language.
-DISTRIBUTION_HEADING = Message("To all WSIS stakeholders:")
+# The neutral heading of a distribution list; a letter names its own audience with
+# `distribution_heading:` (a whole sentence per language: articles and cases differ).
+DISTRIBUTION_HEADING = Message("To:", "distribution list")
 ORIGINAL_SIGNED = Message("[Original signed]")
 PAGE = Message("Page {page}")
 SALUTATIONS = {

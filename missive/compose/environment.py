@@ -67,7 +67,7 @@ class BabelFilters:
         return format_decimal(value, format, locale=self.locale, numbering_system="latn")
 
     def without_scheme(self, url: str) -> str:
-        """A web address as printed in prose: "www.wsis.org/forum"."""
+        """A web address as printed in prose: "www.example.org/forum"."""
         return url.split("://", 1)[-1].removeprefix("mailto:").rstrip("/")
 
     def country(self, code: str) -> str:

@@ -25,7 +25,6 @@ from missive.model import (
     HeaderField,
     Language,
     Letter,
-    LetterKind,
     Recipient,
 )
 
@@ -144,10 +143,17 @@ class LanguageKit:
         self.courtesy = {g: text(m) for g, m in msg.COURTESY_TITLES.items()}
         self.honorific_name = text(msg.HONORIFIC_NAME)
         self.page_label = text(msg.PAGE)
-        self.group_names = {g: text(m) for g, m in msg.GROUPS.items()}
-        listed = self.letter.kind is LetterKind.CIRCULAR or bool(self.letter.groups)
-        self.distribution_heading = text(msg.DISTRIBUTION_HEADING) if listed else ""
+        self.group_names: dict[str, str] = {g.value: text(m) for g, m in msg.GROUPS.items()}
+        for key, names in self.letter.group_names.items():
+            self.group_names[key] = self._localized(names, "group_names")
         self.distribution = tuple(self.group_names[g] for g in self.letter.groups)
+        heading = self.letter.distribution_heading
+        if not self.letter.groups:
+            self.distribution_heading = ""
+        elif heading is None:
+            self.distribution_heading = text(msg.DISTRIBUTION_HEADING)
+        else:
+            self.distribution_heading = self._localized(heading, "distribution_heading")
 
     def _signatories(self) -> tuple[ComposedSignatory, ...]:
         marker = self.catalogs.text(msg.ORIGINAL_SIGNED)
@@ -168,13 +174,8 @@ class LanguageKit:
 
     def _base_context(self) -> dict[str, Any]:
         letter = self.letter
-        event = letter.event
-        place = self._localized(event.place, "event")
         context: dict[str, Any] = {
             "letter_date": mark_date(self.date_text),
-            "event": {"start": event.start, "end": event.end, "place": place},
-            "event_dates": self.filters.printed_interval(event.start, event.end),
-            "event_place": place,
             "links": dict(letter.links),
             "contact": {
                 "name": letter.contact.name,
@@ -188,9 +189,15 @@ class LanguageKit:
             "kind": letter.kind.value,
             "variables": dict(letter.variables),
         }
-        # Left out when absent, so that a template using it fails instead of printing "None".
+        # Left out when absent, so that a template using them fails instead of printing "None".
         if letter.deadline is not None:
             context["deadline"] = letter.deadline
+        if letter.event is not None:
+            event = letter.event
+            place = self._localized(event.place, "event")
+            context["event"] = {"start": event.start, "end": event.end, "place": place}
+            context["event_dates"] = self.filters.printed_interval(event.start, event.end)
+            context["event_place"] = place
         return context
 
     def context(
@@ -204,8 +211,8 @@ class LanguageKit:
             "organization": recipient.organization,
             "country": recipient.country,
             "country_name": self.filters.country(recipient.country),
-            "group": recipient.group.value,
-            "group_name": self.group_names[recipient.group],
+            "group": recipient.group,
+            "group_name": self.group_names.get(recipient.group, ""),
             "gender": recipient.gender.value,
             "honorific": recipient.honorific or "",
             "cc": list(recipient.cc),

@@ -68,7 +68,7 @@ def _new_delivery(recipient: Recipient, built: BuiltMessage, entry: SpoolEntry) 
         recipient_id=recipient.id,
         email=recipient.email,
         language=recipient.language.value,
-        group=recipient.group.value,
+        group=recipient.group,
         sender=built.sender,
         rcpt=built.recipients,
         smtputf8=built.smtputf8,

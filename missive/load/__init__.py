@@ -7,6 +7,8 @@ Every loader raises `InputError` carrying *all* problems it found, each located 
 from missive.load.letter import load_letter, template_paths
 from missive.load.recipients import (
     REQUIRED_COLUMNS,
+    GroupRule,
+    id_problem,
     iter_recipients,
     load_recipients,
     normalize_address,
@@ -17,6 +19,8 @@ from missive.load.signatory import load_signatory, project_root
 
 __all__ = [
     "REQUIRED_COLUMNS",
+    "GroupRule",
+    "id_problem",
     "iter_recipients",
     "load_letter",
     "load_recipients",

@@ -15,13 +15,13 @@ import babel
 import yaml
 
 from missive.errors import InputError, Problem
+from missive.load.groups import read_distribution
 from missive.load.recipients import normalize_address
 from missive.load.signatory import existing_file, project_root, read_signatory, resolve
 from missive.load.yaml_nodes import NodeReader, compose_document, did_you_mean
 from missive.model import (
     Contact,
     Event,
-    Group,
     Language,
     Letter,
     LetterKind,
@@ -36,11 +36,9 @@ LETTER_REQUIRED = (
     "kind",
     "date",
     "languages",
-    "groups",
     "organization",
     "reference",
     "contact",
-    "event",
     "subject",
     "signatories",
     "template",
@@ -48,6 +46,10 @@ LETTER_REQUIRED = (
     "mail",
 )
 LETTER_OPTIONAL = (
+    "groups",
+    "group_names",
+    "distribution_heading",
+    "event",
     "serial_pattern",
     "deadline",
     "links",
@@ -139,11 +141,9 @@ class _LetterReader:
         return {
             "kind": self.get("kind", lambda n, w: r.choice(n, w, LetterKind)),
             "date": self.get("date", r.date),
-            "groups": self.get("groups", lambda n, w: r.unique_choices(n, w, Group, "group")),
             "organization": self.get("organization", self._localized),
             "reference": self.get("reference", self._localized),
             "contact": self.get("contact", self._contact),
-            "event": self.get("event", self._event),
             "subject": self.get("subject", self._localized),
             "signatories": self.get("signatories", self._signatories),
             "recipients_path": self.get("recipients", self._path),
@@ -154,7 +154,12 @@ class _LetterReader:
         r = self.reader
         page_size = self.get("page_size", lambda n, w: r.choice(n, w, PageSize, "page size"))
         reviewers = self.get("reviewers_required", self._reviewers)
+        distribution = read_distribution(r, self.fields, self.languages)
         return {
+            "event": self.get("event", self._event),
+            "groups": distribution.groups,
+            "group_names": distribution.names,
+            "distribution_heading": distribution.heading,
             "serial_pattern": self.get("serial_pattern", self._serial_pattern),
             "deadline": self.get("deadline", r.date),
             "links": self.get("links", self._links) or {},

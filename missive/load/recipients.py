@@ -22,10 +22,12 @@ from email_validator import EmailNotValidError, validate_email
 
 from missive.errors import InputError, Problem
 from missive.load.yaml_nodes import did_you_mean, enum_hint
-from missive.model import Gender, Group, Language, Recipient
+from missive.model import Gender, Group, Language, Letter, Recipient
 
-E = TypeVar("E", Language, Group, Gender)
+E = TypeVar("E", Language, Gender)
 
+# `group` is required when the letter has a distribution list (see `GroupRule`); `position`
+# and `organization` must be there but may be empty: many contact lists do not know them.
 REQUIRED_COLUMNS = (
     "id",
     "email",
@@ -39,12 +41,43 @@ REQUIRED_COLUMNS = (
 )
 OPTIONAL_COLUMNS = ("honorific", "cc")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+EMPTY_ALLOWED = frozenset({"position", "organization"})
+# A recipient's id names its PDF (`<id>.pdf`): no folder, no hidden file, a length every
+# file system takes.
+MAX_ID_BYTES = 200
 # Fields that end up in a mail header (To, Cc, the display name): a line break there
 # would let a CSV cell inject headers, so any control character is refused.
 HEADER_FIELDS = ("id", "email", "name", "cc", "organization", "honorific")
 # CLDR region codes that name no country (unknown region, EU, UN, pseudo-locales).
 NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """The group keys a list may use: the letter's distribution list, if it has one."""
+
+    keys: tuple[str, ...]
+    required: bool
+
+    @classmethod
+    def of(cls, letter: Letter | None) -> GroupRule:
+        if letter is None:
+            return cls(tuple(group.value for group in Group), required=True)
+        return cls(letter.groups, required=bool(letter.groups))
+
+
+def id_problem(recipient_id: str) -> str | None:
+    """Why `recipient_id` cannot name a file, or None."""
+    if not recipient_id:
+        return "empty id"
+    if "/" in recipient_id or "\\" in recipient_id:
+        return f"id '{recipient_id}' cannot name a file: no '/' or '\\' allowed"
+    if recipient_id.startswith("."):
+        return f"id '{recipient_id}' cannot name a file: it must not start with '.'"
+    if len(recipient_id.encode("utf-8")) > MAX_ID_BYTES:
+        return f"id cannot name a file: longer than {MAX_ID_BYTES} bytes"
+    return None
 
 
 def normalize_address(text: str) -> str:
@@ -84,18 +117,21 @@ def read_header(path: Path) -> tuple[str, ...]:
         return ()
 
 
-def load_recipients(path: Path) -> tuple[Recipient, ...]:
-    """Every recipient of the list; raises `InputError` with every problem found."""
-    return tuple(iter_recipients(path))
+def load_recipients(path: Path, letter: Letter | None = None) -> tuple[Recipient, ...]:
+    """Every recipient of the list; raises `InputError` with every problem found.
+
+    With `letter`, groups are checked against its distribution list (see `GroupRule`).
+    """
+    return tuple(iter_recipients(path, letter))
 
 
-def iter_recipients(path: Path) -> Iterator[Recipient]:
+def iter_recipients(path: Path, letter: Letter | None = None) -> Iterator[Recipient]:
     """Recipients one by one; after the last, raises `InputError` if any row was bad.
 
     Consumers that must not act on a partly bad list (sending) check first or collect.
     """
     problems: list[Problem] = []
-    for item in scan_recipients(path):
+    for item in scan_recipients(path, letter):
         if isinstance(item, Problem):
             problems.append(item)
         else:
@@ -104,12 +140,12 @@ def iter_recipients(path: Path) -> Iterator[Recipient]:
         raise InputError(problems)
 
 
-def scan_recipients(path: Path) -> Iterator[Recipient | Problem]:
+def scan_recipients(path: Path, letter: Letter | None = None) -> Iterator[Recipient | Problem]:
     """Each valid row as a `Recipient` and each problem as a `Problem`, in file order."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             reader = csv.reader(stream, strict=True)
-            scanner = _RowScanner(path)
+            scanner = _RowScanner(path, GroupRule.of(letter))
             try:
                 yield from scanner.scan(reader, lambda: reader.line_num)
             except UnicodeDecodeError:
@@ -137,6 +173,7 @@ def _undecodable_line(path: Path) -> int:
 @dataclass
 class _RowScanner:
     path: Path
+    groups: GroupRule
     columns: dict[str, int] = field(default_factory=dict)  # name -> 0-based index
     width: int = 0
     first_line_of_id: dict[str, int] = field(default_factory=dict)
@@ -171,6 +208,8 @@ class _RowScanner:
         self.width = len(header)
         unknown = [name for name in self.columns if name not in KNOWN_COLUMNS]
         for name in REQUIRED_COLUMNS:
+            if name == "group" and not self.groups.required:
+                continue
             if name not in self.columns:
                 hint = did_you_mean(name, unknown)
                 problems.append(Problem(self.path, 1, 1, f"missing column '{name}'{hint}"))
@@ -224,13 +263,16 @@ class _RowCheck:
         recipient_id = self.unique_id()
         email = self.address("email", self.required("email"))
         language = self.choice("language", Language)
-        group = self.choice("group", Group)
+        group = self.group()
         gender = self.choice("gender", Gender)
         country = self.country()
         cc = tuple(self.address("cc", part.strip()) for part in self.value("cc").split(";"))
-        texts = {name: self.required(name) for name in ("name", "position", "organization")}
+        texts = {
+            name: self.value(name) if name in EMPTY_ALLOWED else self.required(name)
+            for name in ("name", "position", "organization")
+        }
         honorific = self.value("honorific") or None
-        if self.problems or language is None or group is None or gender is None:
+        if self.problems or language is None or gender is None:
             return None
         extra = {
             name: self.row[index].strip()
@@ -256,7 +298,20 @@ class _RowCheck:
         first = self.scanner.first_line_of_id.setdefault(recipient_id, self.line)
         if recipient_id and first != self.line:
             self.problem("id", f"duplicate id '{recipient_id}' (first on line {first})")
+        elif recipient_id and (message := id_problem(recipient_id)):
+            self.problem("id", message)
         return recipient_id
+
+    def group(self) -> str:
+        rule = self.scanner.groups
+        if not rule.required:
+            return self.value("group")
+        key = self.required("group")
+        if key and key not in rule.keys:
+            listed = ", ".join(rule.keys)
+            hint = did_you_mean(key, rule.keys) or f"; the letter's groups are {listed}"
+            self.problem("group", f"unknown group '{key}'{hint}")
+        return key
 
     def address(self, column: str, text: str) -> str:
         if not text:

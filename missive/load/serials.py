@@ -43,7 +43,7 @@ def assign_serials_over_list(
     Render, send and review all number this way, so a --lang, --group or --limit filter
     never changes a recipient's reference (nor the PDF hash a reviewer approved).
     """
-    ids = (recipient.id for recipient in iter_recipients(recipients_path))
+    ids = (recipient.id for recipient in iter_recipients(recipients_path, letter))
     return assign_serials(letter, ids, persist=persist)
 
 

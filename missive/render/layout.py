@@ -95,7 +95,8 @@ class LetterLayout:
         if composed.addressee:
             story.append(Spacer(1, body.leading * 0.8))
             addressee = replace(body, space_after=0)
-            story.extend(self.text(line, addressee, personal=True) for line in composed.addressee)
+            lines = [line for line in composed.addressee if line.strip()]
+            story.extend(self.text(line, addressee, personal=True) for line in lines)
         if composed.distribution_heading:
             story.append(Spacer(1, body.leading * 0.8))
             heading = self.text(composed.distribution_heading, replace(body, space_after=2))

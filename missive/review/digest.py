@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive import __version__
-from missive.model import Group, Language, Letter, Recipient
+from missive.model import Language, Letter, Recipient
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG_DIR = PACKAGE_DIR / "locale"
@@ -35,7 +35,7 @@ class Selection:
     """Which recipients of the letter a batch sends to; empty means all the letter offers."""
 
     languages: tuple[Language, ...] = ()
-    groups: tuple[Group, ...] = ()
+    groups: tuple[str, ...] = ()
     limit: int | None = None
 
 
@@ -86,8 +86,10 @@ def select_recipients(
 ) -> tuple[Recipient, ...]:
     """The recipients a batch sends to, in file order (the limit keeps the first ones)."""
     languages = set(selection.languages or letter.languages) & set(letter.languages)
-    groups = set(selection.groups or letter.groups)
-    chosen = [r for r in recipients if r.language in languages and r.group in groups]
+    groups = set(selection.groups)
+    chosen = [
+        r for r in recipients if r.language in languages and (not groups or r.group in groups)
+    ]
     return tuple(chosen if selection.limit is None else chosen[: selection.limit])
 
 
