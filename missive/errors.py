@@ -143,3 +143,7 @@ class PermissionDeniedError(AccessError):
         self.language = language
         where = f" for {language}" if language else ""
         super().__init__(f"{actor} may not {action}{where}")
+
+
+class MailboxError(MissiveError):
+    """A mailbox cannot be opened, read or changed; the message never names a credential."""

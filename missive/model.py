@@ -113,6 +113,8 @@ class MailSettings:
     reply_to: str | None = None
     dkim_key_path: Path | None = None
     dkim_selector: str | None = None
+    # Envelope sender for delivery status notifications, in VERP form (see deliver/verp.py).
+    bounce_address: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser import chromium, save_screenshot
@@ -238,6 +239,78 @@ def test_arabic_attachment_name_keeps_its_script_on_the_wire(sample: Letter) -> 
     assert message["Subject"] == composed.cover.subject
 
 
+# Where each visible character of the page's blocks and isolates is drawn, in logical order,
+# with the line it sits on.
+LAYOUT = """
+() => {
+  const glyphs = (root) => {
+    const step = parseFloat(getComputedStyle(root).lineHeight);
+    const out = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const isolated = root.tagName !== "BDI" && node.parentElement.closest("bdi") !== null;
+      for (let i = 0; i < node.data.length; i++) {
+        if (!node.data[i].trim()) continue;
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getBoundingClientRect();
+        const line = Math.round((box.top + box.bottom) / 2 / step);
+        out.push({ch: node.data[i], left: box.left, right: box.right, line, isolated});
+      }
+    }
+    return out;
+  };
+  const blocks = [...document.querySelectorAll("p, li")].map((node) => {
+    const box = node.getBoundingClientRect();
+    const style = getComputedStyle(node);
+    return {
+      direction: style.direction,
+      left: box.left + parseFloat(style.paddingLeft),
+      right: box.right - parseFloat(style.paddingRight),
+      glyphs: glyphs(node),
+    };
+  });
+  const isolates = [...document.querySelectorAll("bdi")].map((node) => ({
+    direction: node.dir,
+    glyphs: glyphs(node),
+  }));
+  return {blocks: blocks, isolates: isolates};
+}
+"""
+Glyph = dict[str, Any]
+
+
+def on_line(glyphs: list[Glyph], line: int) -> list[Glyph]:
+    return [glyph for glyph in glyphs if glyph["line"] == line]
+
+
+def check_layout(layout: dict[str, list[dict[str, Any]]], direction: str) -> None:
+    """Blocks aligned to their start side, sentence-final punctuation at the end side, and
+    every isolate read in its own direction on each line it spans."""
+    for block in layout["blocks"]:
+        assert block["direction"] == direction
+        glyphs = block["glyphs"]
+        first = on_line(glyphs, glyphs[0]["line"])
+        if direction == "rtl":
+            assert max(g["right"] for g in first) == pytest.approx(block["right"], abs=2)
+        else:
+            assert min(g["left"] for g in first) == pytest.approx(block["left"], abs=2)
+        final = glyphs[-1]
+        if unicodedata.category(final["ch"]).startswith("P") and not final["isolated"]:
+            last = on_line(glyphs, final["line"])
+            if direction == "rtl":
+                assert final["left"] <= min(g["left"] for g in last) + 0.5, final
+            else:
+                assert final["right"] >= max(g["right"] for g in last) - 0.5, final
+    for isolate in layout["isolates"]:
+        glyphs = isolate["glyphs"]
+        for line in {g["line"] for g in glyphs}:
+            lefts = [g["left"] for g in on_line(glyphs, line)]
+            reading = lefts if isolate["direction"] == "ltr" else lefts[::-1]
+            assert reading == sorted(reading), "".join(g["ch"] for g in glyphs)
+
+
 def test_arabic_and_chinese_covers_in_chromium(
     covers: dict[Language, str], sample: Letter, tmp_path: Path
 ) -> None:
@@ -250,10 +323,8 @@ def test_arabic_and_chinese_covers_in_chromium(
         page = browser.new_page(viewport={"width": 760, "height": 400})
         for name, document in documents.items():
             page.set_content(document)
-            paragraphs = page.eval_on_selector_all(
-                "p, li", "nodes => nodes.map(n => getComputedStyle(n).direction)"
-            )
-            expected = "ltr" if name == "cover-zh" else "rtl"
-            assert paragraphs and set(paragraphs) == {expected}
+            layout = page.evaluate(LAYOUT)
+            assert layout["blocks"]
+            check_layout(layout, "ltr" if name == "cover-zh" else "rtl")
             shot = save_screenshot(page, tmp_path, name)
             assert shot.stat().st_size > 0

@@ -22,6 +22,7 @@ COMMANDS = (
     "proof",
     "send",
     "status",
+    "bounces",
     "demo",
     "batch",
     "approve",

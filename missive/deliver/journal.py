@@ -12,90 +12,29 @@ can be added without touching the delivery schema. No secret is ever written her
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
+from missive.deliver.records import (
+    ACCEPTED_STATES,
+    COLUMNS,
+    REPLACEABLE_STATES,
+    BatchInfo,
+    Delivery,
+    NewDelivery,
+    SendState,
+    delivery_from_row,
+    now_text,
+)
 from missive.errors import JournalError
 from missive.storage.schema import DELIVERY_MIGRATIONS, apply_migrations, connect
 
 PAGE = 500
-
-
-class SendState(StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED_TEMPORARY = "failed_temporary"
-    FAILED_PERMANENT = "failed_permanent"
-    AMBIGUOUS = "ambiguous"
-
-
-_COLUMNS = (
-    "rowid, batch_id, recipient_id, email, language, grp, sender, rcpt, smtputf8, message_id, "
-    "sha256, spool_path, state, attempts, tries, last_code, last_text, queued_at, updated_at, "
-    "sent_at"
-)
-
-
-@dataclass(frozen=True)
-class BatchInfo:
-    id: str
-    letter_key: str
-    letter_path: str
-    recipients_path: str
-    created: str = ""
-
-
-@dataclass(frozen=True)
-class NewDelivery:
-    """What the spooler records for a recipient before anything is sent."""
-
-    recipient_id: str
-    email: str
-    language: str
-    group: str
-    sender: str
-    rcpt: tuple[str, ...]  # envelope recipients: the addressee first, then the cc
-    smtputf8: bool
-    message_id: str
-    sha256: str
-    spool_path: str
-
-
-@dataclass(frozen=True)
-class Delivery:
-    row: int
-    batch_id: str
-    recipient_id: str
-    email: str
-    language: str
-    group: str
-    sender: str
-    rcpt: tuple[str, ...]
-    smtputf8: bool
-    message_id: str
-    sha256: str
-    spool_path: str
-    state: SendState
-    attempts: int
-    tries: int  # attempts in the current run
-    last_code: int | None
-    last_text: str | None
-    queued_at: str
-    updated_at: str
-    sent_at: str | None
-
-
-def now_text() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
 class Journal:
@@ -217,9 +156,27 @@ class Journal:
         ).fetchone()
         return SendState(row[0]) if row else None
 
+    def known(self, batch_id: str, recipient_id: str) -> tuple[SendState, str] | None:
+        """(state, e-mail address) of a recipient already in the batch, else None."""
+        row = self._conn.execute(
+            "SELECT state, email FROM deliveries WHERE batch_id = ? AND recipient_id = ?",
+            (batch_id, recipient_id),
+        ).fetchone()
+        return (SendState(row[0]), str(row[1])) if row else None
+
+    def revisions(self, batch_id: str, recipient_id: str) -> int:
+        """How many earlier rows of this recipient an address correction replaced."""
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM delivery_history WHERE batch_id = ? AND recipient_id = ?",
+            (batch_id, recipient_id),
+        ).fetchone()
+        return int(row[0])
+
     def enqueue(self, batch_id: str, entries: Iterable[NewDelivery]) -> int:
-        """Record spooled messages as queued (one transaction); known recipients are kept."""
+        """Record spooled messages as queued (one transaction); known recipients are kept,
+        except a bounced or refused one whose address was corrected (`replaces`)."""
         stamp = now_text()
+        entries = list(entries)
         rows = [
             (
                 batch_id,
@@ -240,6 +197,7 @@ class Journal:
             for e in entries
         ]
         with self._transaction():
+            self._replace(batch_id, [e.recipient_id for e in entries if e.replaces], stamp)
             cursor = self._conn.executemany(
                 "INSERT INTO deliveries (batch_id, recipient_id, email, language, grp, sender, "
                 "rcpt, smtputf8, message_id, sha256, spool_path, state, queued_at, updated_at) "
@@ -248,6 +206,39 @@ class Journal:
                 rows,
             )
         return cursor.rowcount
+
+    def _replace(self, batch_id: str, recipient_ids: Sequence[str], stamp: str) -> None:
+        # Inside enqueue's transaction: the old row reaches the history and leaves the batch
+        # together with the new row's arrival, or not at all.
+        states = ", ".join(f"'{s}'" for s in REPLACEABLE_STATES)
+        for recipient_id in recipient_ids:
+            key = (batch_id, recipient_id)
+            self._conn.execute(
+                "INSERT INTO delivery_history (batch_id, recipient_id, email, language, grp, "
+                "message_id, state, attempts, last_code, last_text, notice_status, notice_text, "
+                "sent_at, replaced_at) SELECT batch_id, recipient_id, email, language, grp, "
+                "message_id, state, attempts, last_code, last_text, notice_status, notice_text, "
+                f"sent_at, ? FROM deliveries WHERE batch_id = ? AND recipient_id = ? "
+                f"AND state IN ({states})",
+                (stamp, *key),
+            )
+            self._conn.execute(
+                "DELETE FROM deliveries WHERE batch_id = ? AND recipient_id = ? "
+                f"AND state IN ({states})",
+                key,
+            )
+
+    def history(self, batch_id: str) -> list[tuple[str, str, str, str, str]]:
+        """(recipient id, old address, state, notice status, diagnostic) of replaced rows."""
+        return [
+            (str(r), str(e), str(s), str(ns or ""), str(nt or ""))
+            for r, e, s, ns, nt in self._conn.execute(
+                "SELECT recipient_id, email, state, COALESCE(notice_status, last_code), "
+                "COALESCE(notice_text, last_text) FROM delivery_history WHERE batch_id = ? "
+                "ORDER BY rowid",
+                (batch_id,),
+            )
+        ]
 
     def begin_run(self, batch_id: str, *, release_ambiguous: bool = False) -> int:
         """Give temporary failures fresh tries; with `release_ambiguous`, the rows held as
@@ -291,7 +282,7 @@ class Journal:
     ) -> list[Delivery]:
         """The next rows ready to send, in spool order, a page at a time (memory stays flat)."""
         page = self._conn.execute(
-            f"SELECT {_COLUMNS} FROM deliveries WHERE batch_id = ? AND rowid > ? AND "
+            f"SELECT {COLUMNS} FROM deliveries WHERE batch_id = ? AND rowid > ? AND "
             "state IN (?, ?) AND tries < ? AND not_before <= ? ORDER BY rowid LIMIT ?",
             (
                 batch_id,
@@ -303,7 +294,7 @@ class Journal:
                 PAGE,
             ),
         ).fetchall()
-        return [_delivery(row) for row in page]
+        return [delivery_from_row(row) for row in page]
 
     def due(self, batch_id: str, *, now: float, max_tries: int) -> Iterator[Delivery]:
         last = 0
@@ -356,8 +347,11 @@ class Journal:
                 "attempts = attempts + (state != 'sending'), tries = tries + (state != 'sending'), "
                 "state = ?, last_code = ?, last_text = ?, not_before = ?, updated_at = ?, "
                 "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
-                "WHERE batch_id = ? AND recipient_id = ? AND state != 'sent'",
-                (state, code, text[:1000], not_before, stamp, state, stamp, batch_id, recipient_id),
+                "WHERE batch_id = ? AND recipient_id = ? AND state NOT IN (?, ?, ?, ?)",
+                (
+                    *(state, code, text[:1000], not_before, stamp, state, stamp),
+                    *(batch_id, recipient_id, *ACCEPTED_STATES),
+                ),
             )
 
     def counts(self, batch_id: str) -> list[tuple[str, str, str, int]]:
@@ -372,21 +366,13 @@ class Journal:
         ]
 
     def rows(self, batch_id: str, states: Sequence[SendState] = ()) -> Iterator[Delivery]:
-        query = f"SELECT {_COLUMNS} FROM deliveries WHERE batch_id = ?"
+        query = f"SELECT {COLUMNS} FROM deliveries WHERE batch_id = ?"
         args: tuple[str, ...] = (batch_id,)
         if states:
             query += f" AND state IN ({', '.join('?' * len(states))})"
             args += tuple(states)
         for row in self._conn.execute(query + " ORDER BY rowid", args):
-            yield _delivery(row)
-
-
-def _delivery(row: tuple[object, ...]) -> Delivery:
-    values = list(row)
-    values[7] = tuple(str(values[7]).split("\n"))
-    values[8] = bool(values[8])
-    values[12] = SendState(str(values[12]))
-    return Delivery(*values)  # type: ignore[arg-type]
+            yield delivery_from_row(row)
 
 
 def _lock(path: Path) -> int:
@@ -401,7 +387,9 @@ def _lock(path: Path) -> int:
 
 
 __all__ = [
+    "ACCEPTED_STATES",
     "DELIVERY_MIGRATIONS",
+    "REPLACEABLE_STATES",
     "BatchInfo",
     "Delivery",
     "Journal",

@@ -86,8 +86,11 @@ def load_dkim_key(mail: MailSettings) -> DkimKey | None:
     return DkimKey(selector=mail.dkim_selector, domain=domain, private_key=key)
 
 
-def message_id_for(batch_id: str, recipient_id: str, from_address: str) -> str:
-    digest = hashlib.sha256(f"{batch_id}\x00{recipient_id}".encode()).hexdigest()[:32]
+def message_id_for(batch_id: str, recipient_id: str, from_address: str, revision: int = 0) -> str:
+    """`revision` counts address corrections: the message to a corrected address is a new
+    message, so a late bounce quoting the old Message-ID never lands on the new one."""
+    key = f"{batch_id}\x00{recipient_id}" + (f"\x00{revision}" if revision else "")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return f"<{digest}@{split_address(from_address)[1]}>"
 
 
@@ -112,10 +115,12 @@ def build_message(
     batch_id: str,
     date: dt.datetime,
     dkim_key: DkimKey | None = None,
+    revision: int = 0,
 ) -> BuiltMessage:
     recipient = composed.recipient
     try:
-        return _build(composed, pdf, mail=mail, batch_id=batch_id, date=date, dkim_key=dkim_key)
+        message_id = message_id_for(batch_id, recipient.id, mail.from_address, revision)
+        return _build(composed, pdf, mail=mail, message_id=message_id, date=date, dkim_key=dkim_key)
     except MessageError as exc:
         raise MessageError(str(exc), recipient_id=recipient.id) from exc
     except (ValueError, TypeError) as exc:  # the email package's own refusals
@@ -127,7 +132,7 @@ def _build(
     pdf: bytes,
     *,
     mail: MailSettings,
-    batch_id: str,
+    message_id: str,
     date: dt.datetime,
     dkim_key: DkimKey | None,
 ) -> BuiltMessage:
@@ -140,7 +145,6 @@ def _build(
     everyone = (sender, to, *cc, *((reply_to,) if reply_to else ()))
     smtputf8 = any(not a.username.isascii() for a in everyone)
     policy = _UTF8_POLICY if smtputf8 else _POLICY
-    message_id = message_id_for(batch_id, recipient.id, mail.from_address)
 
     msg = EmailMessage(policy=_BODY_POLICY)
     for name, value in (("From", sender), ("Reply-To", reply_to), ("To", to)):

@@ -4,17 +4,23 @@ A recipient already in the journal is skipped before anything is composed or ren
 re-run never rebuilds (and so never changes) a message that may already have been sent.
 Messages are written in chunks: files first (fsynced), then the folder, then one journal
 transaction, so a journal row always points at a complete spool file.
+
+A recipient whose row bounced (or was refused) and whose address has since been corrected in
+the list is a new recipient: a new message (new Message-ID) goes to the new address, and the
+old row moves to the journal's history. With `mail.bounce_address`, each message's envelope
+sender is its VERP address (see verp.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from missive.deliver.journal import BatchInfo, Journal, NewDelivery
+from missive.deliver.journal import REPLACEABLE_STATES, BatchInfo, Journal, NewDelivery
 from missive.deliver.message import BuiltMessage, DkimKey, build_message
 from missive.deliver.spool import Spool, SpoolEntry
+from missive.deliver.verp import verp_address, verp_key
 from missive.model import ComposedLetter, MailSettings, Recipient
 
 CHUNK = 200
@@ -42,18 +48,36 @@ def spool_batch(
     on_spooled: Callable[[Recipient], None] | None = None,
 ) -> SpoolResult:
     journal.ensure_batch(batch)
+    bounce_key = _bounce_key(journal) if mail.bounce_address else b""
     pending: list[NewDelivery] = []
     spooled = known = 0
     for recipient in recipients:
-        if journal.state_of(batch.id, recipient.id) is not None:
+        replaces = _corrected(journal, batch.id, recipient)
+        if replaces is None:
             known += 1
             continue
         composed, pdf = make_letter(recipient)
+        revision = journal.revisions(batch.id, recipient.id) + 1 if replaces else 0
         built = build_message(
-            composed, pdf, mail=mail, batch_id=batch.id, date=date, dkim_key=dkim_key
+            composed,
+            pdf,
+            mail=mail,
+            batch_id=batch.id,
+            date=date,
+            dkim_key=dkim_key,
+            revision=revision,
         )
+        if mail.bounce_address:
+            envelope = verp_address(
+                mail.bounce_address,
+                key=bounce_key,
+                batch_id=batch.id,
+                recipient_id=recipient.id,
+                message_id=built.message_id,
+            )
+            built = replace(built, sender=envelope)
         entry = spool.write(batch.id, recipient.id, built.data)
-        pending.append(_new_delivery(recipient, built, entry))
+        pending.append(_new_delivery(recipient, built, entry, replaces=replaces))
         spooled += 1
         if on_spooled is not None:
             on_spooled(recipient)
@@ -63,7 +87,28 @@ def spool_batch(
     return SpoolResult(spooled=spooled, already_journaled=known)
 
 
-def _new_delivery(recipient: Recipient, built: BuiltMessage, entry: SpoolEntry) -> NewDelivery:
+def _corrected(journal: Journal, batch_id: str, recipient: Recipient) -> bool | None:
+    """False: new to the batch; True: its bounced row had another address; None: known."""
+    known = journal.known(batch_id, recipient.id)
+    if known is None:
+        return False
+    state, email = known
+    if state in REPLACEABLE_STATES and email.casefold() != recipient.email.casefold():
+        return True
+    return None
+
+
+def _bounce_key(journal: Journal) -> bytes:
+    conn = journal.connect()
+    try:
+        return verp_key(conn)
+    finally:
+        conn.close()
+
+
+def _new_delivery(
+    recipient: Recipient, built: BuiltMessage, entry: SpoolEntry, *, replaces: bool
+) -> NewDelivery:
     return NewDelivery(
         recipient_id=recipient.id,
         email=recipient.email,
@@ -75,6 +120,7 @@ def _new_delivery(recipient: Recipient, built: BuiltMessage, entry: SpoolEntry) 
         message_id=built.message_id,
         sha256=entry.sha256,
         spool_path=entry.relative_path,
+        replaces=replaces,
     )
 
 

@@ -339,7 +339,7 @@ class _LetterReader:
             node,
             what,
             required=("from", "from_name"),
-            optional=("reply_to", "dkim_key", "dkim_selector"),
+            optional=("reply_to", "dkim_key", "dkim_selector", "bounce_address"),
         )
         if fields is None:
             return None
@@ -362,6 +362,14 @@ class _LetterReader:
         )
         if ("dkim_key" in fields) != ("dkim_selector" in fields):
             r.problem(node, "mail: dkim_key and dkim_selector go together")
+        bounces = (
+            self._address(fields["bounce_address"], "mail.bounce_address")
+            if "bounce_address" in fields
+            else None
+        )
+        if bounces is not None and not bounces.isascii():
+            # It becomes the envelope sender of every message: it must pass any relay.
+            r.problem(fields["bounce_address"], "mail.bounce_address: must be ASCII")
         if sender is None or names is None:
             return None
-        return MailSettings(sender, names, reply_to, key, selector)
+        return MailSettings(sender, names, reply_to, key, selector, bounces)

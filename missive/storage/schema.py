@@ -48,6 +48,48 @@ DELIVERY_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deliveries_by_state ON deliveries (batch_id, state);
     """,
+    # What happened after the relay accepted a message: delivery status notifications and
+    # auto-replies read back from a mailbox (states bounced, delayed, replied), the key of the
+    # VERP bounce addresses, and the rows an address correction replaced.
+    """
+    ALTER TABLE deliveries ADD COLUMN notice_status TEXT;
+    ALTER TABLE deliveries ADD COLUMN notice_text TEXT;
+    ALTER TABLE deliveries ADD COLUMN notice_at TEXT;
+    CREATE INDEX deliveries_by_message_id ON deliveries (message_id);
+    CREATE TABLE verp_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        key BLOB NOT NULL
+    );
+    CREATE TABLE delivery_notices (
+        notice TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        address TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        diagnostic TEXT NOT NULL,
+        matched_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (notice, batch_id, recipient_id, address)
+    );
+    CREATE TABLE delivery_history (
+        batch_id TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        email TEXT NOT NULL,
+        language TEXT NOT NULL,
+        grp TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_code INTEGER,
+        last_text TEXT,
+        notice_status TEXT,
+        notice_text TEXT,
+        sent_at TEXT,
+        replaced_at TEXT NOT NULL
+    );
+    CREATE INDEX delivery_history_by_recipient ON delivery_history (batch_id, recipient_id);
+    """,
 )
 
 
