@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from missive.app.stage_trials import StageTrials
 from missive.compose.composer import Composer
 from missive.errors import CoverageError, InputError, Problem
 from missive.load import load_letter, read_header, scan_recipients
@@ -27,6 +28,7 @@ FindUncovered = Callable[[ComposedLetter], list[CoverageError]]
 class CheckRequest:
     letter_path: Path
     recipients_path: Path | None = None  # None: the letter's own list
+    covers: bool = True  # compose the e-mail cover notes too (a send needs them)
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,13 @@ class CheckReport:
 
 
 def check_letter(request: CheckRequest) -> CheckReport:
-    """Validate and compose everything; raises `InputError` with every problem found."""
+    """Validate and compose everything; raises `InputError` with every problem found.
+
+    `request.covers=False` leaves out the e-mail cover notes, for a command that sends
+    nothing (`render`): what it does not write, it need not compose.
+    """
     letter_path, recipients_path = request.letter_path, request.recipients_path
+    covers = request.covers
     try:
         letter = load_letter(letter_path)
     except InputError as error:
@@ -71,8 +78,10 @@ def check_letter(request: CheckRequest) -> CheckReport:
     except InputError as error:
         problems.extend(error.problems)
         serials = {}
-    counts, composition_problems = _compose_all(letter, path, serials)
+    counts, composition_problems = _compose_all(letter, path, serials, covers)
     problems.extend(composition_problems)
+    if not counts and not problems:
+        problems.append(Problem(path, 1, 1, "no recipients: nothing to render, proof or send"))
     if problems:
         raise InputError(problems)
     return CheckReport(
@@ -101,12 +110,12 @@ def _valid_recipients(path: Path, letter: Letter) -> Iterator[Recipient]:
 
 
 def _compose_all(
-    letter: Letter, path: Path, serials: Mapping[str, int]
+    letter: Letter, path: Path, serials: Mapping[str, int], covers: bool
 ) -> tuple[Counter[tuple[Language, str]], list[Problem]]:
     counts: Counter[tuple[Language, str]] = Counter()
     problems: set[Problem] = set()
     try:
-        composer: Composer | None = Composer(letter, serials)
+        composer: Composer | None = Composer(letter, serials, covers=covers)
     except InputError as error:
         # Templates or catalogs are broken for a language: nothing composes, but the
         # recipients are still counted and their languages checked.
@@ -114,6 +123,7 @@ def _compose_all(
         composer = None
     find_uncovered = _find_uncovered()
     header = read_header(path)
+    trials = StageTrials(letter, path, header)
     for recipient in _valid_recipients(path, letter):
         counts[recipient.language, recipient.group] += 1
         if composer is None:
@@ -123,16 +133,22 @@ def _compose_all(
             problems.add(Problem(path, recipient.line, _column(header, "language"), message))
             continue
         composed = _compose(composer, recipient, problems)
-        if composed is not None and find_uncovered is not None:
-            problems.update(
-                Problem(path, recipient.line, _field_column(header, error.field), str(error))
-                for error in find_uncovered(composed)
-            )
+        if composed is None:
+            continue
+        uncovered = find_uncovered(composed) if find_uncovered is not None else []
+        problems.update(
+            Problem(path, recipient.line, _field_column(header, error.field), str(error))
+            for error in uncovered
+        )
+        trials.message(composed)
+        if not uncovered:
+            trials.render(composed)
     # Languages no recipient reads are still offered: their templates must compose too.
     read = {language for language, _ in counts}
     for language in letter.languages:
         if composer is not None and language not in read:
             _compose(composer, _probe(letter, language), problems)
+    problems.update(trials.problems)
     return counts, sorted(problems)
 
 

@@ -74,7 +74,7 @@ class _Worker:
         self, letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path
     ) -> None:
         self.letter = letter
-        self.composer = Composer(letter, serials)
+        self.composer = Composer(letter, serials, covers=False)  # a PDF needs no e-mail
         self.renderer = Renderer(options.page_size)
         self.out = out
 
@@ -143,7 +143,7 @@ class RenderRequest:
 
 def render_letters(request: RenderRequest, on_progress: OnProgress | None = None) -> Manifest:
     """Check the letter and its recipients (nothing is written on a problem), then render."""
-    report = check_letter(CheckRequest(request.letter_path, request.recipients_path))
+    report = check_letter(CheckRequest(request.letter_path, request.recipients_path, covers=False))
     return render_batch(
         request.letter_path,
         request.out_dir,

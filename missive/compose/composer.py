@@ -2,14 +2,16 @@
 
 A `Composer` is built once per letter and reused for every recipient: everything that
 does not depend on the recipient (Babel locale, catalogs, compiled templates, header,
-distribution list, signatories) is prepared per language up front, and parsed bodies are
-cached by their rendered text, which is usually the same for many recipients.
+distribution list, signatories) is prepared per language up front. A body, subject or cover
+template that reads nothing of the recipient (`LanguageKit.personal_*`) is rendered and
+parsed once per language; a personal body is parsed once per distinct rendered text.
+A Composer built with `covers=False` (for printing) leaves the e-mail cover note's text out.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +45,11 @@ class Composer:
         serials: Mapping[str, int] | None = None,
         *,
         locale_dir: Path = LOCALE_DIR,
+        covers: bool = True,
     ) -> None:
         self.letter = letter
         self.serials: Mapping[str, int] = serials or {}
+        self.covers = covers
         problems = catalog_problems(letter.languages, locale_dir)
         self._kits: dict[Language, LanguageKit] = {}
         for language in letter.languages:
@@ -59,6 +63,8 @@ class Composer:
             raise InputError(problems)
         self._bodies: dict[str, tuple[Block, ...]] = {}
         self._covers: dict[tuple[str, str], CoverBodies] = {}
+        # Per language, the parts composed once: (kind, language) -> value.
+        self._fixed: dict[tuple[str, Language], Any] = {}
 
     def compose(self, recipient: Recipient) -> ComposedLetter:
         kit = self._kits.get(recipient.language)
@@ -75,8 +81,8 @@ class Composer:
         salutation = self._salutation(kit, recipient)
         closing = kit.closings[self._form(recipient)]
         context = kit.context(recipient, reference, salutation, closing)
-        subject = self._subject(kit, context)
-        body_text = self._render(kit, kit.body, kit.body_path, context)
+        subject = self._once(kit, "subject", kit.personal_subject, self._subject, context)
+        body = self._once(kit, "body", kit.personal_body, self._body, context)
         return ComposedLetter(
             recipient=recipient,
             language=kit.language,
@@ -91,7 +97,7 @@ class Composer:
             distribution=kit.distribution,
             subject=subject,
             salutation=salutation,
-            body=self._body(body_text, kit.body_path),
+            body=body,
             closing=closing,
             signatories=kit.signatories,
             page_label=kit.page_label,
@@ -137,22 +143,37 @@ class Composer:
             raise InputError([kit.subject_problem(exc)]) from exc
         return runs_text(parse_inline(text, softbreak="\n")).strip()
 
-    def _body(self, text: str, path: Path) -> tuple[Block, ...]:
+    def _once(
+        self,
+        kit: LanguageKit,
+        kind: str,
+        personal: bool,
+        make: Callable[[LanguageKit, Mapping[str, Any]], Any],
+        context: Mapping[str, Any],
+    ) -> Any:
+        """`make(kit, context)`, kept for the whole language when it is not `personal`."""
+        if personal:
+            return make(kit, context)
+        key = (kind, kit.language)
+        if key not in self._fixed:
+            self._fixed[key] = make(kit, context)
+        return self._fixed[key]
+
+    def _body(self, kit: LanguageKit, context: Mapping[str, Any]) -> tuple[Block, ...]:
+        text = self._render(kit, kit.body, kit.body_path, context)
         blocks = self._bodies.get(text)
         if blocks is None:
-            blocks = parse_blocks(text, shown_path(path))
+            blocks = parse_blocks(text, shown_path(kit.body_path))
             if len(self._bodies) >= _CACHE_LIMIT:
                 self._bodies.clear()
             self._bodies[text] = blocks
         return blocks
 
     def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
-        try:
-            module = kit.cover.make_module(dict(context))
-        except jinja2.TemplateError as exc:
-            raise InputError([kit.problem(exc, kit.cover_path)]) from exc
-        text = str(module)
         one_line = cover_line(" ".join(subject.split()), kit.language)
+        if not self.covers:
+            return CoverNote(subject=one_line, text="", html="", attachment_name="")
+        text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
         bodies = self._covers.get((text, one_line))
         if bodies is None:
             blocks = parse_blocks(text, shown_path(kit.cover_path))
@@ -162,15 +183,21 @@ class Composer:
             if len(self._covers) >= _CACHE_LIMIT:
                 self._covers.clear()
             self._covers[(text, one_line)] = bodies
-        name = getattr(module, "attachment_name", None)
         return CoverNote(
             subject=one_line,
             text=bodies.text,
             html=bodies.html,
-            attachment_name=cover_line(
-                _file_name(str(name) if name else self.letter.key), kit.language
-            ),
+            attachment_name=cover_line(_file_name(name or self.letter.key), kit.language),
         )
+
+    def _cover_text(self, kit: LanguageKit, context: Mapping[str, Any]) -> tuple[str, str]:
+        """The cover template's markup and the attachment name it sets ("" if none)."""
+        try:
+            module = kit.cover.make_module(dict(context))
+        except jinja2.TemplateError as exc:
+            raise InputError([kit.problem(exc, kit.cover_path)]) from exc
+        name = getattr(module, "attachment_name", None)
+        return str(module), str(name) if name else ""
 
 
 def _file_name(name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 _STRONG_RTL = frozenset({"R", "AL"})
 # A sign written against a number belongs to it: "+41", "#12", "50%".
@@ -29,7 +30,7 @@ class Isolate:
 
     start: int
     end: int
-    direction: str  # "ltr" or "rtl"
+    direction: Literal["ltr", "rtl"]  # the value of the <bdi> dir attribute
 
 
 def _belongs_to_rtl(character: str) -> bool:
@@ -142,11 +143,6 @@ def isolates(text: str, *, rtl: bool) -> tuple[Isolate, ...]:
     return tuple(run for run in found if run is not None)
 
 
-def starts_rtl(line: str) -> bool:
-    """True when the line's first character is a strong right-to-left one."""
-    return bool(line) and unicodedata.bidirectional(line[0]) in _STRONG_RTL
-
-
 def mark_rtl_line(line: str) -> str:
     """`line` of an Arabic text, made to lay out right to left wherever it is shown.
 
@@ -156,7 +152,7 @@ def mark_rtl_line(line: str) -> str:
     the wrong side; a leading RLM makes the first strong character right to left. Lines that
     already start with an Arabic letter are left untouched.
     """
-    if not line.strip() or starts_rtl(line):
+    if not line.strip() or unicodedata.bidirectional(line[0]) in _STRONG_RTL:
         return line
     return RLM + line
 

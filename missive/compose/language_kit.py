@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from babel import Locale, UnknownLocaleError
 
 from missive.compose import catalogs as msg
@@ -36,6 +37,8 @@ DEFAULT_LOCALES: Mapping[Language, str] = {
     Language.RU: "ru",
     Language.ES: "es_ES",
 }
+# Globals of Jinja2's own that always give the same result for the same arguments.
+_PURE_GLOBALS = frozenset({"range", "dict", "namespace", "joiner", "cycler"})
 
 
 def shown_path(path: Path) -> Path:
@@ -95,6 +98,10 @@ class LanguageKit:
         self.body: jinja2.Template = body
         self.cover: jinja2.Template = cover
         self.subject: jinja2.Template = subject
+        # Parts that read nothing of the recipient are composed once for the language.
+        self.personal_body = self._reads_recipient(env, self._source(env, self.body_path))
+        self.personal_cover = self._reads_recipient(env, self._source(env, self.cover_path))
+        self.personal_subject = self._reads_recipient(env, self._localized_subject())
 
     def _letter_problem(self, key: str, message: str) -> None:
         path = shown_path(self.letter.path)
@@ -123,10 +130,31 @@ class LanguageKit:
 
     def _subject_template(self, env: jinja2.Environment) -> jinja2.Template | None:
         try:
-            return env.from_string(self._localized(self.letter.subject, "subject"))
+            return env.from_string(self._localized_subject())
         except jinja2.TemplateSyntaxError as exc:
             self._letter_problem("subject", f"subject ({self.language}): {exc.message}")
             return None
+
+    def _localized_subject(self) -> str:
+        return self._localized(self.letter.subject, "subject")
+
+    def _source(self, env: jinja2.Environment, path: Path) -> str:
+        assert env.loader is not None
+        return env.loader.get_source(env, path.name)[0]
+
+    def _reads_recipient(self, env: jinja2.Environment, source: str) -> bool:
+        """Whether a template's text may differ from one recipient to the next.
+
+        Jinja2's meta API lists the variables a template looks up. Only the letter's own
+        values (`_base_context`) and Jinja2's pure globals are the same for every recipient;
+        any other name (`recipient`, `salutation`, a misspelt one) counts as personal, and so
+        does a template that includes or imports another, which is not looked into.
+        """
+        tree = env.parse(source)
+        if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+            return True
+        fixed = self._base.keys() | _PURE_GLOBALS
+        return not jinja2.meta.find_undeclared_variables(tree) <= fixed
 
     def _localized(self, texts: Mapping[Language, str], key: str) -> str:
         text = texts.get(self.language)

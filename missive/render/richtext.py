@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import Any
 
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
+from missive.render.drawn import DRAWN, Links, code_points, font_state
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -22,6 +23,12 @@ from missive.render.textflow import (
 )
 
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
+_DRAWN_CHARACTERS: dict[Hashable, tuple[tuple[str, tuple[int, ...]], ...]] = {}
+_DRAWN_CHARACTERS_LIMIT = 4096
+
+
+def clear_drawn_characters() -> None:
+    _DRAWN_CHARACTERS.clear()
 
 
 def _pdf_utf16(text: str) -> str:
@@ -40,6 +47,7 @@ class RichText(Flowable):  # type: ignore[misc]
         lines: tuple[Line, ...] | None = None,
         first: bool = True,
         personal: bool = False,
+        start: int = 0,
     ) -> None:
         super().__init__()
         self.style = style
@@ -48,6 +56,7 @@ class RichText(Flowable):  # type: ignore[misc]
         self._lines = lines
         self._laid_width = -1.0
         self._first = first
+        self._start = start  # index of the first of `_lines` in the whole paragraph's layout
         self.width = 0.0
         self.height = 0.0
 
@@ -69,6 +78,7 @@ class RichText(Flowable):  # type: ignore[misc]
         if self._lines is None or (self._first and self._laid_width != avail_width):
             self._lines = layout(self.pieces, self.style, self._text_width(avail_width))
             self._laid_width = avail_width
+            self._start = 0
         self.width = avail_width
         self.height = len(self._lines) * self.style.leading
         return self.width, self.height
@@ -82,8 +92,17 @@ class RichText(Flowable):  # type: ignore[misc]
             fits = min(fits, len(self._lines) - 2)
             if fits < 2:
                 return []
-        head = RichText((), self.style, pieces=self.pieces, lines=self._lines[:fits])
-        tail = RichText((), self.style, pieces=self.pieces, lines=self._lines[fits:], first=False)
+        head = RichText(
+            (), self.style, pieces=self.pieces, lines=self._lines[:fits], start=self._start
+        )
+        tail = RichText(
+            (),
+            self.style,
+            pieces=self.pieces,
+            lines=self._lines[fits:],
+            first=False,
+            start=self._start + fits,
+        )
         head._laid_width = tail._laid_width = avail_width
         return [head, tail]
 
@@ -115,11 +134,58 @@ class RichText(Flowable):  # type: ignore[misc]
 
     def draw(self) -> None:
         canvas: Any = self.canv
-        style = self.style
-        assert self._lines is not None
         if any(piece.fake_bold for piece in self.pieces):
             canvas.setStrokeColorRGB(0, 0, 0)
-            canvas.setLineWidth(style.size * _FAKE_BOLD_STROKE)
+            canvas.setLineWidth(self.style.size * _FAKE_BOLD_STROKE)
+        key = self._drawn_key(canvas._doc)
+        drawn = DRAWN.get(key) if key is not None else None
+        if drawn is None:
+            drawn = self._write(canvas)
+            if key is not None:
+                DRAWN.put(key, drawn)
+        code, links = drawn
+        canvas._code.append(code)  # what `canvas.drawText` appends
+        for href, x, baseline, width in links:
+            self._draw_link(canvas, href, x, baseline, width)
+
+    def _drawn_key(self, doc: Any) -> Hashable | None:
+        """What the text object depends on (see `missive.render.drawn`), or None."""
+        assert self._lines is not None
+        content = (
+            self.pieces,
+            self.style,
+            self._laid_width,
+            self._start,
+            len(self._lines),
+            self._first,
+            self.width,
+            self.height,
+        )
+        characters = _DRAWN_CHARACTERS.get(content)
+        if characters is None:
+            characters = self._drawn_characters()
+            if len(_DRAWN_CHARACTERS) >= _DRAWN_CHARACTERS_LIMIT:
+                _DRAWN_CHARACTERS.clear()
+            _DRAWN_CHARACTERS[content] = characters
+        state = font_state(doc, characters)
+        return None if state is None else (content, state)
+
+    def _drawn_characters(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """Per font, the characters the text object draws (sorted, each once)."""
+        assert self._lines is not None
+        found: dict[str, set[str]] = {}
+        for line in self._lines:
+            for segment in line.segments:
+                found.setdefault(self.pieces[segment.piece].font, set()).update(segment.text)
+        if self._first and self.style.bullet:
+            font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
+            found.setdefault(font, set()).update(self.style.bullet)
+        return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))
+
+    def _write(self, canvas: Any) -> tuple[str, Links]:
+        """The paragraph's PDF text object, and the links to annotate over it."""
+        style = self.style
+        assert self._lines is not None
         writer = _TextWriter(canvas.beginText())
         links: list[tuple[str, float, float, float]] = []
         for index, line in enumerate(self._lines):
@@ -135,9 +201,7 @@ class RichText(Flowable):  # type: ignore[misc]
                     links.append((piece.href, x, baseline, drawn))
                 x += drawn
         writer.finish()
-        canvas.drawText(writer.text)
-        for href, x, baseline, width in links:
-            self._draw_link(canvas, href, x, baseline, width)
+        return str(writer.text.getCode()), tuple(links)
 
     def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> None:
         size = self.style.size

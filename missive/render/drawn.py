@@ -1,0 +1,83 @@
+"""Paragraphs drawn once and replayed: the PDF text object of a paragraph, kept by content.
+
+Most paragraphs of a letter (body, subject, closing, signatories) are the same for every
+recipient of a language. What ReportLab writes for them is a pure function of the laid-out
+lines and of two things the document decides: each character's code in its font subset and
+each font's internal name (`/F3+0`). `missive.render.pdf` assigns the codes up front, common
+text first, so a paragraph that draws the same characters gets the same codes in every
+letter of its language, and the fonts are named in order of first use, which the letter's
+layout fixes. The text object is kept under the paragraph's content *and* those codes and
+names, so a replay is byte for byte what drawing it again would write; anything else
+(a character without a code yet, a font not named yet) is simply drawn.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
+from typing import Any
+
+from reportlab.pdfbase import pdfmetrics
+
+DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
+Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
+
+
+class DrawnCache:
+    """Bounded LRU of text objects: (content, codes) -> (PDF code, links)."""
+
+    def __init__(self, limit: int = DRAWN_LIMIT) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[Hashable, tuple[str, Links]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> tuple[str, Links] | None:
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: Hashable, value: tuple[str, Links]) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self.limit:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.hits = self.misses = 0
+
+
+DRAWN = DrawnCache()
+
+
+def font_state(doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]]) -> Hashable | None:
+    """Per font, its internal name and the codes of `characters` in `doc`; None when a
+    font has no name yet or a character no code (drawing would assign them).
+
+    `characters` are code points as `TTFont.splitString` reads them (a no-break space as
+    the space); a code point the font has no glyph for is drawn as code 0.
+    """
+    state: list[Hashable] = []
+    for font_name, points in characters:
+        font = pdfmetrics.getFont(font_name)
+        states = getattr(font, "state", None)  # only TrueType fonts have per-document codes
+        font_doc_state = states.get(doc) if states is not None else None
+        if font_doc_state is None or font_doc_state.internalName is None:
+            return None
+        codes = tuple(map(font_doc_state.assignments.get, points))
+        if None in codes:
+            glyphs = font.face.charToGlyph
+            if any(c is None and p in glyphs for c, p in zip(codes, points, strict=True)):
+                return None
+            codes = tuple(0 if c is None else c for c in codes)
+        state.append((font_doc_state.internalName, codes))
+    return tuple(state)
+
+
+def code_points(text: str) -> tuple[int, ...]:
+    """The code points `TTFont.splitString` looks up for `text`."""
+    return tuple(32 if char == "\u00a0" else ord(char) for char in text)
