@@ -9,16 +9,20 @@ its outcome after, so a front end shows the demo as it goes.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import enum
 import mailbox
+import secrets
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from missive.access.permissions import Role
 from missive.app.check import CheckReport, CheckRequest, check_letter
+from missive.app.people import NewUser, add_user, cli_origin
 from missive.app.proof import write_proof
 from missive.app.review import BatchRequest, DecisionRequest, approval_gate, decide
 from missive.app.send import LetterMaker, PreparedBatch, Relay, SendRequest, deliver, prepare
@@ -27,9 +31,15 @@ from missive.deliver.journal import Journal, SendState
 from missive.deliver.message import split_address
 from missive.deliver.settings import SendOptions, SmtpEndpoint
 from missive.deliver.sink import maildir_sink
+from missive.model import Language
 from missive.review.approvals import Decision
 
 REVIEWER = "missive demo"
+DEMO_USERS = (
+    ("demo-reviewer", Role.REVIEWER, tuple(Language)),
+    ("demo-operator", Role.OPERATOR, ()),
+    ("demo-admin", Role.ADMIN, ()),
+)
 
 
 class DemoStep(enum.IntEnum):
@@ -101,6 +111,13 @@ class DemoRequest:
 
 
 @dataclass(frozen=True)
+class DemoUser:
+    name: str
+    role: str
+    password: str  # new and random, shown once: the account lives in the demo's journal only
+
+
+@dataclass(frozen=True)
 class DemoResult:
     letter_path: Path
     pdf_dir: Path
@@ -108,6 +125,7 @@ class DemoResult:
     journal_path: Path
     received: int  # recipients whose message, with its PDF, reached the Maildir
     missing: tuple[str, ...]  # addresses that did not
+    users: tuple[DemoUser, ...]  # one per role, to try the workspace on this journal
 
 
 def run_demo(request: DemoRequest, on_event: Callable[[DemoEvent], None]) -> DemoResult:
@@ -139,7 +157,22 @@ def run_demo(request: DemoRequest, on_event: Callable[[DemoEvent], None]) -> Dem
         journal_path,
         len(received),
         tuple(missing),
+        _add_demo_users(journal_path),
     )
+
+
+def _add_demo_users(journal_path: Path) -> tuple[DemoUser, ...]:
+    """One user per role, in the demo's journal only, each with a new random password."""
+    made = []
+    for name, role, languages in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        add_user(
+            NewUser(journal_path, name, role, password, languages),
+            cli_origin(),
+            dt.datetime.now(dt.UTC),
+        )
+        made.append(DemoUser(name, role.value, password))
+    return tuple(made)
 
 
 def _fresh_start(out: Path, journal_path: Path) -> None:

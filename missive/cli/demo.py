@@ -21,7 +21,9 @@ Checks the sample letter, renders one letter per language and the reviewers' pro
 records an approval as the reviewer "missive demo", starts an SMTP server on 127.0.0.1
 that files what it receives in OUT/maildir, sends the letter to every sample recipient
 through it, and prints where the PDFs and the received messages are. Each run starts from
-a fresh journal and Maildir inside OUT.
+a fresh journal and Maildir inside OUT. Last, it adds a reviewer, an operator and an admin
+to that journal only, with new random passwords, and prints how to open the workspace
+(`send.py serve`) on it.
 """
 
 
@@ -58,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
     )
     if result.missing:
         print(f"MISSING from the Maildir: {', '.join(result.missing)}")
+    print("\n5. the workspace in the browser, on this demo journal")
+    print(f"   python send.py serve --journal {result.journal_path}")
+    print("   then open http://127.0.0.1:8000/ and log in as (users of this demo journal only):")
+    for user in result.users:
+        print(f"     {user.name:<14} {user.role:<9} password {user.password}")
+    print(f"   scheduled sends run in: python send.py worker --journal {result.journal_path}")
     return 1 if result.missing else 0
 
 
