@@ -8,7 +8,7 @@ import pypdf
 import pytest
 from pdf_reading import pdfium_pages
 
-from missive.app.check import check_letter
+from missive.app.check import CheckRequest, check_letter
 from missive.app.render_batch import BatchOptions, render_batch
 from missive.model import Language, PageSize
 
@@ -26,7 +26,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_check_passes_with_its_own_groups() -> None:
-    report = check_letter(REMINDER)
+    report = check_letter(CheckRequest(REMINDER))
     letter = report.letter
     assert letter.event is None and letter.deadline is not None
     assert letter.page_size is PageSize.LETTER
