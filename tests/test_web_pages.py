@@ -194,3 +194,19 @@ def test_the_report_shows_bounces_delays_and_replies_with_their_diagnostics(
     table = client.get(f"/letters/{LETTER}/report.csv").text.splitlines()
     assert table[0].endswith("notice_status,notice_diagnostic,notice_at")
     assert any(line.startswith("b1,es-gov-01,") and "5.1.1,unknown user" in line for line in table)
+
+
+def test_the_review_shows_what_changed_since_the_last_approval(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    client = ws.client()
+    client.post("/login", data={"username": "nadia", "password": PASSWORD})
+    page = client.get(f"/letters/{LETTER}/review/ar")
+    form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "ok"}
+    assert client.post(f"/letters/{LETTER}/review/ar", data=form).status_code == 200
+    template = ws.root / "templates" / "wsis20-invitation.ar.md.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text + "\nسطر جديد للمراجعة\n", encoding="utf-8")
+    after = client.get(f"/letters/{LETTER}/review/ar")
+    assert 'id="review-state">changed<' in after.text
+    assert "templates/wsis20-invitation.ar.md.j2" in after.text
+    assert "+سطر جديد للمراجعة" in after.text
