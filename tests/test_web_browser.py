@@ -160,7 +160,7 @@ def test_an_operator_sends_now_and_watches_62_sent(tmp_path: Path) -> None:
     ):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         log_in(page, base, "omar")
-        page.get_by_role("link", name="Send").first.click()
+        page.locator(f'a[href="/letters/{LETTER}/send"]').click()
         expect(page.get_by_role("heading", name="Dry run")).to_be_visible()
         save_screenshot(page, tmp_path, "send-preview")
         page.get_by_label("Rate").fill("6000/min")

@@ -140,7 +140,8 @@ def _compose_all(
             Problem(path, recipient.line, _field_column(header, error.field), str(error))
             for error in uncovered
         )
-        trials.message(composed)
+        if covers:  # without cover notes there is no message to build
+            trials.message(composed)
         if not uncovered:
             trials.render(composed)
     # Languages no recipient reads are still offered: their templates must compose too.

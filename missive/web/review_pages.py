@@ -10,10 +10,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from missive.access.permissions import Action, can
+from missive.app import Decision
 from missive.app.letters import RenderedBatch
 from missive.errors import NotFoundError
 from missive.model import Language, Recipient
-from missive.review.approvals import Decision
 from missive.web.context import services
 from missive.web.pages import changing, language_param, logged_in, query_number, render
 
