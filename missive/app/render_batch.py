@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO
 
-from missive.compose.composer import Composer
+from missive.compose.composer import Composer, CoverMode
 from missive.errors import RenderError
 from missive.load import id_problem, iter_recipients, load_letter
 from missive.load.serials import assign_serials_over_list
@@ -73,7 +73,7 @@ class _Worker:
         self, letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path
     ) -> None:
         self.letter = letter
-        self.composer = Composer(letter, serials, covers=False)  # a PDF needs no e-mail
+        self.composer = Composer(letter, serials, covers=CoverMode.NONE)
         self.renderer = Renderer(options.page_size)
         self.out = out
 
