@@ -145,5 +145,9 @@ class PermissionDeniedError(AccessError):
         super().__init__(f"{actor} may not {action}{where}")
 
 
+class NotFoundError(MissiveError):
+    """No such letter, language, recipient, page or job in this workspace."""
+
+
 class MailboxError(MissiveError):
     """A mailbox cannot be opened, read or changed; the message never names a credential."""

@@ -399,3 +399,34 @@ def test_cli_lists_what_it_recorded_and_what_matched_nothing(tmp_path: Path) -> 
     )
     assert "r6  minister@gov.example  5.1.10" in done.stdout
     assert "not a notification nor an auto-reply (left in the mailbox): 1" in done.stdout
+
+
+def test_the_demo_sink_files_a_bounce_and_a_delay_for_scripted_addresses(tmp_path: Path) -> None:
+    import smtplib
+
+    from missive.deliver.sink import NoticeScript, ScriptedNotice, maildir_sink
+
+    script = NoticeScript(
+        tmp_path / "bounces",
+        {
+            "gone@example.org": ScriptedNotice("failed", "5.1.1", "smtp; 550 5.1.1 user unknown"),
+            "slow@example.org": ScriptedNotice("delayed", "4.4.1", "smtp; 451 4.4.1 no answer"),
+        },
+    )
+    message = b"From: wsis-info@itu.int\r\nMessage-ID: <m1@itu.int>\r\nSubject: hi\r\n\r\nhi\r\n"
+    people = ["ana@example.org", "gone@example.org", "slow@example.org"]
+    with (
+        maildir_sink(tmp_path / "maildir", script=script) as sink,
+        smtplib.SMTP(sink.host, sink.port) as smtp,
+    ):
+        smtp.sendmail("bounces+abc@itu.int", people, message)
+    (delivered,) = mailbox.Maildir(tmp_path / "maildir").values()
+    assert delivered["X-Missive-Envelope-To"] == "ana@example.org"
+    notices = [read_notice(m.as_bytes()) for m in mailbox.Maildir(tmp_path / "bounces").values()]
+    found = {(n.kind.value, n.failures[0].address, n.failures[0].status) for n in notices}
+    assert found == {
+        ("bounced", "gone@example.org", "5.1.1"),
+        ("delayed", "slow@example.org", "4.4.1"),
+    }
+    assert all(n.addressed_to == ("bounces+abc@itu.int",) for n in notices)
+    assert all(n.message_ids == ("<m1@itu.int>",) for n in notices)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
+import html
 import unicodedata
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -314,17 +315,46 @@ def check_layout(layout: dict[str, list[dict[str, Any]]], direction: str) -> Non
 def test_arabic_and_chinese_covers_in_chromium(
     covers: dict[Language, str], sample: Letter, tmp_path: Path
 ) -> None:
+    english = dataclasses.replace(
+        first_of_each_language(sample)[Language.EN], extra={"salutation": "Dear عبد الله,"}
+    )
     documents = {
-        "cover-ar": covers[Language.AR],
-        "cover-zh": covers[Language.ZH],
-        "cover-ar-mixed": mixed_arabic_cover(sample, tmp_path).cover.html,
+        "cover-ar": (covers[Language.AR], "rtl"),
+        "cover-zh": (covers[Language.ZH], "ltr"),
+        "cover-ar-mixed": (mixed_arabic_cover(sample, tmp_path).cover.html, "rtl"),
+        "cover-en-arabic-name": (Composer(sample).compose(english).cover.html, "ltr"),
     }
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 760, "height": 400})
-        for name, document in documents.items():
+        for name, (document, direction) in documents.items():
             page.set_content(document)
             layout = page.evaluate(LAYOUT)
             assert layout["blocks"]
-            check_layout(layout, "ltr" if name == "cover-zh" else "rtl")
+            assert bool(layout["isolates"]) is (name != "cover-zh")  # Chinese has none
+            check_layout(layout, direction)
             shot = save_screenshot(page, tmp_path, name)
             assert shot.stat().st_size > 0
+
+
+def test_arabic_plain_text_reads_right_to_left_where_clients_guess(
+    sample: Letter, tmp_path: Path
+) -> None:
+    """Each line shown as clients show plain text, direction taken from its first strong
+    character (dir="auto"): every Arabic line, marked or not, comes out right to left."""
+    text = mixed_arabic_cover(sample, tmp_path).cover.text
+    lines = "".join(
+        f'<div dir="auto">{html.escape(line)}</div>' for line in text.split("\n") if line
+    )
+    document = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+        f'<body style="font: 18px Amiri, serif; white-space: pre-wrap">{lines}</body></html>'
+    )
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 760, "height": 300})
+        page.set_content(document)
+        directions = page.eval_on_selector_all(
+            "div", "nodes => nodes.map(n => getComputedStyle(n).direction)"
+        )
+        save_screenshot(page, tmp_path, "cover-ar-mixed-text")
+    assert len(directions) == len([line for line in text.split("\n") if line])
+    assert set(directions) == {"rtl"}

@@ -71,13 +71,3 @@ def test_the_personal_fields_are_those_the_coverage_check_reads_per_recipient() 
         every = [name for name, _ in fonts._fields(composed)]
         personal = [name for name, _ in fonts._personal_fields(composed)]
         assert personal == [name for name in every if name.startswith(fonts._PERSONAL_FIELDS)]
-
-
-def test_check_composes_covers_without_converting_them() -> None:
-    letter = load_letter(SAMPLE)
-    recipient = _recipients(1)[0]
-    checked = Composer(letter, covers=CoverMode.CHECKED).compose(recipient)
-    full = Composer(letter).compose(recipient)
-    assert (checked.cover.text, checked.cover.html) == ("", "")
-    assert full.cover.text and full.cover.html
-    assert checked.cover.subject == full.cover.subject

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -256,3 +257,6 @@ def test_demo_puts_every_sample_recipients_letter_in_the_maildir(tmp_path: Path)
     assert "62 recipients, each with a PDF" in done.stdout
     assert "MISSING" not in done.stdout
     assert len(list((tmp_path / "demo" / "pdf").glob("*.pdf"))) == 6
+    # It ends with the way into the workspace, with users that exist in the demo journal only.
+    assert f"python send.py serve --journal {tmp_path / 'demo' / 'journal.sqlite'}" in done.stdout
+    assert re.search(r"demo-reviewer +reviewer +password \S{12,}", done.stdout)

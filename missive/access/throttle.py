@@ -7,6 +7,7 @@ for it is refused, right password or not, until the oldest failure leaves the wi
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 from missive.access.store import access_db
@@ -31,7 +32,7 @@ def check_allowed(journal_path: Path, username: str, address: str, now: dt.datet
                 oldest.append(str(rows[-1]["at"]))
     if oldest:
         until = dt.datetime.fromisoformat(max(oldest)) + WINDOW
-        raise LoginThrottledError(max(1, int((until - now).total_seconds()) + 1))
+        raise LoginThrottledError(max(1, math.ceil((until - now).total_seconds())))
 
 
 def record_failure(journal_path: Path, username: str, address: str, now: dt.datetime) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from missive.app.stage_trials import StageTrials
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import CoverageError, InputError, Problem
 from missive.load import load_letter, read_header, scan_recipients
@@ -64,8 +65,9 @@ def check_letter(
         extra = _scan(recipients_path, None)[0] if recipients_path is not None else []
         raise InputError([*error.problems, *extra]) from error
     path = recipients_path or letter.recipients_path
-    mode = CoverMode.CHECKED if covers else CoverMode.NONE
-    problems, counts = _check_recipients(letter, path, mode)
+    problems, counts = _check_recipients(letter, path, covers)
+    if not counts and not problems:
+        problems.append(Problem(path, 1, 1, "no recipients: nothing to render, proof or send"))
     if problems:
         raise InputError(problems)
     return CheckReport(
@@ -90,7 +92,7 @@ def _scan(path: Path, letter: Letter | None) -> tuple[list[Problem], list[str]]:
 
 
 def _check_recipients(
-    letter: Letter, path: Path, mode: CoverMode
+    letter: Letter, path: Path, covers: bool
 ) -> tuple[list[Problem], Counter[tuple[Language, str]]]:
     """Scan the list once, composing each valid row as it is read.
 
@@ -103,7 +105,7 @@ def _check_recipients(
     except InputError as error:
         registry = None
         serial_problems = list(error.problems)
-    checked = _CheckPass(letter, path, mode, _ProvisionalSerials(registry))
+    checked = _CheckPass(letter, path, covers, _ProvisionalSerials(registry))
     checked.run(scan_recipients(path, letter))
     if registry is not None:
         try:
@@ -112,7 +114,7 @@ def _check_recipients(
         except InputError as error:
             serials, serial_problems = {}, list(error.problems)
         if serials != checked.serials:
-            checked = _CheckPass(letter, path, mode, dict(serials))
+            checked = _CheckPass(letter, path, covers, dict(serials))
             checked.run(scan_recipients(path, letter))
     problems = [*checked.scan_problems, *serial_problems, *checked.composition_problems()]
     return problems, checked.counts
@@ -136,12 +138,15 @@ class _ProvisionalSerials(dict[str, int]):
 
 
 class _CheckPass:
-    """One reading of the list: scan problems, ids, counts and composition problems."""
+    """One reading of the list: scan problems, ids, counts and composition problems.
 
-    def __init__(
-        self, letter: Letter, path: Path, mode: CoverMode, serials: dict[str, int]
-    ) -> None:
-        self.letter, self.path, self.serials = letter, path, serials
+    With `covers`, each recipient's message is built as `send` would build it; without
+    (`render` checks first), no cover note is composed and only the letters are tried.
+    """
+
+    def __init__(self, letter: Letter, path: Path, covers: bool, serials: dict[str, int]) -> None:
+        self.letter, self.path, self.serials, self.covers = letter, path, serials, covers
+        mode = CoverMode.FULL if covers else CoverMode.NONE
         self.scan_problems: list[Problem] = []
         self.problems: set[Problem] = set()
         self.ids: list[str] = []
@@ -155,6 +160,7 @@ class _CheckPass:
             self.composer = None
         self.find_uncovered = _find_uncovered()
         self.header = read_header(path)
+        self.trials = StageTrials(letter, path, self.header)
 
     def run(self, items: Iterator[Recipient | Problem]) -> None:
         for item in items:
@@ -181,14 +187,20 @@ class _CheckPass:
             self.problems.add(Problem(self.path, recipient.line, column, message))
             return
         composed = _compose(self.composer, recipient, self.problems)
-        if composed is not None and self.find_uncovered is not None:
-            self.problems.update(
-                Problem(self.path, recipient.line, _field_column(self.header, e.field), str(e))
-                for e in self.find_uncovered(composed)
-            )
+        if composed is None:
+            return
+        uncovered = self.find_uncovered(composed) if self.find_uncovered is not None else []
+        self.problems.update(
+            Problem(self.path, recipient.line, _field_column(self.header, e.field), str(e))
+            for e in uncovered
+        )
+        if self.covers:
+            self.trials.message(composed)
+        if not uncovered:
+            self.trials.render(composed)
 
     def composition_problems(self) -> list[Problem]:
-        return sorted(self.problems)
+        return sorted(self.problems | set(self.trials.problems))
 
 
 def _compose(

@@ -2,7 +2,9 @@
 
 It gathers, from the journal's file, every batch of the letter (counts per language and
 group and state, the failures with their SMTP replies, when the first and last messages
-went out), who approved or rejected what and when, and the scheduled sends. Everything
+went out, what came back afterwards: bounces, delays and auto-replies with their diagnostics,
+and the rows an address correction replaced), who approved or rejected what and when, and the
+scheduled sends. Everything
 printed comes from data (names, SMTP replies, comments), so all of it is escaped.
 """
 
@@ -25,6 +27,8 @@ PROBLEM_STATES = (
     SendState.AMBIGUOUS,
     SendState.SENDING,
 )
+# Learned after the relay accepted the message, from the bounce mailbox (`send.py bounces`).
+NOTICE_STATES = (SendState.BOUNCED, SendState.DELAYED, SendState.REPLIED)
 
 STYLE = """
 body { font-family: "Noto Sans", Arial, sans-serif; margin: 2em; color: #222; }
@@ -32,8 +36,8 @@ h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #bbb; padding: .25em .6em; text-align: left; vertical-align: top; }
 th { background: #eee; } td.n { text-align: right; }
-.sent { color: #176b2c; } .failed_permanent, .rejected { color: #a61b1b; }
-.failed_temporary, .ambiguous, .sending, .queued, .held { color: #8a5a00; }
+.sent, .replied { color: #176b2c; } .failed_permanent, .rejected, .bounced { color: #a61b1b; }
+.failed_temporary, .ambiguous, .sending, .queued, .held, .delayed { color: #8a5a00; }
 """
 
 
@@ -44,6 +48,8 @@ class BatchReport:
     failures: tuple[Delivery, ...]
     first_sent: str | None
     last_sent: str | None
+    notices: tuple[Delivery, ...] = ()  # bounced, delayed or replied, with the diagnostic
+    replaced: tuple[tuple[str, str, str, str, str], ...] = ()  # see Journal.history
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,8 @@ def _batch_report(journal: Journal, info: BatchInfo) -> BatchReport:
         failures=tuple(journal.rows(info.id, PROBLEM_STATES)),
         first_sent=min(sent_times, default=None),
         last_sent=max(sent_times, default=None),
+        notices=tuple(journal.rows(info.id, NOTICE_STATES)),
+        replaced=tuple(journal.history(info.id)),
     )
 
 
@@ -122,6 +130,8 @@ def _batch_section(batch: BatchReport) -> list[str]:
         f"{_code(batch.info.recipients_path)}: {summary}. {sent}</p>",
         *_grid(batch.counts),
         *_failures(batch.failures),
+        *_notices(batch.notices),
+        *_replaced(batch.replaced),
     ]
 
 
@@ -152,6 +162,31 @@ def _failures(failures: Sequence[Delivery]) -> list[str]:
             f"<td>{escape(reply) or '-'}</td></tr>"
         )
     return ["<h3>Not sent</h3>", "<table>", *rows, "</table>"]
+
+
+def _notices(notices: Sequence[Delivery]) -> list[str]:
+    if not notices:
+        return []
+    rows = [_row(["recipient", "e-mail", "language", "group", "state", "status", "diagnostic",
+                  "when"], header=True)]  # fmt: skip
+    for d in notices:
+        rows.append(
+            f"<tr><td>{escape(d.recipient_id)}</td><td>{escape(d.email)}</td>"
+            f"<td>{escape(d.language)}</td><td>{escape(d.group)}</td>"
+            f"<td>{_state(d.state.value)}</td><td>{escape(d.notice_status or '-')}</td>"
+            f"<td>{escape(d.notice_text or '-')}</td>"
+            f"<td>{escape(_stamp(d.notice_at or ''))}</td></tr>"
+        )
+    return ["<h3>After delivery: bounces, delays, replies</h3>", "<table>", *rows, "</table>"]
+
+
+def _replaced(replaced: Sequence[tuple[str, str, str, str, str]]) -> list[str]:
+    if not replaced:
+        return []
+    rows = [_row(["recipient", "old e-mail", "state", "status", "diagnostic"], header=True)]
+    rows += [_row(list(entry)) for entry in replaced]
+    return ["<h3>Corrected addresses (earlier rows, kept for the record)</h3>", "<table>", *rows,
+            "</table>"]  # fmt: skip
 
 
 def _approvals_section(approvals: Iterable[Approval]) -> list[str]:

@@ -31,6 +31,7 @@ COMMANDS = (
     "jobs",
     "worker",
     "users",
+    "serve",
 )
 
 EXAMPLE = """\

@@ -23,7 +23,9 @@ Checks the sample letter, renders one letter per language and the reviewers' pro
 records an approval as the reviewer "missive demo", starts an SMTP server on 127.0.0.1
 that files what it receives in OUT/maildir, sends the letter to every sample recipient
 through it, and prints where the PDFs and the received messages are. Each run starts from
-a fresh journal and Maildir inside OUT.
+a fresh journal and Maildir inside OUT. Last, it adds a reviewer, an operator and an admin
+to that journal only, with new random passwords, and prints how to open the workspace
+(`send.py serve`) on it.
 """
 
 
@@ -66,7 +68,43 @@ def run(args: argparse.Namespace) -> int:
     print(f"status:             python send.py status {args.letter} --journal {journal_path}")
     if missing:
         print(f"MISSING from the Maildir: {', '.join(missing)}")
+    print_workspace(journal_path, add_demo_users(journal_path))
     return 1 if missing else 0
+
+
+DEMO_USERS = (
+    ("demo-reviewer", "reviewer", "ar,zh,en,fr,ru,es"),
+    ("demo-operator", "operator", ""),
+    ("demo-admin", "admin", ""),
+)
+
+
+def add_demo_users(journal_path: Path) -> list[tuple[str, str, str]]:
+    """One user per role, in the demo's journal only, each with a new random password."""
+    import datetime as dt
+    import secrets
+
+    from missive.access.permissions import Role
+    from missive.app.people import NewUser, add_user, cli_origin
+    from missive.model import Language
+
+    made = []
+    for name, role, languages in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        codes = tuple(Language(code) for code in languages.split(",") if code)
+        request = NewUser(journal_path, name, Role(role), password, codes)
+        add_user(request, cli_origin(), dt.datetime.now(dt.UTC))
+        made.append((name, role, password))
+    return made
+
+
+def print_workspace(journal_path: Path, users: list[tuple[str, str, str]]) -> None:
+    print("\n5. the workspace in the browser, on this demo journal")
+    print(f"   python send.py serve --journal {journal_path}")
+    print("   then open http://127.0.0.1:8000/ and log in as (users of this demo journal only):")
+    for name, role, password in users:
+        print(f"     {name:<14} {role:<9} password {password}")
+    print(f"   scheduled sends run in: python send.py worker --journal {journal_path}")
 
 
 def fresh_start(out: Path, journal_path: Path) -> None:

@@ -46,13 +46,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="users_action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add a user", epilog=EXAMPLE,
-                             formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    add = actions.add_parser(
+        "add",
+        help="add a user",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", required=True, type=Role, choices=list(Role), metavar="ROLE",
-                     help="secretariat, reviewer, operator or admin")  # fmt: skip
-    add.add_argument("--languages", type=parse_languages, default=(), metavar="L,L",
-                     help="the languages a reviewer reviews, e.g. ar,zh")  # fmt: skip
+    add.add_argument(
+        "--role",
+        required=True,
+        type=Role,
+        choices=list(Role),
+        metavar="ROLE",
+        help="secretariat, reviewer, operator or admin",
+    )
+    add.add_argument(
+        "--languages",
+        type=parse_languages,
+        default=(),
+        metavar="L,L",
+        help="the languages a reviewer reviews, e.g. ar,zh",
+    )
     add_password(add)
     add.set_defaults(handler=run_add)
     listing = actions.add_parser("list", help="list users")
@@ -70,8 +85,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def add_password(parser: argparse.ArgumentParser) -> None:
     add_journal(parser)
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of standard input")  # fmt: skip
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
 
 
 def parse_languages(text: str) -> tuple[Language, ...]:

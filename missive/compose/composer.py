@@ -5,13 +5,12 @@ does not depend on the recipient (Babel locale, catalogs, compiled templates, he
 distribution list, signatories) is prepared per language up front. A body, subject or cover
 template that reads nothing of the recipient (`LanguageKit.personal_*`) is rendered and
 parsed once per language; a personal body is parsed once per distinct rendered text.
-What a command needs of the e-mail cover note is a `CoverMode`: all of it (send), the
-template rendered and its markup checked (check), or nothing (render).
+What a command needs of the e-mail cover note is a `CoverMode`: all of it (send, check),
+or nothing (render).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -37,14 +36,10 @@ from missive.model import (
 )
 
 _CACHE_LIMIT = 4096
-# Only a list can make cover markup invalid (numbered or nested), and a list item starts
-# a line with a marker; markup without one needs no parse to be known valid.
-_LIST_MARKER = re.compile(r"^[ \t]*(?:[-+*]|\d+[.)])(?:[ \t]|$)", re.MULTILINE)
 
 
 class CoverMode(Enum):
-    FULL = "full"  # send: subject, text and HTML bodies, attachment name
-    CHECKED = "checked"  # check: the template rendered and its markup checked, bodies left empty
+    FULL = "full"  # send and check: subject, text and HTML bodies, attachment name
     NONE = "none"  # render: a PDF needs no e-mail; only the subject line is kept
 
 
@@ -183,14 +178,9 @@ class Composer:
 
     def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
         one_line = cover_line(" ".join(subject.split()), kit.language)
-        empty = CoverNote(subject=one_line, text="", html="", attachment_name="")
         if self.covers is CoverMode.NONE:
-            return empty
+            return CoverNote(subject=one_line, text="", html="", attachment_name="")
         text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
-        if self.covers is CoverMode.CHECKED:
-            if _LIST_MARKER.search(text):
-                parse_blocks(text, shown_path(kit.cover_path))  # raises on a bad list
-            return empty
         bodies = self._covers.get((text, one_line))
         if bodies is None:
             blocks = parse_blocks(text, shown_path(kit.cover_path))

@@ -16,7 +16,7 @@ import yaml
 
 from missive.errors import InputError, Problem
 from missive.load.groups import read_distribution
-from missive.load.recipients import normalize_address
+from missive.load.recipients import control_character_problem, normalize_address
 from missive.load.signatory import existing_file, project_root, read_signatory, resolve
 from missive.load.yaml_nodes import NodeReader, compose_document, did_you_mean
 from missive.model import (
@@ -80,6 +80,15 @@ def template_paths(templates_dir: Path, template: str, language: Language) -> tu
         templates_dir / f"{template}.{language.value}.md.j2",
         templates_dir / f"{template}.cover.{language.value}.md.j2",
     )
+
+
+def key_line(letter_path: Path, key: str) -> int:
+    """Line of a top-level `key:` of a letter file (1 if absent), to locate later problems."""
+    try:
+        lines = letter_path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
 
 
 def load_letter(letter_path: Path) -> Letter:
@@ -362,6 +371,11 @@ class _LetterReader:
         )
         if ("dkim_key" in fields) != ("dkim_selector" in fields):
             r.problem(node, "mail: dkim_key and dkim_selector go together")
+        if names is not None:
+            for language, name in names.items():
+                # The sender's name goes into the From and Reply-To headers.
+                if message := control_character_problem(name, f"mail.from_name.{language}"):
+                    r.problem(fields["from_name"], message)
         bounces = (
             self._address(fields["bounce_address"], "mail.bounce_address")
             if "bounce_address" in fields

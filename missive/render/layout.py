@@ -14,6 +14,7 @@ from pathlib import Path
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, HRFlowable, Image, Spacer
 
+from missive.errors import RenderError
 from missive.model import (
     Block,
     BulletList,
@@ -188,6 +189,9 @@ def _natural_width(text: RichText) -> float:
 
 
 def _logo(path: Path, height: float = LOGO_HEIGHT) -> Image:
-    image = Image(str(path))
-    ratio = image.imageWidth / image.imageHeight if image.imageHeight else 1.0
+    try:
+        image = Image(str(path))
+        ratio = image.imageWidth / image.imageHeight if image.imageHeight else 1.0
+    except Exception as exc:  # ReportLab and Pillow raise many kinds for an unreadable image
+        raise RenderError(f"cannot read the image {path}: {type(exc).__name__}") from exc
     return Image(str(path), width=height * ratio, height=height)

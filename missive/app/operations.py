@@ -1,0 +1,278 @@
+"""Use cases that change things from the workspace: decisions, jobs, and a send's progress.
+
+Each checks the actor against the permission matrix, does the one thing, and writes it to
+the audit log under the logged-in person and their address. Nothing here sends: a send is
+a job in the journal, run by `send.py worker` in its own process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from missive.access.permissions import Action, Actor, require
+from missive.app.letters import LetterShelf
+from missive.app.people import Origin, record_decision
+from missive.app.report import LetterReport, collect_report
+from missive.deliver.journal import Delivery, Journal, SendState
+from missive.errors import NotFoundError, ScheduleError
+from missive.model import Language
+from missive.review.approvals import Approval, Decision
+from missive.review.approvals import record_decision as record_approval
+from missive.schedule import jobs
+from missive.schedule.jobs import Job
+from missive.schedule.window import SendWindow
+
+RATE_SPAN = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SendJobRequest:
+    """The options of `schedule`, as a request: empty selections mean all."""
+
+    letter_key: str
+    due_at: dt.datetime | None = None  # None: now
+    tz: str = "UTC"
+    smtp: str | None = None
+    languages: tuple[Language, ...] = ()
+    groups: tuple[str, ...] = ()  # group keys of the letter
+    limit: int | None = None
+    rate: str | None = None
+    window: str | None = None
+    to_self: str | None = None
+    resend_ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class SendProgress:
+    batch_id: str | None
+    total: int
+    counts: dict[str, int]  # state -> recipients
+    rate_per_minute: float
+    eta_seconds: int | None
+    failures: tuple[Delivery, ...]
+
+    @property
+    def sent(self) -> int:
+        return self.counts.get(SendState.SENT.value, 0)
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get(SendState.FAILED_PERMANENT.value, 0) + self.counts.get(
+            SendState.FAILED_TEMPORARY.value, 0
+        )
+
+    @property
+    def held(self) -> int:
+        return self.counts.get(SendState.AMBIGUOUS.value, 0)
+
+
+class Operations:
+    def __init__(self, shelf: LetterShelf, journal_path: Path, smtp: str | None = None) -> None:
+        self.shelf = shelf
+        self.journal_path = journal_path
+        self.smtp = smtp  # the relay of jobs that do not name one
+
+    def decide(  # noqa: PLR0917 (one reviewer's decision: what, on what, why, by whom)
+        self,
+        actor: Actor | None,
+        key: str,
+        language: Language,
+        decision: Decision,
+        comment: str,
+        origin: Origin,
+        now: dt.datetime,
+    ) -> Approval:
+        who = require(actor, Action.REVIEW, language)
+        batch = self.shelf.batch(key)
+        if language not in batch.digest.languages:
+            raise NotFoundError(f"no recipient reads {language.value} in {key}")
+        (row,) = record_approval(
+            self.journal_path,
+            batch.digest,
+            reviewer=who.name,
+            decision=decision,
+            languages=(language,),
+            comment=comment,
+            now=now,
+            recorded_by=f"login {who.name} from {origin.address}",
+        )
+        record_decision(
+            self.journal_path,
+            origin,
+            f"{decision.value} {language.value}",
+            target=key,
+            detail=f"hash {row.hash[:12]}; {comment}",
+            now=now,
+        )
+        return row
+
+    def schedule(
+        self, actor: Actor | None, request: SendJobRequest, origin: Origin, now: dt.datetime
+    ) -> Job:
+        require(actor, Action.SEND)
+        path = self.shelf.path_of(request.letter_key)
+        # "Now" is a second ahead: a job is stored for a time still to come.
+        due = request.due_at or now + dt.timedelta(seconds=1)
+        job = jobs.schedule(
+            self.journal_path, path, due, tz=request.tz, options=self._options(request), now=now
+        )
+        record_decision(
+            self.journal_path,
+            origin,
+            "schedule send",
+            target=request.letter_key,
+            detail=f"job {job.id} at {job.due_at:%Y-%m-%d %H:%M:%S} UTC: " + " ".join(job.options),
+            now=now,
+        )
+        return job
+
+    def _options(self, request: SendJobRequest) -> list[str]:
+        options: list[str] = []
+        smtp = request.smtp or self.smtp
+        if smtp:
+            options += ["--smtp", smtp]
+        for language in request.languages:
+            options += ["--lang", language.value]
+        for group in request.groups:
+            options += ["--group", group]
+        if request.limit is not None:
+            options += ["--limit", str(request.limit)]
+        if request.rate:
+            options += ["--rate", request.rate]
+        if request.window:
+            options += ["--window", str(SendWindow.parse(request.window))]
+        if request.to_self:
+            options += ["--to-self", request.to_self]
+        if request.resend_ambiguous:
+            options.append("--resend-ambiguous")
+        return options
+
+    def jobs(self, actor: Actor | None, key: str | None = None) -> tuple[Job, ...]:
+        require(actor, Action.VIEW)
+        listed = jobs.list_jobs(self.journal_path)
+        return tuple(j for j in listed if key is None or j.letter_path.stem == key)
+
+    def job(self, actor: Actor | None, job_id: int) -> Job:
+        require(actor, Action.VIEW)
+        try:
+            return jobs.get_job(self.journal_path, job_id)
+        except ScheduleError as exc:
+            raise NotFoundError(str(exc)) from exc
+
+    def cancel(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
+        require(actor, Action.MANAGE_JOBS)
+        self.job(actor, job_id)
+        job = jobs.cancel(self.journal_path, job_id, now=now)
+        record_decision(
+            self.journal_path,
+            origin,
+            "cancel job",
+            target=str(job_id),
+            detail=str(job.letter_path),
+            now=now,
+        )
+        return job
+
+    def release(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
+        require(actor, Action.MANAGE_JOBS)
+        self.job(actor, job_id)
+        job = jobs.release(self.journal_path, job_id, now=now)
+        record_decision(
+            self.journal_path,
+            origin,
+            "release job",
+            target=str(job_id),
+            detail=str(job.letter_path),
+            now=now,
+        )
+        return job
+
+    def progress(self, actor: Actor | None, key: str, now: dt.datetime) -> SendProgress:
+        """The latest batch of the letter: counts per state, rate over the last minute, ETA."""
+        require(actor, Action.VIEW)
+        self.shelf.path_of(key)
+        if not self.journal_path.exists():
+            return SendProgress(None, 0, {}, 0.0, None, ())
+        with Journal.open(self.journal_path, writer=False) as journal:
+            batches = [b for b in journal.batches(key) if "-self-" not in b.id]
+            if not batches:
+                return SendProgress(None, 0, {}, 0.0, None, ())
+            batch_id = batches[-1].id
+            counts: Counter[str] = Counter()
+            for state, _, _, n in journal.counts(batch_id):
+                counts[state] += n
+            recent = _sent_since(journal.rows(batch_id, (SendState.SENT,)), now - RATE_SPAN)
+            failures = tuple(journal.rows(batch_id, _PROBLEMS))
+        total = sum(counts.values())
+        rate = recent / (RATE_SPAN.total_seconds() / 60)
+        left = (
+            total
+            - counts.get(SendState.SENT.value, 0)
+            - sum(counts.get(s.value, 0) for s in (SendState.FAILED_PERMANENT, SendState.AMBIGUOUS))
+        )
+        eta = int(left * 60 / rate) if rate and left else (0 if not left else None)
+        return SendProgress(batch_id, total, dict(counts), rate, eta, failures)
+
+
+_PROBLEMS = (SendState.FAILED_PERMANENT, SendState.FAILED_TEMPORARY, SendState.AMBIGUOUS)
+
+
+def _sent_since(rows: Iterable[Delivery], since: dt.datetime) -> int:
+    return sum(1 for row in rows if row.sent_at and _aware(row.sent_at) >= since)
+
+
+def _aware(text: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def report(ops: Operations, actor: Actor | None, key: str, now: dt.datetime) -> LetterReport:
+    """What `status --html` shows, for the letter's page in the workspace."""
+    require(actor, Action.VIEW)
+    path = ops.shelf.path_of(key)
+    with Journal.open(ops.journal_path, writer=False) as journal:
+        return collect_report(journal, key, path, now=now)
+
+
+def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str]]:
+    """One row per recipient of every batch of the letter (the columns of `status --csv`)."""
+    require(actor, Action.VIEW)
+    ops.shelf.path_of(key)
+    rows = [
+        [
+            "batch",
+            "recipient",
+            "email",
+            "language",
+            "group",
+            "state",
+            "attempts",
+            "smtp_code",
+            "smtp_reply",
+            "sent_at",
+        ]
+    ]
+    if not ops.journal_path.exists():
+        return rows
+    with Journal.open(ops.journal_path, writer=False) as journal:
+        for batch in journal.batches(key):
+            rows.extend(
+                [
+                    batch.id,
+                    d.recipient_id,
+                    d.email,
+                    d.language,
+                    d.group,
+                    d.state.value,
+                    str(d.attempts),
+                    "" if d.last_code is None else str(d.last_code),
+                    d.last_text or "",
+                    d.sent_at or "",
+                ]
+                for d in journal.rows(batch.id)
+            )
+    return rows

@@ -1,0 +1,79 @@
+"""`send.py serve`: the workspace in the browser and its JSON API."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from missive.cli.batchargs import add_journal
+
+EXAMPLE = """\
+example:
+  python send.py serve --journal out/wsis20.sqlite
+  python send.py serve --journal out/wsis20.sqlite --port 8080 --smtp smtps://relay.itu.int:465
+  python send.py serve --journal out/wsis20.sqlite --host 0.0.0.0 \\
+      --tls-cert /etc/missive/cert.pem --tls-key /etc/missive/key.pem
+
+Open http://127.0.0.1:8000/ and log in as a user added with `send.py users add`. The
+server never sends: "send now" and "schedule" store jobs that `send.py worker` runs, so a
+send survives a restart of the web server. It listens on loopback unless told otherwise;
+any other address needs --tls-cert/--tls-key, or --behind-proxy when a reverse proxy on
+this machine terminates TLS and forwards to it (set X-Forwarded-For and X-Forwarded-Proto).
+Sessions are signed with MISSIVE_SESSION_SECRET if set (else a new key each start).
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the workspace (review, send, report) and the JSON API",
+        description="Serve the letters of --letters from the journal's file, in the browser.",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_journal(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--letters",
+        type=Path,
+        default=Path("letters"),
+        metavar="DIR",
+        help="the letters folder (default letters/)",
+    )
+    parser.add_argument("--smtp", metavar="URL", help="relay of the jobs scheduled from here")
+    parser.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS")
+    parser.add_argument("--tls-key", type=Path, metavar="FILE", help="the certificate's key")
+    parser.add_argument(
+        "--behind-proxy", action="store_true", help="a reverse proxy on this machine terminates TLS"
+    )
+    parser.add_argument(
+        "--session-hours",
+        type=float,
+        default=8.0,
+        metavar="H",
+        help="sessions expire after H hours (default 8)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from missive.web.context import WorkspaceConfig
+    from missive.web.server import Listen, serve
+
+    listen = Listen(args.host, args.port, args.tls_cert, args.tls_key, args.behind_proxy)
+    listen.check()
+    print(
+        f"missive workspace on {'https' if args.tls_cert else 'http'}://{args.host}:{args.port}/"
+        f" (journal {args.journal}, letters {args.letters})",
+        flush=True,
+    )
+    config = WorkspaceConfig(
+        journal_path=args.journal,
+        letters_dir=args.letters,
+        smtp=args.smtp,
+        session_lifetime=dt.timedelta(hours=args.session_hours),
+    )
+    serve(config, listen)
+    return 0

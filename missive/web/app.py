@@ -1,0 +1,32 @@
+"""The workspace: one Starlette app with the JSON API, the pages and their static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from missive.errors import MissiveError
+from missive.web import api, pages
+from missive.web.context import Services, WorkspaceConfig
+from missive.web.errors import handle
+from missive.web.security import SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(config: WorkspaceConfig) -> Starlette:
+    app = Starlette(
+        routes=[
+            *api.ROUTES,
+            *pages.routes(),
+            Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={MissiveError: handle},
+    )
+    app.state.services = Services(config)
+    return app

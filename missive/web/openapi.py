@@ -1,0 +1,244 @@
+"""The OpenAPI description of /api/v1/, served at /api/v1/openapi.json (tests keep it true)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+LANGUAGES = ["ar", "zh", "en", "fr", "ru", "es"]
+CSRF = {
+    "name": "X-CSRF-Token",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the csrf_token returned by POST /api/v1/session",
+}
+KEY = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
+    "description": "a letter's key: the stem of its YAML file in letters/",
+}
+JOB_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _reply(description: str, schema: str = "Error") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+ERRORS = {
+    "401": _reply("no valid session (or, for /session, a wrong name or password)"),
+    "403": _reply("the role, the language or the CSRF token does not allow it"),
+    "404": _reply("no such letter or job"),
+    "409": _reply("not possible in the current state (e.g. cancel a job that ran)"),
+    "422": _reply("the request cannot be read"),
+    "429": _reply("too many failed logins for this name or address; see Retry-After"),
+}
+
+
+def _operation(
+    summary: str,
+    ok: tuple[str, str, str],
+    *,
+    params: Sequence[dict[str, Any]] = (),
+    body: str | None = None,
+    errors: Sequence[str] = ("401", "404"),
+) -> dict[str, Any]:
+    code, description, schema = ok
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": list(params),
+        "responses": {code: _reply(description, schema), **{e: ERRORS[e] for e in errors}},
+    }
+    if body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    return operation
+
+
+def _object(properties: dict[str, Any], required: Sequence[str] = ()) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+ANY_OBJECT = {"type": "object"}
+STRINGS = {"type": "array", "items": STRING}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object({"error": STRING, "problems": STRINGS}, ["error"]),
+    "Credentials": _object({"username": STRING, "password": STRING}, ["username", "password"]),
+    "Session": _object({"csrf_token": STRING, "user": ANY_OBJECT}, ["csrf_token"]),
+    "Letter": _object(
+        {
+            "key": STRING,
+            "check": _object({"ok": {"type": "boolean"}, "problems": STRINGS}),
+            "recipients": INTEGER,
+            "counts": {"type": "array", "items": ANY_OBJECT},
+            "batch_hash": STRING,
+            "reviewers_required": INTEGER,
+            "approvals": ANY_OBJECT,
+            "jobs": {"type": "array", "items": _ref("Job")},
+            "send": _ref("Progress"),
+        },
+        ["key", "check", "batch_hash", "approvals"],
+    ),
+    "Letters": _object({"letters": {"type": "array", "items": _ref("Letter")}}, ["letters"]),
+    "Decision": _object(
+        {
+            "language": {"type": "string", "enum": LANGUAGES},
+            "decision": {"type": "string", "enum": ["approve", "reject"]},
+            "comment": STRING,
+        },
+        ["language", "decision"],
+    ),
+    "Approval": _object(
+        {
+            "letter": STRING,
+            "language": STRING,
+            "reviewer": STRING,
+            "decision": STRING,
+            "comment": STRING,
+            "language_hash": STRING,
+            "batch_hash": STRING,
+            "decided_at": STRING,
+        }
+    ),
+    "JobRequest": _object(
+        {
+            "at": {"type": "string", "description": "YYYY-MM-DD HH:MM or ISO 8601; absent: now"},
+            "tz": {"type": "string", "default": "UTC"},
+            "smtp": STRING,
+            "languages": {"type": "array", "items": {"type": "string", "enum": LANGUAGES}},
+            "groups": STRINGS,
+            "limit": INTEGER,
+            "rate": {"type": "string", "example": "600/min"},
+            "window": {"type": "string", "example": "08:00-18:00"},
+            "to_self": {"type": "string", "description": "one sample per language to this address"},
+            "resend_ambiguous": {"type": "boolean"},
+        }
+    ),
+    "Job": _object(
+        {
+            "id": INTEGER,
+            "letter": STRING,
+            "state": STRING,
+            "due_at": STRING,
+            "tz": STRING,
+            "options": STRINGS,
+            "worker": STRING,
+            "error": STRING,
+        }
+    ),
+    "Jobs": _object({"jobs": {"type": "array", "items": _ref("Job")}}, ["jobs"]),
+    "Progress": _object(
+        {
+            "batch": STRING,
+            "total": INTEGER,
+            "sent": INTEGER,
+            "failed": INTEGER,
+            "held": INTEGER,
+            "states": ANY_OBJECT,
+            "rate_per_minute": {"type": "number"},
+            "eta_seconds": INTEGER,
+            "failures": {"type": "array", "items": ANY_OBJECT},
+        }
+    ),
+}
+
+SCHEMA: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "missive workspace API", "version": "1"},
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "missive_session"}
+        },
+    },
+    "security": [{"session": []}],
+    "paths": {
+        "/api/v1/session": {
+            "post": {
+                **_operation(
+                    "log in: sets the session cookie, returns the CSRF token",
+                    ("200", "logged in", "Session"),
+                    body="Credentials",
+                    errors=("401", "422", "429"),
+                ),
+                "security": [],
+            }
+        },
+        "/api/v1/letters": {
+            "get": _operation(
+                "every letter with its check, counts and approvals",
+                ("200", "the letters", "Letters"),
+                errors=("401",),
+            )
+        },
+        "/api/v1/letters/{key}": {
+            "get": _operation(
+                "one letter: check, counts, hash, approvals, jobs, send state",
+                ("200", "the letter", "Letter"),
+                params=[KEY],
+            )
+        },
+        "/api/v1/letters/{key}/approvals": {
+            "post": _operation(
+                "approve or reject one language (reviewers of that language)",
+                ("201", "the decision recorded", "Approval"),
+                params=[KEY, CSRF],
+                body="Decision",
+                errors=("401", "403", "404", "422"),
+            )
+        },
+        "/api/v1/letters/{key}/jobs": {
+            "post": _operation(
+                "schedule a send of the letter (operators); the worker runs it",
+                ("201", "the job", "Job"),
+                params=[KEY, CSRF],
+                body="JobRequest",
+                errors=("401", "403", "404", "409", "422"),
+            )
+        },
+        "/api/v1/letters/{key}/status": {
+            "get": _operation(
+                "the send of the letter: counts, rate, ETA, failures",
+                ("200", "progress", "Progress"),
+                params=[KEY],
+            )
+        },
+        "/api/v1/jobs": {
+            "get": _operation("every scheduled send", ("200", "the jobs", "Jobs"), errors=("401",))
+        },
+        "/api/v1/jobs/{id}/cancel": {
+            "post": _operation(
+                "cancel a queued or held job (operators)",
+                ("200", "the job", "Job"),
+                params=[JOB_ID, CSRF],
+                errors=("401", "403", "404", "409"),
+            )
+        },
+        "/api/v1/jobs/{id}/release": {
+            "post": _operation(
+                "release a held job (operators)",
+                ("200", "the job", "Job"),
+                params=[JOB_ID, CSRF],
+                errors=("401", "403", "404", "409"),
+            )
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "this description",
+                "security": [],
+                "responses": {"200": {"description": "the OpenAPI document"}},
+            }
+        },
+    },
+}

@@ -1,0 +1,24 @@
+// Live progress of a send: polls the JSON API, fills in the counts. No inline script (CSP).
+"use strict";
+(function () {
+  const section = document.getElementById("progress");
+  if (!section) { return; }
+  const url = section.dataset.statusUrl;
+  const fields = ["sent", "failed", "held", "total"];
+  async function poll() {
+    try {
+      const reply = await fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (reply.ok) {
+        const state = await reply.json();
+        for (const name of fields) {
+          document.getElementById(name).textContent = String(state[name]);
+        }
+        document.getElementById("rate").textContent = String(state.rate_per_minute);
+        document.getElementById("eta").textContent = state.eta_seconds === null ? "-" : String(state.eta_seconds);
+      }
+    } finally {
+      window.setTimeout(poll, 1000);
+    }
+  }
+  poll();
+})();

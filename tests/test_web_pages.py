@@ -1,0 +1,152 @@
+"""The server-rendered pages over HTTP: log in, letters, review, send, report, audit."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+
+import pytest
+from pypdf import PdfReader
+from web_fixtures import LETTER, PASSWORD, Workspace, make_workspace
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    workspace = make_workspace(tmp_path_factory.mktemp("pages"))
+    workspace.app.state.services.shelf.batch(LETTER)
+    yield workspace
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def test_log_in_with_the_form_then_out(ws: Workspace) -> None:
+    client = ws.client()
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
+    form = client.get("/login")
+    assert '<label for="username">' in form.text and '<label for="password">' in form.text
+    wrong = client.post("/login", data={"username": "sec", "password": "no", "next": "/"})
+    assert wrong.status_code == 401 and "wrong user name or password" in wrong.text
+    reply = client.post(
+        "/login",
+        data={"username": "sec", "password": PASSWORD, "next": "//evil.example/"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303 and reply.headers["location"] == "/"
+    page = client.get("/")
+    assert "Check passed: 62 recipients." in page.text
+    assert client.post("/logout", data={}).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf(page.text)})
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_letters_page_shows_counts_hash_and_approvals(ws: Workspace) -> None:
+    client = ws.client()
+    client.post("/login", data={"username": "omar", "password": PASSWORD})
+    page = client.get("/").text
+    assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', page)
+    assert re.search(r'<th scope="row">ar</th>\s*(<td class="n">\d+</td>)+', page)
+    assert "Last send: none yet." in page
+
+
+def test_the_review_page_shows_real_pages_and_takes_a_decision(ws: Workspace) -> None:
+    client = ws.client()
+    client.post("/login", data={"username": "nadia", "password": PASSWORD})
+    page = client.get(f"/letters/{LETTER}/review/ar?compare=en")
+    assert page.status_code == 200
+    images = re.findall(r'<img id="(\w+)-image" src="([^"]+)"', page.text)
+    assert [name for name, _ in images] == ["page", "compare"]
+    for _, src in images:
+        png = client.get(src)
+        assert (
+            png.headers["content-type"] == "image/png" and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+        )
+    pdf_link = re.search(r'href="(/letters/[^"]+/pdf/[^"]+)"', page.text)
+    assert pdf_link is not None
+    pdf = client.get(pdf_link.group(1))
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(pdf.content)).pages) >= 1
+    assert "longest name" in page.text
+    form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "واضح"}
+    assert (
+        client.post(f"/letters/{LETTER}/review/ar", data={**form, "csrf_token": "x"}).status_code
+        == 403
+    )
+    done = client.post(f"/letters/{LETTER}/review/ar", data=form)
+    assert done.status_code == 200 and 'id="review-state">approved<' in done.text
+    assert "approved by nadia" in done.text
+    other = client.get(f"/letters/{LETTER}/review/zh")
+    assert "Only a reviewer of zh can approve or reject it." in other.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/letters/{LETTER}/review/xx",
+        f"/letters/{LETTER}/review/ar?page=99",
+        f"/letters/{LETTER}/review/ar?page=0",
+        f"/letters/{LETTER}/review/ar?r=999",
+        f"/letters/{LETTER}/review/ar?r=-1",
+        f"/letters/{LETTER}/review/ar?compare=ar",
+        f"/letters/{LETTER}/pages/ar-gov-01/99",
+        f"/letters/{LETTER}/pages/..%2fetc/1",
+        f"/letters/{LETTER}/pdf/nobody",
+        "/letters/nope/send",
+        "/letters/nope/report",
+    ],
+)
+def test_bad_parameters_are_404(ws: Workspace, path: str) -> None:
+    client = ws.client()
+    client.post("/login", data={"username": "sec", "password": PASSWORD})
+    assert client.get(path).status_code == 404
+
+
+def test_the_send_page_previews_and_schedules_jobs(ws: Workspace) -> None:
+    client = ws.client()
+    client.post("/login", data={"username": "omar", "password": PASSWORD})
+    page = client.get(f"/letters/{LETTER}/send")
+    assert "62 recipients" in page.text and "<dt>Subject</dt>" in page.text
+    assert 'src="/static/progress.js"' in page.text and "<script>" not in page.text
+    token = csrf(page.text)
+    url = f"/letters/{LETTER}/send"
+    refused = client.post(url, data={"csrf_token": token, "kind": "ambiguous"})
+    assert refused.status_code == 422 and "confirmation" in refused.text
+    later = {
+        "csrf_token": token,
+        "kind": "at",
+        "date": "2026-03-04",
+        "time": "08:30",
+        "tz": "Europe/Zurich",
+        "window": "08:00-18:00",
+    }
+    after = client.post(url, data=later)
+    assert after.status_code == 200 and "2026-03-04 08:30 Europe/Zurich" in after.text
+    assert "--window 08:00-18:00" in after.text
+    job_id = re.search(r'id="job-(\d+)-state">queued<', after.text)
+    assert job_id is not None
+    cancelled = client.post(f"/jobs/{job_id.group(1)}/cancel", data={"csrf_token": token})
+    assert f'id="job-{job_id.group(1)}-state">cancelled<' in cancelled.text
+    reviewer = ws.client()
+    reviewer.post("/login", data={"username": "nadia", "password": PASSWORD})
+    rpage = reviewer.get(url)
+    assert "Send now" not in rpage.text
+    assert (
+        reviewer.post(url, data={"csrf_token": csrf(rpage.text), "kind": "now"}).status_code == 403
+    )
+
+
+def test_report_csv_and_audit(ws: Workspace) -> None:
+    client = ws.client()
+    client.post("/login", data={"username": "sec", "password": PASSWORD})
+    assert "Sending report" in client.get(f"/letters/{LETTER}/report").text
+    csv_reply = client.get(f"/letters/{LETTER}/report.csv")
+    assert csv_reply.text.splitlines()[0].startswith("batch,recipient,email")
+    assert client.get("/audit").status_code == 403
+    admin = ws.client()
+    admin.post("/login", data={"username": "root", "password": PASSWORD})
+    audit = admin.get("/audit")
+    assert audit.status_code == 200 and "log in" in audit.text

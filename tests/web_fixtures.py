@@ -1,0 +1,74 @@
+"""A workspace on a copy of the sample project, with one user per role, for HTTP tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from missive.access.permissions import Role
+from missive.app.people import NewUser, Origin, add_user
+from missive.model import Language
+from missive.web import WorkspaceConfig, create_app
+
+REPO = Path(__file__).resolve().parent.parent
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+PASSWORD = "a long enough password"
+LETTER = "wsis20-invitation"
+USERS = {
+    "sec": (Role.SECRETARIAT, ()),
+    "nadia": (Role.REVIEWER, (Language.AR,)),
+    "li": (Role.REVIEWER, (Language.ZH,)),
+    "omar": (Role.OPERATOR, ()),
+    "root": (Role.ADMIN, ()),
+}
+
+
+@dataclass
+class Clock:
+    now: dt.datetime = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class Workspace:
+    root: Path
+    journal: Path
+    clock: Clock
+    config: WorkspaceConfig
+    app: Starlette
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="http://127.0.0.1")
+
+    def login(self, name: str) -> tuple[TestClient, str]:
+        """A client logged in as `name` and its CSRF token (one app per workspace)."""
+        client = self.client()
+        reply = client.post("/api/v1/session", json={"username": name, "password": PASSWORD})
+        assert reply.status_code == 200, reply.text
+        return client, str(reply.json()["csrf_token"])
+
+
+def make_workspace(root: Path) -> Workspace:
+    for name in ("letters", "templates", "recipients", "signatories"):
+        shutil.copytree(REPO / name, root / name)
+    journal = root / "out" / "journal.sqlite"
+    journal.parent.mkdir()
+    for name, (role, languages) in USERS.items():
+        add_user(NewUser(journal, name, role, PASSWORD, languages), Origin("test", "-"), START)
+    clock = Clock()
+    config = WorkspaceConfig(
+        journal_path=journal,
+        letters_dir=root / "letters",
+        smtp="smtp://127.0.0.1:2525",
+        secret="test secret",
+        session_lifetime=dt.timedelta(hours=1),
+        clock=clock,
+    )
+    return Workspace(root, journal, clock, config, create_app(config))
