@@ -8,7 +8,7 @@ import pytest
 from letter_project import per_language, write_project
 from pdf_reading import pdfium_pages
 
-from missive.app.check import check_letter
+from missive.app.check import CheckRequest, check_letter
 from missive.app.render_batch import BatchOptions, render_batch
 from missive.compose.composer import Composer
 from missive.errors import InputError
@@ -49,13 +49,13 @@ FAMILY_WORDS = ("WSIS", "SMSI", "CMSI", "ВВУИО", "القمة العالمي
 
 def problems_of(letter: Path) -> list[str]:
     with pytest.raises(InputError) as error:
-        check_letter(letter)
+        check_letter(CheckRequest(letter))
     return [str(problem) for problem in error.value.problems]
 
 
 def test_own_groups_heading_july_and_empty_positions_render(tmp_path: Path) -> None:
     letter = write_project(tmp_path, {"languages": FOUR, **OWN_GROUPS}, ROWS)
-    report = check_letter(letter)
+    report = check_letter(CheckRequest(letter))
     assert report.recipients == 4
     assert report.groups == ("member-states", "sector-members", "governments")
     out = tmp_path / "pdf"
@@ -87,7 +87,7 @@ def test_without_groups_no_distribution_list_and_no_group_column(tmp_path: Path)
     header = "id,email,language,name,gender,position,organization,country"
     rows = ["e1,e1@example.org,en,John Smith,male,,,GB"]
     letter_path = write_project(tmp_path, {}, rows, header=header)
-    report = check_letter(letter_path)
+    report = check_letter(CheckRequest(letter_path))
     assert report.recipients == 1
     recipients = load_recipients(report.recipients_path, report.letter)
     composed = Composer(report.letter).compose(recipients[0])
@@ -155,7 +155,7 @@ def test_a_letter_without_event_composes_and_event_use_is_located(tmp_path: Path
         rows,
         body=body,
     )
-    assert check_letter(fine).letter.event is None
+    assert check_letter(CheckRequest(fine)).letter.event is None
     broken = write_project(
         tmp_path / "broken",
         {

@@ -430,3 +430,45 @@ def test_the_demo_sink_files_a_bounce_and_a_delay_for_scripted_addresses(tmp_pat
     }
     assert all(n.addressed_to == ("bounces+abc@itu.int",) for n in notices)
     assert all(n.message_ids == ("<m1@itu.int>",) for n in notices)
+
+
+def test_imap_folder_of_a_real_dovecot_read_moved_and_credentials_kept_secret(
+    tmp_path: Path,
+) -> None:
+    from imap_server import PASSWORD, USERNAME, running_imap, why_dovecot_cannot_run
+
+    reason = why_dovecot_cannot_run()
+    if reason:
+        pytest.skip(f"Dovecot cannot run here: {reason}")
+    journal = journal_with_sample_batch(tmp_path)
+    samples = [p.read_bytes() for p in sorted(SAMPLES.glob("*.eml"))]
+    with running_imap(samples) as server:
+        wrong = BouncesRequest(
+            LETTER,
+            journal,
+            MailboxSpec(MailboxKind.IMAP, server.url),
+            imap_credentials=ImapCredentials(USERNAME, "not-" + PASSWORD),
+            tls_context=server.client_context,
+        )
+        with pytest.raises(MailboxError, match="login") as caught:
+            read_bounces(wrong)
+        assert PASSWORD not in str(caught.value)
+        env = {**os.environ, "SSL_CERT_FILE": str(server.cert)}
+        env.update(MISSIVE_IMAP_USERNAME=USERNAME, MISSIVE_IMAP_PASSWORD=PASSWORD)
+        done = subprocess.run(
+            [
+                sys.executable, "send.py", "bounces", str(LETTER), "--journal", str(journal),
+                "--imap", server.url, "--move-processed", "Processed",
+            ],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "recorded 5 bounced, 2 delayed, 2 replied" in done.stdout
+        assert PASSWORD not in done.stdout + done.stderr
+        assert states(journal) == EXPECTED
+        inbox = mailbox.Maildir(server.maildir, create=False)
+        assert [m["subject"] for m in inbox] == [
+            "Re: Invitation to the WSIS+20 Forum High-Level Event"
+        ]
+        assert len(inbox.get_folder("Processed")) == 9
+    assert PASSWORD.encode() not in journal.read_bytes()

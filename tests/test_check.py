@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from missive.app.check import CheckReport, check_letter
+from missive.app.check import CheckReport, CheckRequest, check_letter
 from missive.cli.check import format_report
 from missive.errors import InputError
 from missive.model import Group, Language
@@ -27,7 +27,7 @@ def in_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def check_problems(letter: Path, recipients: Path | None = None) -> list[str]:
     with pytest.raises(InputError) as error:
-        check_letter(letter, recipients)
+        check_letter(CheckRequest(letter, recipients))
     return [str(problem) for problem in error.value.problems]
 
 
@@ -42,7 +42,7 @@ def send_py(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_sample_letter_passes_with_every_recipient_composed() -> None:
-    report = check_letter(SAMPLE, None)
+    report = check_letter(CheckRequest(SAMPLE, None))
     assert report.recipients == 62
     assert {language for language, _ in report.counts} == set(Language)
     assert {group for _, group in report.counts} == set(Group)
@@ -52,7 +52,7 @@ def test_sample_letter_passes_with_every_recipient_composed() -> None:
 
 
 def test_report_table_of_the_mini_letter() -> None:
-    report = check_letter(MINI, None)
+    report = check_letter(CheckRequest(MINI, None))
     assert report.count(Language.EN, Group.ACADEMIA) == 1
     assert format_report(report).splitlines() == [
         "tests/data/letters/mini.yaml: 3 recipients in tests/data/recipients/mini.csv, "
@@ -124,7 +124,7 @@ def test_recipient_problems(recipients: str, expected: str) -> None:
 
 
 def test_bom_recipients_pass() -> None:
-    report = check_letter(MINI, DATA / "recipients/bom.csv")
+    report = check_letter(CheckRequest(MINI, DATA / "recipients/bom.csv"))
     assert isinstance(report, CheckReport)
     assert report.recipients == 3
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from letter_project import write_project
 
-from missive.app.check import check_letter
+from missive.app.check import CheckRequest, check_letter
 from missive.app.proof import render_proof
 from missive.app.render_batch import pdf_name
 from missive.compose.composer import Composer
@@ -37,7 +37,7 @@ LETTER = {"groups": ["governments"]}
 
 def check_problems(letter: Path) -> list[str]:
     with pytest.raises(InputError) as error:
-        check_letter(letter)
+        check_letter(CheckRequest(letter))
     return [str(problem) for problem in error.value.problems]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pdf_reading import logical, texts
 
+from missive.app.progress import Progress
 from missive.app.render_batch import BatchOptions, render_batch
 from missive.cli import main
 from missive.compose.composer import Composer
@@ -99,12 +100,13 @@ def test_a_failed_batch_leaves_the_output_folder_untouched(tmp_path: Path) -> No
     out.mkdir()
     (out / "earlier.pdf").write_bytes(b"%PDF earlier")
 
-    def interrupt(done: int) -> None:
-        if done == 3:
+    def interrupt(event: Progress) -> None:
+        if event.done == 3:
             raise KeyboardInterrupt
 
+    options = BatchOptions(jobs=1, persist_serials=False)
     with pytest.raises(KeyboardInterrupt):
-        render_batch(SAMPLE, out, BatchOptions(jobs=1, persist_serials=False), progress=interrupt)
+        render_batch(SAMPLE, out, options, on_progress=interrupt)
     assert [p.name for p in out.iterdir()] == ["earlier.pdf"]
     assert [p.name for p in tmp_path.iterdir()] == ["pdf"]
 

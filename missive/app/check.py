@@ -25,6 +25,13 @@ FindUncovered = Callable[[ComposedLetter], list[CoverageError]]
 
 
 @dataclass(frozen=True)
+class CheckRequest:
+    letter_path: Path
+    recipients_path: Path | None = None  # None: the letter's own list
+    covers: bool = True  # compose the e-mail cover notes too (a send needs them)
+
+
+@dataclass(frozen=True)
 class CheckReport:
     """What a successful check found: how many recipients per language and group."""
 
@@ -50,14 +57,14 @@ class CheckReport:
         return (*self.letter.groups, *seen)
 
 
-def check_letter(
-    letter_path: Path, recipients_path: Path | None = None, *, covers: bool = True
-) -> CheckReport:
+def check_letter(request: CheckRequest) -> CheckReport:
     """Validate and compose everything; raises `InputError` with every problem found.
 
-    `covers=False` leaves out the e-mail cover notes, for a command that sends nothing
-    (`render`): what it does not write, it need not compose.
+    `request.covers=False` leaves out the e-mail cover notes, for a command that sends
+    nothing (`render`): what it does not write, it need not compose.
     """
+    letter_path, recipients_path = request.letter_path, request.recipients_path
+    covers = request.covers
     try:
         letter = load_letter(letter_path)
     except InputError as error:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from missive.app.check import CheckRequest, check_letter
 from missive.compose.composer import Composer
 from missive.errors import InputError, Problem
 from missive.load import iter_recipients, load_letter, load_signatory, project_root
@@ -23,6 +24,13 @@ from missive.render.pdf import RenderedPdf, Renderer
 
 MAX_SIGNATORIES = 6
 ARABIC_SAMPLE_NAME = "أحمد بن سليمان"
+
+
+@dataclass(frozen=True)
+class ProofRequest:
+    letter_path: Path
+    out: Path  # the proof PDF
+    recipients_path: Path | None = None  # None: the letter's own list
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,12 @@ def render_proof(letter_path: Path, recipients_path: Path | None = None) -> Rend
         titles=[page.title for page in pages],
         title=f"Proof: {letter.key}",
     )
+
+
+def make_proof(request: ProofRequest) -> RenderedPdf:
+    """Check the letter and its recipients, then write the proof to `request.out`."""
+    check_letter(CheckRequest(request.letter_path, request.recipients_path))
+    return write_proof(request.letter_path, request.out, request.recipients_path)
 
 
 def write_proof(

@@ -16,11 +16,13 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO
 
+from missive.app.check import CheckReport, CheckRequest, check_letter
+from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import RenderError
 from missive.load import id_problem, iter_recipients, load_letter
@@ -30,7 +32,6 @@ from missive.render.pdf import Renderer
 
 CHUNK_SIZE = 16
 MANIFEST = "manifest.json"
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -132,12 +133,47 @@ def select(
         yield recipient
 
 
+@dataclass(frozen=True)
+class RenderRequest:
+    letter_path: Path
+    out_dir: Path
+    options: BatchOptions = BatchOptions()
+    recipients_path: Path | None = None
+
+
+def render_letters(request: RenderRequest, on_progress: OnProgress | None = None) -> Manifest:
+    """Check the letter and its recipients (nothing is written on a problem), then render."""
+    report = check_letter(CheckRequest(request.letter_path, request.recipients_path, covers=False))
+    return render_batch(
+        request.letter_path,
+        request.out_dir,
+        request.options,
+        recipients_path=request.recipients_path,
+        on_progress=on_progress,
+        expected=expected_count(report, request.options),
+    )
+
+
+def expected_count(report: CheckReport, options: BatchOptions) -> int:
+    """How many letters the selection renders, from the check's counts."""
+    languages, groups = options.languages, options.groups
+    total = sum(
+        report.count(language, group)
+        for language in report.letter.languages
+        for group in report.groups
+        if (not languages or language in languages) and (not groups or group in groups)
+    )
+    return total if options.limit is None else min(total, options.limit)
+
+
 def render_batch(
     letter_path: Path,
     out_dir: Path,
     options: BatchOptions,
     recipients_path: Path | None = None,
-    progress: Progress | None = None,
+    *,
+    on_progress: OnProgress | None = None,
+    expected: int | None = None,
 ) -> Manifest:
     if out_dir.exists() and not out_dir.is_dir():
         raise RenderError(f"{out_dir} exists and is not a folder")
@@ -157,7 +193,7 @@ def render_batch(
                 staging=staging,
                 recipients=recipients,
                 manifest=manifest,
-                progress=progress,
+                meter=Meter(Stage.RENDERING, expected, on_progress),
             )
         _publish(staging, out_dir)
     finally:
@@ -179,7 +215,7 @@ def _run(
     staging: Path,
     recipients: Iterator[Recipient],
     manifest: IO[str],
-    progress: Progress | None,
+    meter: Meter,
 ) -> tuple[Counter[Language], int]:
     counts: Counter[Language] = Counter()
     total = 0
@@ -193,9 +229,9 @@ def _run(
             )
             counts[Language(entry.language)] += 1
             total += entry.bytes
-            if progress is not None:
-                progress(counts.total())
+            meter.step(entry.recipient)
     manifest.write("\n]\n")
+    meter.finish()
     return counts, total
 
 

@@ -36,6 +36,13 @@ class SendRequest:
     recipients_path: Path | None = None
     selection: Selection = field(default_factory=Selection)
     to_self: str | None = None  # one sample per language, all to this address
+    # How to deliver (used by `send_batch`; `prepare` needs only the fields above).
+    smtp: str = "smtp://localhost:25"
+    rate: str = "600/min"
+    connections: int = 4
+    dry_run: bool = True
+    resend_ambiguous: bool = False
+    window: str | None = None  # HH:MM-HH:MM in each recipient's time zone
 
 
 @dataclass(frozen=True)
@@ -77,10 +84,10 @@ def _digest(parts: list[str]) -> str:
 
 def prepare(request: SendRequest) -> PreparedBatch:
     """Check everything (raises InputError with every problem), then select recipients."""
-    from missive.app.check import check_letter
+    from missive.app.check import CheckRequest, check_letter
     from missive.load import iter_recipients
 
-    report = check_letter(request.letter_path, request.recipients_path)
+    report = check_letter(CheckRequest(request.letter_path, request.recipients_path))
     letter = report.letter
     path = report.recipients_path
     chosen = select_recipients(letter, iter_recipients(path, letter), request.selection)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from missive.app.people import cli_origin
-from missive.cli.batch import current_status, format_batch
-from missive.cli.batchargs import add_selection, load_batch
-from missive.review.approvals import Decision, record_decision
+from missive.cli.batch import format_batch
+from missive.cli.options import add_batch_selection, batch_request
+
+if TYPE_CHECKING:
+    from missive.app import Decision
 
 EXAMPLE = """\
 example:
@@ -30,28 +32,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_selection(parser, lang_help="approve this language (repeatable; default: all)")
+    add_batch_selection(parser, lang_help="approve this language (repeatable; default: all)")
     parser.add_argument("--reviewer", required=True, metavar="NAME", help="who approves")
     parser.add_argument("--comment", default="", metavar="TEXT", help="a note kept with it")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from missive.app import Decision
+
     return decide(args, Decision.APPROVED, comment=args.comment, shown="")
 
 
 def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown: str) -> int:
     """Record one reviewer's decision on the selected languages, then show the batch."""
-    batch = load_batch(args)
+    from missive.app import DecisionRequest
+    from missive.app import decide as record
+    from missive.app.people import cli_origin
+
     # The declared name is not proof: keep beside it the operating-system user who ran this.
-    rows = record_decision(
-        args.journal,
-        batch.digest,
-        reviewer=args.reviewer,
-        decision=decision,
-        comment=comment,
-        recorded_by=cli_origin().name,
+    request = DecisionRequest(
+        batch_request(args), args.reviewer, decision, comment, recorded_by=cli_origin().name
     )
+    decided = record(request)
+    rows = decided.rows
     hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
     plural = "es" if len(rows) > 1 else ""
     print(
@@ -59,5 +63,5 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
         f" [recorded by {rows[0].recorded_by}]"
     )
     print()
-    print(format_batch(batch, current_status(args, batch)))
+    print(format_batch(decided.review))
     return 0

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from missive.cli.batchargs import LoadedBatch, add_selection, load_batch
-from missive.model import Language
-from missive.review.approvals import (
-    LanguageState,
-    LanguageStatus,
-    approval_status,
-    list_approvals,
-    refusal_message,
-)
+from missive.cli.options import add_batch_selection, batch_request
+
+if TYPE_CHECKING:
+    from missive.app import BatchReview
 
 EXAMPLE = """\
 example:
@@ -38,23 +33,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_selection(parser)
+    add_batch_selection(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    batch = load_batch(args)
-    statuses = current_status(args, batch)
-    print(format_batch(batch, statuses))
+    from missive.app import review_batch
+
+    print(format_batch(review_batch(batch_request(args))))
     return 0
 
 
-def current_status(args: argparse.Namespace, batch: LoadedBatch) -> dict[Language, LanguageStatus]:
-    history = list_approvals(args.journal, batch.letter.key)
-    return approval_status(history, batch.digest, batch.letter.reviewers_required)
-
-
-def format_batch(batch: LoadedBatch, statuses: Mapping[Language, LanguageStatus]) -> str:
+def format_batch(batch: BatchReview) -> str:
     digest = batch.digest
     required = batch.letter.reviewers_required
     lines = [
@@ -65,7 +55,7 @@ def format_batch(batch: LoadedBatch, statuses: Mapping[Language, LanguageStatus]
         "",
     ]
     rows = [["language", "recipients", "state", "approved by", "language hash"]]
-    for language, status in statuses.items():
+    for language, status in batch.statuses.items():
         rows.append(
             [
                 language.value,
@@ -79,10 +69,6 @@ def format_batch(batch: LoadedBatch, statuses: Mapping[Language, LanguageStatus]
     lines.extend(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     )
-    blocking = [s for s in statuses.values() if s.state is not LanguageState.APPROVED]
     lines.append("")
-    if blocking:
-        lines.append(refusal_message(digest, blocking, required))
-    else:
-        lines.append(f"approved: every language at hash {digest.short}…")
+    lines.append(batch.refusal or f"approved: every language at hash {digest.short}…")
     return "\n".join(lines)

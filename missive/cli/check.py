@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from missive.cli.options import add_letter, add_recipients_file
 
 if TYPE_CHECKING:
-    from missive.app.check import CheckReport
+    from missive.app import CheckReport
 
 EXAMPLE = """\
 example:
@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.app.check import check_letter  # composition loads Jinja2 and Babel
+    from missive.app import CheckRequest, check_letter  # loads Jinja2, Babel, ReportLab
 
-    report = check_letter(args.letter, args.recipients)
+    report = check_letter(CheckRequest(args.letter, args.recipients))
     print(format_report(report))
     return 0
 

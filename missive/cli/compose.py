@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from missive.cli.options import add_letter, add_recipients_file
-from missive.errors import InputError, Problem
 
 EXAMPLE = """\
 example:
@@ -38,22 +36,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    # Composition loads Jinja2 and Babel: only when this command runs.
-    from missive.compose.composer import Composer, format_composed_text
-    from missive.load import load_letter, load_recipients
-    from missive.load.serials import assign_serials
+    from missive.app import ComposeRequest, compose_letter
 
-    letter = load_letter(args.letter)
-    path: Path = args.recipients or letter.recipients_path
-    recipients = load_recipients(path, letter)
-    chosen = [recipient for recipient in recipients if recipient.id == args.recipient]
-    if not chosen:
-        raise InputError([Problem(path, 1, 1, f"no recipient with id {args.recipient!r}")])
-    # The serial is the one the recipient would get, without recording a new one.
-    serials = assign_serials(letter, [r.id for r in recipients], persist=False)
-    composed = Composer(letter, serials).compose(chosen[0])
-    cover = composed.cover
-    print(format_composed_text(composed))
+    result = compose_letter(ComposeRequest(args.letter, args.recipient, args.recipients))
+    cover = result.composed.cover
+    print(result.text)
     print("-" * 72)
     print(f"Subject: {cover.subject}")
     print(f"Attachment: {cover.attachment_name}")

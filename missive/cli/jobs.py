@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from missive.cli.batchargs import add_journal
-from missive.schedule.jobs import Job, cancel, list_jobs, release
+from missive.cli.options import add_journal
+
+if TYPE_CHECKING:
+    from missive.app import Job
 
 EXAMPLE = """\
 example:
@@ -37,14 +39,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    now = dt.datetime.now(dt.UTC)
+    from missive.app import cancel_job, jobs_of, release_job
+
     if args.cancel is not None:
-        job = cancel(args.journal, args.cancel, now=now)
+        job = cancel_job(args.journal, args.cancel)
         print(f"job {job.id} cancelled")
     elif args.release is not None:
-        job = release(args.journal, args.release, now=now)
+        job = release_job(args.journal, args.release)
         print(f"job {job.id} released: a worker runs it at its next poll")
-    print(format_jobs(list_jobs(args.journal)))
+    print(format_jobs(jobs_of(args.journal)))
     return 0
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from missive.model import Language
+
+if TYPE_CHECKING:
+    from missive.app import BatchRequest, Selection
 
 
 def add_letter(parser: argparse.ArgumentParser) -> None:
@@ -40,3 +44,37 @@ def add_recipient_selection(
         help="only this group of the letter's groups (repeatable)",
     )
     parser.add_argument("--limit", type=int, metavar="N", help="only the first N selected")
+
+
+def add_journal(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--journal", type=Path, required=True, metavar="PATH", help="the journal (SQLite file)"
+    )
+
+
+def add_batch_selection(parser: argparse.ArgumentParser, *, lang_help: str | None = None) -> None:
+    """The letter, the journal, which recipients, and where the reviewed PDFs are."""
+    add_letter(parser)
+    add_journal(parser)
+    add_recipient_selection(parser, lang_help=lang_help)
+    parser.add_argument(
+        "--rendered",
+        type=Path,
+        metavar="DIR",
+        help="take the PDFs' digests from DIR/manifest.json (written by `render --out DIR`)"
+        " instead of rendering now",
+    )
+
+
+def selection_of(args: argparse.Namespace) -> Selection:
+    from missive.app import Selection
+
+    return Selection(tuple(args.lang), tuple(args.group), args.limit)
+
+
+def batch_request(args: argparse.Namespace) -> BatchRequest:
+    from missive.app import BatchRequest
+
+    return BatchRequest(
+        args.letter, args.journal, args.recipients, selection_of(args), args.rendered
+    )

@@ -35,10 +35,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.app.check import check_letter
-    from missive.app.proof import write_proof
+    from missive.app import ProofRequest, make_proof
 
-    check_letter(args.letter, args.recipients)
-    pdf = write_proof(args.letter, args.out, args.recipients)
+    pdf = make_proof(ProofRequest(args.letter, args.out, args.recipients))
     print(f"Proof written to {args.out} ({pdf.pages} pages, sha256 {pdf.sha256[:12]}…).")
     return 0

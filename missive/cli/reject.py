@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from missive.cli.approve import decide
-from missive.cli.batchargs import add_selection
-from missive.review.approvals import Decision
+from missive.cli.options import add_batch_selection
 
 EXAMPLE = """\
 example:
@@ -26,11 +25,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_selection(parser, lang_help="reject this language (repeatable; default: all)")
+    add_batch_selection(parser, lang_help="reject this language (repeatable; default: all)")
     parser.add_argument("--reviewer", required=True, metavar="NAME", help="who rejects")
     parser.add_argument("--reason", required=True, metavar="TEXT", help="what is wrong")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from missive.app import Decision
+
     return decide(args, Decision.REJECTED, comment=args.reason, shown=f": {args.reason}")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from missive.cli.options import add_letter, add_recipient_selection
-from missive.model import Language, PageSize
+from missive.cli.progress import ProgressBars
+from missive.model import PageSize
 
 if TYPE_CHECKING:
-    from missive.app.check import CheckReport
-    from missive.app.render_batch import Manifest
+    from missive.app import Manifest
 
 EXAMPLE = """\
 example:
@@ -58,10 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.app.check import check_letter
-    from missive.app.render_batch import BatchOptions, render_batch
+    from missive.app import BatchOptions, RenderRequest, render_letters
 
-    report = check_letter(args.letter, args.recipients, covers=False)
     options = BatchOptions(
         languages=tuple(args.lang),
         groups=tuple(args.group),
@@ -69,34 +64,15 @@ def run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         page_size=args.page_size,
     )
-    total = expected_count(report, options.languages, options.groups, args.limit)
-    bar = ProgressBar(total) if sys.stderr.isatty() else None
-    manifest = render_batch(
-        args.letter,
-        args.out,
-        options,
-        recipients_path=args.recipients,
-        progress=bar.update if bar else None,
-    )
-    if bar:
-        bar.close()
+    bars = ProgressBars()
+    try:
+        manifest = render_letters(
+            RenderRequest(args.letter, args.out, options, args.recipients), on_progress=bars
+        )
+    finally:
+        bars.close()
     print(summary(manifest))
     return 0
-
-
-def expected_count(
-    report: CheckReport,
-    languages: Collection[Language],
-    groups: Collection[str],
-    limit: int | None,
-) -> int:
-    total = sum(
-        report.count(language, group)
-        for language in report.letter.languages
-        for group in report.groups
-        if (not languages or language in languages) and (not groups or group in groups)
-    )
-    return total if limit is None else min(total, limit)
 
 
 def summary(manifest: Manifest) -> str:
@@ -108,28 +84,3 @@ def summary(manifest: Manifest) -> str:
         f"Rendered {manifest.letters} letters into {manifest.out_dir} ({per_language or 'none'}),"
         f" {size:.0f} KB each on average.\nManifest: {manifest.path}"
     )
-
-
-class ProgressBar:
-    """A one-line bar on stderr, for terminals only."""
-
-    WIDTH = 30
-    INTERVAL = 0.1  # seconds between redraws: 100,000 writes would slow the batch down
-
-    def __init__(self, total: int) -> None:
-        self.total = max(total, 1)
-        self.started = time.monotonic()
-        self.drawn = 0.0
-
-    def update(self, done: int) -> None:
-        now = time.monotonic()
-        if now - self.drawn < self.INTERVAL and done < self.total:
-            return
-        self.drawn = now
-        filled = self.WIDTH * min(done, self.total) // self.total
-        rate = done / max(time.monotonic() - self.started, 1e-6)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        print(f"\r[{bar}] {done}/{self.total} {rate:.0f} letters/s", end="", file=sys.stderr)
-
-    def close(self) -> None:
-        print(file=sys.stderr)

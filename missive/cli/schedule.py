@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from missive.cli.batchargs import add_journal
 from missive.cli.jobs import format_jobs
-from missive.cli.options import add_recipient_selection
-from missive.errors import MissiveError
-from missive.schedule.jobs import list_jobs, parse_due, schedule
-from missive.schedule.window import SendWindow
+from missive.cli.options import add_journal, add_recipient_selection, selection_of
 
 EXAMPLE = """\
 example:
@@ -59,46 +54,33 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
-def send_options(args: argparse.Namespace) -> list[str]:
-    options: list[str] = []
-    for name in ("smtp", "recipients", "limit", "rate", "connections", "window"):
-        value = getattr(args, name)
-        if value is not None:
-            options += [f"--{name}", str(value)]
-    for language in args.lang:
-        options += ["--lang", language.value]
-    for group in args.group:
-        options += ["--group", group]
-    return options
-
-
 def run(args: argparse.Namespace) -> int:
-    now = dt.datetime.now(dt.UTC)
-    due = parse_due(args.at, args.tz)
-    if args.window is not None:
-        args.window = str(SendWindow.parse(args.window))  # refused now, not at send time
-    job = schedule(args.journal, args.letter, due, tz=args.tz, options=send_options(args), now=now)
+    from missive.app import ScheduleRequest, schedule_send
+
+    request = ScheduleRequest(
+        letter_path=args.letter,
+        journal_path=args.journal,
+        at=args.at,
+        tz=args.tz,
+        smtp=args.smtp,
+        recipients_path=args.recipients,
+        selection=selection_of(args),
+        rate=args.rate,
+        connections=args.connections,
+        window=args.window,
+    )
+    scheduled = schedule_send(request)
+    job = scheduled.job
     print(
         f"job {job.id} scheduled for {job.local_due:%Y-%m-%d %H:%M:%S} {job.tz}"
         f" ({job.due_at:%Y-%m-%d %H:%M:%S} UTC)",
         flush=True,
     )
-    warn_if_unapproved(args)
+    if scheduled.warning is not None:
+        print(
+            f"warning: the send will refuse until this is fixed: {scheduled.warning}",
+            file=sys.stderr,
+        )
     print()
-    print(format_jobs(list_jobs(args.journal)))
+    print(format_jobs(scheduled.jobs))
     return 0
-
-
-def warn_if_unapproved(args: argparse.Namespace) -> None:
-    """Say now, not at send time, that approvals are still missing (the job is kept)."""
-    from missive.load import load_letter, load_recipients
-    from missive.review.approvals import Selection, require_approved, select_recipients
-
-    try:
-        letter = load_letter(args.letter)
-        path: Path = args.recipients or letter.recipients_path
-        selection = Selection(tuple(args.lang), tuple(args.group), args.limit)
-        chosen = select_recipients(letter, load_recipients(path, letter), selection)
-        require_approved(args.journal, letter, chosen, recipients_path=path)
-    except MissiveError as exc:
-        print(f"warning: the send will refuse until this is fixed: {exc}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from missive.cli.batchargs import add_journal
+from missive.cli.options import add_journal
 
 EXAMPLE = """\
 example:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from missive.deliver.journal import BatchInfo, Journal
+    from missive.app import BatchStatus
 
 EXAMPLE = """\
 examples:
@@ -24,22 +23,6 @@ times). --html writes a one-page report a person can read and forward: counts, f
 who approved what and when, when it was sent. Exit status 0 when every recipient is sent,
 3 otherwise.
 """
-
-CSV_COLUMNS = (
-    "batch",
-    "recipient_id",
-    "email",
-    "language",
-    "group",
-    "state",
-    "attempts",
-    "last_code",
-    "last_text",
-    "message_id",
-    "queued_at",
-    "updated_at",
-    "sent_at",
-)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,37 +45,34 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.deliver.journal import Journal
-    from missive.load import load_letter
+    from missive.app import StatusRequest, letter_status
 
-    letter = load_letter(args.letter)
-    with Journal.open(args.journal, writer=False) as journal:
-        if args.html is not None:
-            write_html(journal, letter.key, letter.path, args.html)
-        batches = journal.batches(letter.key)
-        if not batches:
-            print(f"no batch of {letter.key} in {args.journal}")
-            return 0
-        complete = all([print_batch(journal, batch) for batch in batches])
-        if args.csv is not None:
-            rows = write_csv(journal, batches, args.csv)
-            print(f"wrote {rows} rows to {args.csv}")
-    return 0 if complete else 3
+    status = letter_status(StatusRequest(args.letter, args.journal, args.csv, args.html))
+    if status.html_path is not None:
+        print(f"wrote {status.html_path}")
+    if not status.batches:
+        print(f"no batch of {status.letter_key} in {args.journal}")
+        return 0
+    for batch in status.batches:
+        print_batch(batch)
+    if status.csv_rows is not None:
+        print(f"wrote {status.csv_rows} rows to {args.csv}")
+    return 0 if status.complete else 3
 
 
-def print_batch(journal: Journal, batch: BatchInfo) -> bool:
-    counts = journal.counts(batch.id)
-    states = Counter[str]()
-    for state, _, _, n in counts:
-        states[state] += n
-    print(f"batch {batch.id} (created {batch.created}, recipients {batch.recipients_path})")
-    print("  " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
+def print_batch(batch: BatchStatus) -> None:
+    info, counts = batch.info, list(batch.counts)
+    print(f"batch {info.id} (created {info.created}, recipients {info.recipients_path})")
+    print("  " + ", ".join(f"{n} {state}" for state, n in sorted(batch.states.items())))
     print_table("language", [(s, lang, n) for s, lang, _, n in counts])
     print_table("group", [(s, group, n) for s, _, group, n in counts])
     print_matrix(counts)
-    print_failures(journal, batch.id)
+    if batch.failures:
+        print("  not sent:")
+    for row in batch.failures:
+        code = row.last_code if row.last_code is not None else "-"
+        print(f"    {row.recipient_id}  {row.email}  {row.state.value}  {code}  {row.last_text}")
     print()
-    return set(states) <= {"sent"}
 
 
 def print_table(label: str, entries: list[tuple[str, str, int]]) -> None:
@@ -129,61 +109,3 @@ def print_matrix(counts: list[tuple[str, str, str, int]]) -> None:
 
 def _cell(sent: int, total: int) -> str:
     return f"{sent}/{total}" if total else "-"
-
-
-def write_html(journal: Journal, letter_key: str, letter_path: Path, path: Path) -> None:
-    import datetime as dt
-
-    from missive.app.report import collect_report, render_html_report
-
-    report = collect_report(journal, letter_key, letter_path, now=dt.datetime.now(dt.UTC))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html_report(report), encoding="utf-8")
-    print(f"wrote {path}")
-
-
-def print_failures(journal: Journal, batch_id: str) -> None:
-    from missive.deliver.journal import SendState
-
-    problem_states = (
-        SendState.FAILED_PERMANENT,
-        SendState.FAILED_TEMPORARY,
-        SendState.AMBIGUOUS,
-        SendState.SENDING,
-    )
-    failures = list(journal.rows(batch_id, problem_states))
-    if not failures:
-        return
-    print("  not sent:")
-    for row in failures:
-        code = row.last_code if row.last_code is not None else "-"
-        print(f"    {row.recipient_id}  {row.email}  {row.state.value}  {code}  {row.last_text}")
-
-
-def write_csv(journal: Journal, batches: list[BatchInfo], path: Path) -> int:
-    count = 0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(CSV_COLUMNS)
-        for batch in batches:
-            for row in journal.rows(batch.id):
-                writer.writerow(
-                    [
-                        batch.id,
-                        row.recipient_id,
-                        row.email,
-                        row.language,
-                        row.group,
-                        row.state.value,
-                        row.attempts,
-                        "" if row.last_code is None else row.last_code,
-                        row.last_text or "",
-                        row.message_id,
-                        row.queued_at,
-                        row.updated_at,
-                        row.sent_at or "",
-                    ]
-                )
-                count += 1
-    return count

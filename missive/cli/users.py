@@ -18,7 +18,7 @@ from missive.app.people import (
     disable_user,
     list_users,
 )
-from missive.cli.batchargs import add_journal
+from missive.cli.options import add_journal
 from missive.errors import AccessError
 from missive.model import Language
 

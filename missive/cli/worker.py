@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from missive.cli.batchargs import add_journal
+from missive.cli.options import add_journal
 from missive.errors import ScheduleError
-from missive.schedule.jobs import Job, JobState
-from missive.schedule.worker import DEFAULT_POLL_SECONDS, run_worker
+
+if TYPE_CHECKING:
+    from missive.app import Job
 
 SEND_INCOMPLETE = 3  # `send`'s exit status when some recipients failed or are held
+DEFAULT_POLL_SECONDS = 30.0
 
 EXAMPLE = """\
 example:
@@ -57,6 +59,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from missive.app import JobState, WorkerRequest, work
+
     journal: Path = args.journal
 
     def run_job(job: Job) -> dt.datetime | None:
@@ -70,16 +74,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"job {job.id} {job.state.value}{detail}", flush=True)
 
     print(f"worker on {journal}: polling every {args.poll:g} s", flush=True)
-    run_worker(
-        journal,
-        lambda: dt.datetime.now(dt.UTC),
-        time.sleep,
-        run_job,
-        once=args.once,
-        poll_seconds=args.poll,
-        grace=dt.timedelta(minutes=args.grace),
-        on_finish=on_finish,
-    )
+    grace = dt.timedelta(minutes=args.grace)
+    work(WorkerRequest(journal, args.once, args.poll, grace), run_job, on_finish)
     return 0
 
 

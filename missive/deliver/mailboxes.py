@@ -184,6 +184,7 @@ class ImapBox:
         self._address = address
         self._secrets = secrets
         self._deleted = False
+        self._created: set[str] = set()
         self.description = f"IMAP {address.host}:{address.port}/{address.folder}"
 
     @classmethod
@@ -225,12 +226,23 @@ class ImapBox:
 
     def move(self, key: str, folder: str) -> None:
         target = _quoted(folder)
+        self._ensure_folder(target)
         if b"MOVE" in self._capabilities():
             self._call("move", lambda: self._conn.uid("MOVE", key, target))
             return
         self._call("copy", lambda: self._conn.uid("COPY", key, target))
         self._call("store", lambda: self._conn.uid("STORE", key, "+FLAGS", r"(\Deleted)"))
         self._deleted = True
+
+    def _ensure_folder(self, target: str) -> None:
+        if target in self._created:
+            return
+        try:
+            self._conn.create(target)  # NO when it exists already: that is fine
+        except (OSError, imaplib.IMAP4.error) as exc:
+            problem = _scrub(exc, self._secrets)
+            raise MailboxError(f"{self.description}: create failed: {problem}") from None
+        self._created.add(target)
 
     def close(self) -> None:
         try:

@@ -1,0 +1,134 @@
+"""Scheduled sends: schedule one, list, cancel and release jobs, and run a worker.
+
+A job stores the letter and the options of `send` as its command line spells them (never a
+password: a worker reads the credentials from its own environment), so that what an
+operator scheduled reads back exactly as the command it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from missive.errors import MissiveError
+from missive.load import load_letter, load_recipients
+from missive.review.approvals import Selection, require_approved, select_recipients
+from missive.schedule.jobs import DEFAULT_GRACE, Job, cancel, list_jobs, parse_due, release
+from missive.schedule.jobs import schedule as store_job
+from missive.schedule.window import SendWindow
+from missive.schedule.worker import DEFAULT_POLL_SECONDS, run_worker
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    letter_path: Path
+    journal_path: Path
+    at: str  # "2024-02-01 09:00" or ISO 8601
+    tz: str = "UTC"  # the zone of `at` (an offset in `at` wins)
+    # The send's options, stored with the job:
+    smtp: str | None = None
+    recipients_path: Path | None = None
+    selection: Selection = field(default_factory=Selection)
+    rate: str | None = None
+    connections: int | None = None
+    window: str | None = None
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    job: Job
+    warning: str | None  # why the send would refuse if it ran now (the job is kept)
+    jobs: tuple[Job, ...]  # every job of the journal, after this one was added
+
+
+@dataclass(frozen=True)
+class WorkerRequest:
+    journal_path: Path
+    once: bool = False  # run what is due, then return
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+    grace: dt.timedelta = DEFAULT_GRACE
+
+
+# Runs a job's send; returns when to run it again (recipients waiting for their window).
+RunJob = Callable[[Job], dt.datetime | None]
+
+
+def schedule_send(request: ScheduleRequest, now: dt.datetime | None = None) -> Scheduled:
+    due = parse_due(request.at, request.tz)
+    window = None
+    if request.window is not None:
+        window = str(SendWindow.parse(request.window))  # refused now, not at send time
+    job = store_job(
+        request.journal_path,
+        request.letter_path,
+        due,
+        tz=request.tz,
+        options=job_options(request, window),
+        now=now or dt.datetime.now(dt.UTC),
+    )
+    return Scheduled(job, unapproved(request), list_jobs(request.journal_path))
+
+
+def job_options(request: ScheduleRequest, window: str | None) -> list[str]:
+    """The send's options as `send` spells them on its command line."""
+    selection = request.selection
+    values = (
+        ("smtp", request.smtp),
+        ("recipients", request.recipients_path),
+        ("limit", selection.limit),
+        ("rate", request.rate),
+        ("connections", request.connections),
+        ("window", window),
+    )
+    options = [
+        item for name, value in values if value is not None for item in (f"--{name}", str(value))
+    ]
+    for language in selection.languages:
+        options += ["--lang", language.value]
+    for group in selection.groups:
+        options += ["--group", group]
+    return options
+
+
+def unapproved(request: ScheduleRequest) -> str | None:
+    """Say now, not at send time, that approvals are still missing."""
+    try:
+        letter = load_letter(request.letter_path)
+        path = request.recipients_path or letter.recipients_path
+        chosen = select_recipients(letter, load_recipients(path, letter), request.selection)
+        require_approved(request.journal_path, letter, chosen, recipients_path=path)
+    except MissiveError as exc:
+        return str(exc)
+    return None
+
+
+def jobs_of(journal_path: Path) -> tuple[Job, ...]:
+    return list_jobs(journal_path)
+
+
+def cancel_job(journal_path: Path, job_id: int, now: dt.datetime | None = None) -> Job:
+    return cancel(journal_path, job_id, now=now or dt.datetime.now(dt.UTC))
+
+
+def release_job(journal_path: Path, job_id: int, now: dt.datetime | None = None) -> Job:
+    """Let a held job run: a worker takes it at its next poll."""
+    return release(journal_path, job_id, now=now or dt.datetime.now(dt.UTC))
+
+
+def work(
+    request: WorkerRequest, run_job: RunJob, on_finish: Callable[[Job], None] | None = None
+) -> tuple[Job, ...]:
+    """Run due jobs as they fall due (with `once`, only those due now); returns those run."""
+    return run_worker(
+        request.journal_path,
+        lambda: dt.datetime.now(dt.UTC),
+        time.sleep,
+        run_job,
+        once=request.once,
+        poll_seconds=request.poll_seconds,
+        grace=request.grace,
+        on_finish=on_finish,
+    )

@@ -1,0 +1,182 @@
+"""A batch under review: its digest, its approval state, and reviewers' decisions.
+
+The digest includes the sha256 of every selected recipient's PDF, so an approval names the
+exact bytes. They come either from a render folder (the `manifest.json` that
+`render_letters` wrote next to the PDFs the reviewer proofread; each PDF on disk is checked
+against it) or, without one, from rendering the batch in memory now. Rendering is
+deterministic, so both give the same digests for the same inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from missive.app.send import LetterMaker, PreparedBatch
+from missive.deliver.journal import BatchInfo
+from missive.errors import InputError, Problem
+from missive.load import load_letter, load_recipients
+from missive.model import Language, Letter, Recipient
+from missive.review.approvals import (
+    Approval,
+    ApprovalGate,
+    BatchDigest,
+    Decision,
+    LanguageState,
+    LanguageStatus,
+    Selection,
+    approval_status,
+    collect_inputs,
+    digest_batch,
+    list_approvals,
+    record_decision,
+    refusal_message,
+    require_approved,
+    select_recipients,
+)
+
+MANIFEST_NAME = "manifest.json"
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    letter_path: Path
+    journal_path: Path
+    recipients_path: Path | None = None
+    selection: Selection = field(default_factory=Selection)
+    rendered: Path | None = None  # a render folder: take the PDFs' digests from its manifest
+
+
+@dataclass(frozen=True)
+class BatchReview:
+    letter: Letter
+    recipients: tuple[Recipient, ...]  # selected
+    recipients_path: Path
+    digest: BatchDigest
+    statuses: Mapping[Language, LanguageStatus]
+    refusal: str | None  # why a send would refuse now; None when every language is approved
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    batch: BatchRequest
+    reviewer: str
+    decision: Decision
+    comment: str = ""  # for a rejection, the reason
+    recorded_by: str = ""  # who the front end knows is asking, e.g. "os:jdoe"
+
+
+@dataclass(frozen=True)
+class Decided:
+    rows: tuple[Approval, ...]  # one per language decided
+    review: BatchReview  # the batch as it stands after the decision
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    letter: Letter
+    recipients: tuple[Recipient, ...]
+    recipients_path: Path
+    digest: BatchDigest
+
+
+def review_batch(request: BatchRequest) -> BatchReview:
+    """Load, select and digest the batch (PDFs included), with its approval state."""
+    return _review(_load(request), request.journal_path)
+
+
+def decide(request: DecisionRequest) -> Decided:
+    """Record one reviewer's decision on the selected languages at the batch's hash."""
+    batch = _load(request.batch)
+    rows = record_decision(
+        request.batch.journal_path,
+        batch.digest,
+        reviewer=request.reviewer,
+        decision=request.decision,
+        comment=request.comment,
+        recorded_by=request.recorded_by,
+    )
+    return Decided(rows, _review(batch, request.batch.journal_path))
+
+
+def _load(request: BatchRequest) -> _Loaded:
+    letter = load_letter(request.letter_path)
+    path = request.recipients_path or letter.recipients_path
+    chosen = select_recipients(letter, load_recipients(path, letter), request.selection)
+    if request.rendered is not None:
+        pdfs = read_manifest(request.rendered, [r.id for r in chosen])
+    else:
+        pdfs = dict(render_digests(letter, path, chosen))
+    inputs = collect_inputs(letter, chosen, recipients_path=path)
+    return _Loaded(letter, chosen, path, digest_batch(inputs, sorted(pdfs.items())))
+
+
+def _review(batch: _Loaded, journal_path: Path) -> BatchReview:
+    required = batch.letter.reviewers_required
+    history = list_approvals(journal_path, batch.letter.key)
+    statuses = approval_status(history, batch.digest, required)
+    blocking = [s for s in statuses.values() if s.state is not LanguageState.APPROVED]
+    refusal = refusal_message(batch.digest, blocking, required) if blocking else None
+    return BatchReview(
+        batch.letter, batch.recipients, batch.recipients_path, batch.digest, statuses, refusal
+    )
+
+
+def approval_gate(journal_path: Path, prepared: PreparedBatch) -> ApprovalGate:
+    """For a real send: raise ApprovalError unless the batch is approved.
+
+    The inputs are checked now; pass `gate.verify` to `spool` so that each PDF is checked
+    as it is rendered (a send renders once; only a refusal renders twice).
+    """
+
+    def manifest() -> Iterator[tuple[str, str]]:
+        return render_digests(prepared.letter, prepared.recipients_path, prepared.recipients)
+
+    return require_approved(
+        journal_path,
+        prepared.letter,
+        prepared.recipients,
+        render_manifest=manifest,
+        recipients_path=prepared.recipients_path,
+    )
+
+
+def render_digests(
+    letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
+) -> Iterator[tuple[str, str]]:
+    """Render each chosen recipient's PDF in memory as a send would; yields (id, sha256)."""
+    # The send's own composer and renderer, with the serials it would give (not recorded).
+    info = BatchInfo("review", letter.key, str(letter.path), str(recipients_path))
+    make = LetterMaker(
+        PreparedBatch(letter, info, tuple(chosen), recipients_path), persist_serials=False
+    )
+    for recipient in chosen:
+        _, pdf = make(recipient)
+        yield recipient.id, hashlib.sha256(pdf).hexdigest()
+
+
+def read_manifest(folder: Path, wanted: Sequence[str]) -> dict[str, str]:
+    """Digests from `folder/manifest.json`, each checked against the PDF file beside it."""
+    path = folder / MANIFEST_NAME
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        listed = {str(e["recipient"]): (folder / str(e["pdf"]), str(e["sha256"])) for e in entries}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError([Problem(path, 1, 1, f"unreadable render manifest: {exc}")]) from exc
+    problems = [
+        Problem(path, 1, 1, f"no PDF for recipient {rid}") for rid in wanted if rid not in listed
+    ]
+    digests: dict[str, str] = {}
+    for rid in wanted:
+        if rid not in listed:
+            continue
+        pdf, sha = listed[rid]
+        if not pdf.is_file() or hashlib.sha256(pdf.read_bytes()).hexdigest() != sha:
+            problems.append(Problem(pdf, 1, 1, "this PDF is not the one the manifest lists"))
+        digests[rid] = sha
+    if problems:
+        raise InputError(problems)
+    return digests

@@ -1,0 +1,276 @@
+"""The send use case: a dry run, samples to oneself, or the real send of a batch.
+
+`send_batch` checks and prepares the batch, then either previews every letter (the dry
+run: nothing written or sent) or spools what is not yet journaled and sends what is due.
+What happens along the way reaches the caller as events (the batch starting, each
+preview, messages recovered, the spool's count, the progress of each stage), so a
+terminal prints lines and draws bars while a browser shows the same thing live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from missive.app.progress import Meter, Progress, Stage
+from missive.app.review import approval_gate
+from missive.app.send import (
+    PreparedBatch,
+    Preview,
+    Relay,
+    SendRequest,
+    deliver,
+    prepare,
+    preview,
+    spool,
+)
+from missive.deliver.journal import Journal, SendState
+from missive.deliver.outcome import Outcome, RunSummary
+from missive.deliver.settings import Credentials, Rate, SendOptions, SmtpEndpoint
+from missive.errors import DeliveryError
+from missive.schedule.window import SendWindow, recipient_zone, split_by_window
+
+FAILED = {SendState.FAILED_PERMANENT, SendState.FAILED_TEMPORARY}
+
+
+@dataclass(frozen=True)
+class BatchStarted:
+    batch_id: str
+    letter_path: str
+    recipients: int  # selected
+    relay: SmtpEndpoint
+    dry_run: bool
+
+
+@dataclass(frozen=True)
+class Previewed:
+    preview: Preview
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """Messages interrupted during DATA by an earlier run, now held as ambiguous."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Spooled:
+    spooled: int
+    already_journaled: int
+
+
+SendEvent = BatchStarted | Previewed | Recovered | Spooled | Progress
+OnSendEvent = Callable[[SendEvent], None]
+
+
+class SendEnd(enum.Enum):
+    DONE = "done"  # every selected recipient sent (or a dry run)
+    INCOMPLETE = "incomplete"  # some failed or are held
+    WAITING = "waiting"  # all that could be sent was; the others wait for their window
+
+
+@dataclass(frozen=True)
+class WindowWait:
+    """Who waits for the send window, and when the first of them opens."""
+
+    window: SendWindow
+    waiting: int
+    sending: bool  # False in a dry run: they would wait
+    first_id: str = ""
+    opening: dt.datetime | None = None  # UTC
+    local_opening: dt.datetime | None = None  # in the first recipient's zone, if known
+
+
+@dataclass(frozen=True)
+class SendResult:
+    end: SendEnd
+    batch_id: str
+    resume_at: dt.datetime | None = None  # UTC: when the first waiting recipient's window opens
+    dry_run_selected: int = 0
+    dry_run_already_sent: int = 0
+    summary: RunSummary | None = None  # this run's outcomes (a real send)
+    totals: Mapping[str, int] | None = None  # the batch in the journal, per state
+    window: WindowWait | None = None
+
+
+def credentials_from_env() -> Credentials | None:
+    username = os.environ.get("MISSIVE_SMTP_USERNAME", "")
+    password = os.environ.get("MISSIVE_SMTP_PASSWORD", "")
+    if not username and not password:
+        return None
+    if not username or not password:
+        raise DeliveryError("set both MISSIVE_SMTP_USERNAME and MISSIVE_SMTP_PASSWORD, or neither")
+    return Credentials(username, password)
+
+
+def send_batch(
+    request: SendRequest, on_event: OnSendEvent | None = None, now: dt.datetime | None = None
+) -> SendResult:
+    """The send; `now` (UTC) is the run's clock for the send window and the Date header."""
+    if request.connections < 1:
+        raise DeliveryError("--connections must be at least 1")
+    options = SendOptions(connections=request.connections, rate=Rate.parse(request.rate))
+    window = SendWindow.parse(request.window) if request.window else None
+    relay = Relay(SmtpEndpoint.parse(request.smtp), credentials_from_env())
+    prepared = prepare(request)
+    at = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    emit = on_event or _ignore
+    dry_run = request.dry_run and not request.to_self
+    info = prepared.info
+    total = len(prepared.recipients)
+    emit(BatchStarted(info.id, str(prepared.letter.path), total, relay.endpoint, dry_run))
+    if dry_run:
+        return _dry_run(prepared, request, emit, window, at)
+    return _real_send(prepared, request, relay, options, emit, window=window, now=at)
+
+
+def _ignore(event: SendEvent) -> None:
+    pass
+
+
+def _dry_run(
+    prepared: PreparedBatch,
+    request: SendRequest,
+    emit: OnSendEvent,
+    window: SendWindow | None,
+    now: dt.datetime,
+) -> SendResult:
+    done = 0
+    for item in preview(prepared, request.journal_path):
+        done += item.state is SendState.SENT
+        emit(Previewed(item))
+    waits = None
+    if window is not None:
+        waits = _window_wait(prepared, window, _waiting_now(prepared, window, now), sending=False)
+    return SendResult(
+        SendEnd.DONE,
+        prepared.info.id,
+        dry_run_selected=len(prepared.recipients),
+        dry_run_already_sent=done,
+        window=waits,
+    )
+
+
+def _real_send(
+    prepared: PreparedBatch,
+    request: SendRequest,
+    relay: Relay,
+    options: SendOptions,
+    emit: OnSendEvent,
+    *,
+    window: SendWindow | None,
+    now: dt.datetime,
+) -> SendResult:
+    batch_id = prepared.info.id
+    with Journal.open(request.journal_path) as journal:
+        if journal.recovered:
+            emit(Recovered(journal.recovered))
+        _spool_all(prepared, journal, request, emit, now)
+        # Everyone is spooled (and so checked against the approval) now; those outside
+        # their window stay queued in the journal for a later run.
+        later = _waiting_now(prepared, window, now) if window else {}
+        due = due_count(journal, batch_id, request.resend_ambiguous)
+        meter = Meter(Stage.SENDING, max(due - len(unsent(journal, batch_id, later)), 0), emit)
+        try:
+            summary = deliver(
+                prepared,
+                journal,
+                relay,
+                options,
+                resend_ambiguous=request.resend_ambiguous,
+                on_outcome=lambda outcome: _count(meter, outcome),
+                handle_sigint=True,
+                defer=tuple(later),
+            )
+        finally:
+            meter.finish()
+        waiting = unsent(journal, batch_id, later)
+        totals = _totals(journal, batch_id)
+    waits = _window_wait(prepared, window, waiting, sending=True) if window else None
+    return SendResult(
+        _end(totals, len(waiting)),
+        batch_id,
+        resume_at=min(waiting.values()) if waiting else None,
+        summary=summary,
+        totals=totals,
+        window=waits,
+    )
+
+
+def _count(meter: Meter, outcome: Outcome) -> None:
+    meter.step(
+        outcome.recipient_id,
+        failed=outcome.state in FAILED,
+        held=outcome.state is SendState.AMBIGUOUS,
+    )
+
+
+def _spool_all(
+    prepared: PreparedBatch,
+    journal: Journal,
+    request: SendRequest,
+    emit: OnSendEvent,
+    now: dt.datetime,
+) -> None:
+    verify = None
+    if not request.to_self:
+        # Only what reviewers approved goes out; samples sent to oneself need no approval.
+        verify = approval_gate(request.journal_path, prepared).verify
+    meter = Meter(Stage.SPOOLING, len(prepared.recipients), emit)
+    result = spool(prepared, journal, verify=verify, on_spooled=lambda r: meter.step(r.id), now=now)
+    meter.finish()
+    emit(Spooled(result.spooled, result.already_journaled))
+
+
+def unsent(
+    journal: Journal, batch_id: str, later: Mapping[str, dt.datetime]
+) -> dict[str, dt.datetime]:
+    """Of the recipients outside their window, those the journal has still to send."""
+    waits = {SendState.QUEUED, SendState.FAILED_TEMPORARY}
+    return {rid: at for rid, at in later.items() if journal.state_of(batch_id, rid) in waits}
+
+
+def due_count(journal: Journal, batch_id: str, resend_ambiguous: bool) -> int:
+    wanted = {"queued", "failed_temporary"} | ({"ambiguous"} if resend_ambiguous else set())
+    return sum(n for state, _, _, n in journal.counts(batch_id) if state in wanted)
+
+
+def _totals(journal: Journal, batch_id: str) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for state, _, _, count in journal.counts(batch_id):
+        totals[state] = totals.get(state, 0) + count
+    return totals
+
+
+def _end(totals: Mapping[str, int], waiting: int) -> SendEnd:
+    unsent_total = sum(n for state, n in totals.items() if state != SendState.SENT.value)
+    if unsent_total > waiting:
+        return SendEnd.INCOMPLETE
+    return SendEnd.WAITING if waiting else SendEnd.DONE
+
+
+def _waiting_now(
+    prepared: PreparedBatch, window: SendWindow, now: dt.datetime
+) -> dict[str, dt.datetime]:
+    return split_by_window(prepared.recipients, window, now)[1]
+
+
+def _window_wait(
+    prepared: PreparedBatch,
+    window: SendWindow,
+    waiting: Mapping[str, dt.datetime],
+    *,
+    sending: bool,
+) -> WindowWait:
+    if not waiting:
+        return WindowWait(window, 0, sending)
+    first_id = min(waiting, key=lambda rid: (waiting[rid], rid))
+    opening = waiting[first_id]
+    recipient = next(r for r in prepared.recipients if r.id == first_id)
+    zone = recipient_zone(recipient)
+    local = opening.astimezone(zone) if zone else None
+    return WindowWait(window, len(waiting), sending, first_id, opening, local)

@@ -1,0 +1,129 @@
+"""Where every recipient of a letter's batches stands, from the journal.
+
+Besides the counts a front end shows, the status can be written out: a CSV with one row per
+recipient, and the one-page HTML report a person can read and forward.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from missive.app.report import PROBLEM_STATES, collect_report, render_html_report
+from missive.deliver.journal import BatchInfo, Delivery, Journal
+from missive.load import load_letter
+
+CSV_COLUMNS = (
+    "batch",
+    "recipient_id",
+    "email",
+    "language",
+    "group",
+    "state",
+    "attempts",
+    "last_code",
+    "last_text",
+    "message_id",
+    "queued_at",
+    "updated_at",
+    "sent_at",
+)
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    letter_path: Path
+    journal_path: Path
+    csv_path: Path | None = None  # write one row per recipient here
+    html_path: Path | None = None  # write the one-page report here
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    info: BatchInfo
+    counts: tuple[tuple[str, str, str, int], ...]  # (state, language, group, count)
+    failures: tuple[Delivery, ...]  # failed, held or interrupted, with their last reply
+
+    @property
+    def states(self) -> Counter[str]:
+        totals = Counter[str]()
+        for state, _, _, n in self.counts:
+            totals[state] += n
+        return totals
+
+    @property
+    def complete(self) -> bool:
+        return set(self.states) <= {"sent"}
+
+
+@dataclass(frozen=True)
+class LetterStatus:
+    letter_key: str
+    batches: tuple[BatchStatus, ...]
+    html_path: Path | None  # written, if asked
+    csv_rows: int | None  # rows written to the CSV, if asked and there was a batch
+
+    @property
+    def complete(self) -> bool:
+        return all(batch.complete for batch in self.batches)
+
+
+def letter_status(request: StatusRequest) -> LetterStatus:
+    letter = load_letter(request.letter_path)
+    with Journal.open(request.journal_path, writer=False) as journal:
+        if request.html_path is not None:
+            _write_html(journal, letter.key, letter.path, request.html_path)
+        infos = journal.batches(letter.key)
+        batches = tuple(
+            BatchStatus(
+                info,
+                tuple(journal.counts(info.id)),
+                tuple(journal.rows(info.id, PROBLEM_STATES)),
+            )
+            for info in infos
+        )
+        rows = None
+        if infos and request.csv_path is not None:
+            rows = _write_csv(journal, infos, request.csv_path)
+    return LetterStatus(letter.key, batches, request.html_path, rows)
+
+
+def _write_html(journal: Journal, letter_key: str, letter_path: Path, path: Path) -> None:
+    report = collect_report(journal, letter_key, letter_path, now=dt.datetime.now(dt.UTC))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html_report(report), encoding="utf-8")
+
+
+def _write_csv(journal: Journal, batches: Sequence[BatchInfo], path: Path) -> int:
+    count = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(CSV_COLUMNS)
+        for batch in batches:
+            for row in journal.rows(batch.id):
+                writer.writerow(_csv_row(batch.id, row))
+                count += 1
+    return count
+
+
+def _csv_row(batch_id: str, row: Delivery) -> list[object]:
+    return [
+        batch_id,
+        row.recipient_id,
+        row.email,
+        row.language,
+        row.group,
+        row.state.value,
+        row.attempts,
+        "" if row.last_code is None else row.last_code,
+        row.last_text or "",
+        row.message_id,
+        row.queued_at,
+        row.updated_at,
+        row.sent_at or "",
+    ]
