@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -150,3 +151,19 @@ def test_report_csv_and_audit(ws: Workspace) -> None:
     admin.post("/login", data={"username": "root", "password": PASSWORD})
     audit = admin.get("/audit")
     assert audit.status_code == 200 and "log in" in audit.text
+
+
+def test_the_review_shows_what_changed_since_the_last_approval(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path)
+    client = ws.client()
+    client.post("/login", data={"username": "nadia", "password": PASSWORD})
+    page = client.get(f"/letters/{LETTER}/review/ar")
+    form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "ok"}
+    assert client.post(f"/letters/{LETTER}/review/ar", data=form).status_code == 200
+    template = ws.root / "templates" / "wsis20-invitation.ar.md.j2"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text + "\nسطر جديد للمراجعة\n", encoding="utf-8")
+    after = client.get(f"/letters/{LETTER}/review/ar")
+    assert 'id="review-state">changed<' in after.text
+    assert "templates/wsis20-invitation.ar.md.j2" in after.text
+    assert "+سطر جديد للمراجعة" in after.text

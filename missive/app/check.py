@@ -201,7 +201,7 @@ class _CheckPass:
             Problem(self.path, recipient.line, _field_column(self.header, e.field), str(e))
             for e in uncovered
         )
-        if self.covers:
+        if self.covers:  # without cover notes there is no message to build
             self.trials.message(composed)
         if not uncovered:
             self.trials.render(composed)

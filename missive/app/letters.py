@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from missive.access.permissions import Action, Actor, require
 from missive.errors import InputError, NotFoundError
@@ -34,6 +35,9 @@ from missive.review.approvals import (
     select_recipients,
 )
 
+if TYPE_CHECKING:
+    from missive.app.changes import FileChange
+
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
@@ -45,12 +49,20 @@ class RenderedBatch:
     recipients: tuple[Recipient, ...]
     recipients_path: Path
     digest: BatchDigest
+    inputs: BatchInputs
     pdfs: Mapping[str, bytes]  # recipient id -> PDF
     subjects: Mapping[str, str]  # recipient id -> cover e-mail subject
     covers: Mapping[str, str]  # recipient id -> cover e-mail text
 
     def in_language(self, language: Language) -> tuple[Recipient, ...]:
         return tuple(r for r in self.recipients if r.language is language)
+
+    def digest_of(self, label: str) -> str | None:
+        """The sha256 of an input file of the batch, by its label."""
+        for language in self.digest.languages.values():
+            if label in language.files:
+                return language.files[label]
+        return None
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ class LetterShelf:
         self.letters_dir = letters_dir
         self.journal_path = journal_path
         self.cache_dir = cache_dir
+        self.inputs_dir = journal_path.with_name(journal_path.name + ".inputs")
         self._batches: dict[str, tuple[str, RenderedBatch]] = {}
         self._lock = threading.Lock()
 
@@ -122,6 +135,14 @@ class LetterShelf:
         require(actor, Action.VIEW)
         return [self.summary(actor, key) for key in self.keys()]
 
+    def changes(self, actor: Actor | None, key: str, language: Language) -> tuple[FileChange, ...]:
+        """The input files changed since the language's last approval, with text diffs."""
+        from missive.app.changes import changes_since_approval
+
+        require(actor, Action.VIEW)
+        batch = self.batch(key)
+        return changes_since_approval(batch, self.journal_path, self.inputs_dir, language)
+
     def recipient(self, actor: Actor | None, key: str, recipient_id: str) -> Recipient:
         require(actor, Action.VIEW)
         batch = self.batch(key)
@@ -168,6 +189,7 @@ def _render(
         recipients,
         letter.recipients_path,
         digest_batch(inputs, digests),
+        inputs,
         pdfs,
         subjects,
         covers,

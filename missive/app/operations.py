@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive.access.permissions import Action, Actor, require
+from missive.app.changes import keep_inputs
 from missive.app.letters import LetterShelf
 from missive.app.people import Origin, record_decision
 from missive.app.report import LetterReport, collect_report
@@ -90,6 +91,8 @@ class Operations:
         batch = self.shelf.batch(key)
         if language not in batch.digest.languages:
             raise NotFoundError(f"no recipient reads {language.value} in {key}")
+        # Kept so that the next review can show what changed since this decision.
+        keep_inputs(batch, self.shelf.inputs_dir)
         (row,) = record_approval(
             self.journal_path,
             batch.digest,

@@ -73,6 +73,7 @@ async def review_page(request: Request) -> Response:
         "compare": compare,
         "compare_page": min(page, compare_pages),
         "languages": list(batch.digest.languages),
+        "changes": found.shelf.changes(who.actor, key, language),
         "can_decide": can(who.actor, Action.REVIEW, language),
     }
     return render(request, "review.html", context)
