@@ -261,6 +261,9 @@ def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str
             "smtp_code",
             "smtp_reply",
             "sent_at",
+            "notice_status",
+            "notice_diagnostic",
+            "notice_at",
         ]
     ]
     if not ops.journal_path.exists():
@@ -279,6 +282,9 @@ def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str
                     "" if d.last_code is None else str(d.last_code),
                     d.last_text or "",
                     d.sent_at or "",
+                    d.notice_status or "",
+                    d.notice_text or "",
+                    d.notice_at or "",
                 ]
                 for d in journal.rows(batch.id)
             )
