@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         schedule_send,
         work,
     )
+    from missive.app.new_letter import NewLetter, NewLetterRequest, start_letter
     from missive.app.progress import OnProgress, Progress, Stage
     from missive.app.proof import ProofRequest, make_proof
     from missive.app.render_batch import BatchOptions, Manifest, RenderRequest, render_letters
@@ -80,6 +81,8 @@ _HOMES = {
     "LetterReport": "missive.app.report",
     "LetterStatus": "missive.app.status",
     "Manifest": "missive.app.render_batch",
+    "NewLetter": "missive.app.new_letter",
+    "NewLetterRequest": "missive.app.new_letter",
     "OnProgress": "missive.app.progress",
     "Previewed": "missive.app.sending",
     "Progress": "missive.app.progress",
@@ -107,6 +110,7 @@ _HOMES = {
     "jobs_of": "missive.app.jobs",
     "letter_status": "missive.app.status",
     "make_proof": "missive.app.proof",
+    "start_letter": "missive.app.new_letter",
     "release_job": "missive.app.jobs",
     "render_html_report": "missive.app.report",
     "render_letters": "missive.app.render_batch",
@@ -141,6 +145,8 @@ __all__ = [
     "LetterReport",
     "LetterStatus",
     "Manifest",
+    "NewLetter",
+    "NewLetterRequest",
     "OnProgress",
     "Previewed",
     "Progress",
@@ -175,6 +181,7 @@ __all__ = [
     "run_demo",
     "schedule_send",
     "send_batch",
+    "start_letter",
     "work",
 ]
 
