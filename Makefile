@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PO := $(wildcard missive/locale/*/LC_MESSAGES/missive.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install catalogs demo test lint typecheck pytest bench clean
+.PHONY: install catalogs demo test lint typecheck layers pytest bench clean
 
 install: $(STAMP) catalogs
 
@@ -32,10 +32,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The layer contract and which stage owns each library: [tool.importlinter] in pyproject.toml.
+layers: install
+	$(BIN)/lint-imports
+
 pytest: install
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck layers pytest
 
 # The peers: WeasyPrint (needs Debian's pango) and the mailmerge CLI.
 bench: install

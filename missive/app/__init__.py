@@ -54,10 +54,18 @@ if TYPE_CHECKING:
         send_batch,
     )
     from missive.app.status import BatchStatus, LetterStatus, StatusRequest, letter_status
-    from missive.review.approvals import Decision, LanguageState, LanguageStatus, Selection
-    from missive.schedule.jobs import Job, JobState
+    from missive.deliver.mailboxes import MailboxKind, MailboxSpec, imap_credentials
+    from missive.review.approvals import (
+        Approval,
+        Decision,
+        LanguageState,
+        LanguageStatus,
+        Selection,
+    )
+    from missive.schedule.jobs import Job, JobState, parse_due
 
 _HOMES = {
+    "Approval": "missive.review.approvals",
     "BatchOptions": "missive.app.render_batch",
     "BatchRequest": "missive.app.review",
     "BatchReview": "missive.app.review",
@@ -80,6 +88,8 @@ _HOMES = {
     "LanguageStatus": "missive.review.approvals",
     "LetterReport": "missive.app.report",
     "LetterStatus": "missive.app.status",
+    "MailboxKind": "missive.deliver.mailboxes",
+    "MailboxSpec": "missive.deliver.mailboxes",
     "Manifest": "missive.app.render_batch",
     "NewLetter": "missive.app.new_letter",
     "NewLetterRequest": "missive.app.new_letter",
@@ -107,10 +117,12 @@ _HOMES = {
     "collect_report": "missive.app.report",
     "compose_letter": "missive.app.compose_one",
     "decide": "missive.app.review",
+    "imap_credentials": "missive.deliver.mailboxes",
     "jobs_of": "missive.app.jobs",
     "letter_status": "missive.app.status",
     "make_proof": "missive.app.proof",
     "start_letter": "missive.app.new_letter",
+    "parse_due": "missive.schedule.jobs",
     "release_job": "missive.app.jobs",
     "render_html_report": "missive.app.report",
     "render_letters": "missive.app.render_batch",
@@ -122,6 +134,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "Approval",
     "BatchOptions",
     "BatchRequest",
     "BatchReview",
@@ -144,6 +157,8 @@ __all__ = [
     "LanguageStatus",
     "LetterReport",
     "LetterStatus",
+    "MailboxKind",
+    "MailboxSpec",
     "Manifest",
     "NewLetter",
     "NewLetterRequest",
@@ -171,9 +186,11 @@ __all__ = [
     "collect_report",
     "compose_letter",
     "decide",
+    "imap_credentials",
     "jobs_of",
     "letter_status",
     "make_proof",
+    "parse_due",
     "release_job",
     "render_html_report",
     "render_letters",

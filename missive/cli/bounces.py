@@ -55,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from missive.app import MailboxKind, MailboxSpec, imap_credentials
     from missive.app.bounces import BouncesRequest, read_bounces
-    from missive.deliver.mailboxes import MailboxKind, MailboxSpec, imap_credentials
 
     if args.maildir is not None:
         spec = MailboxSpec(MailboxKind.MAILDIR, args.maildir)

@@ -13,13 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from missive.app import Approval, Decision, Job, parse_due
 from missive.app.letters import LetterSummary
 from missive.app.operations import SendJobRequest, SendProgress
 from missive.app.people import log_in
 from missive.errors import PermissionDeniedError, ScheduleError
 from missive.model import Language
-from missive.review.approvals import Approval, Decision
-from missive.schedule.jobs import Job, parse_due
 from missive.web.context import CSRF_HEADER, Visitor, services, set_session_cookie, visitor
 from missive.web.errors import BadRequestError, NotLoggedInError
 from missive.web.openapi import SCHEMA

@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from missive.app import parse_due
 from missive.app.operations import SendJobRequest
 from missive.errors import ScheduleError
-from missive.schedule.jobs import parse_due
 from missive.web.context import services
 from missive.web.errors import BadRequestError
 from missive.web.pages import changing, logged_in, render
