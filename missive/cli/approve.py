@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from missive.cli.batch import format_batch
 from missive.cli.options import add_batch_selection, batch_request
 
 if TYPE_CHECKING:
-    from missive.app import Decision
+    from missive.app import Approval, Decision
 
 EXAMPLE = """\
 example:
@@ -56,6 +58,7 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
     )
     decided = record(request)
     rows = decided.rows
+    audit_decision(args.journal, rows, decision, comment)
     hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
     plural = "es" if len(rows) > 1 else ""
     print(
@@ -65,3 +68,22 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
     print()
     print(format_batch(decided.review))
     return 0
+
+
+def audit_decision(
+    journal: Path, rows: Sequence[Approval], decision: Decision, comment: str
+) -> None:
+    """The audit log keeps the decision under the operating-system user, as the web does."""
+    import datetime as dt
+
+    from missive.app.people import cli_origin, record_decision
+
+    languages = ",".join(row.language.value for row in rows)
+    record_decision(
+        journal,
+        cli_origin(),
+        f"{decision.value} {languages}",
+        target=rows[0].batch_key,
+        detail=f"declared reviewer {rows[0].reviewer}; {comment}",
+        now=dt.datetime.now(dt.UTC),
+    )
