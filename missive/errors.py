@@ -151,3 +151,16 @@ class NotFoundError(MissiveError):
 
 class MailboxError(MissiveError):
     """A mailbox cannot be opened, read or changed; the message never names a credential."""
+
+
+class SelectionError(MissiveError):
+    """A selection names something the letter does not have (e.g. `--group` of another letter)."""
+
+    def __init__(self, unknown_groups: tuple[str, ...], known_groups: tuple[str, ...]) -> None:
+        self.unknown_groups = unknown_groups
+        self.known_groups = known_groups
+        known = ", ".join(known_groups) if known_groups else "none (the letter has no groups:)"
+        super().__init__(
+            f"unknown group {', '.join(repr(g) for g in unknown_groups)}; "
+            f"the letter's groups are {known}"
+        )

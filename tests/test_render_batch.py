@@ -148,3 +148,16 @@ def test_help_ends_with_a_real_example(command: str, capsys: pytest.CaptureFixtu
     assert f"python send.py {command} letters/wsis20-invitation.yaml --out" in (
         capsys.readouterr().out
     )
+
+
+@pytest.mark.parametrize("command", ["render", "send", "batch"])
+def test_an_unknown_group_is_refused_not_an_empty_selection(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    where = ["--out", str(out)] if command == "render" else ["--journal", str(tmp_path / "j.db")]
+    assert main([command, str(SAMPLE), "--group", "governmnets", *where]) == 1
+    err = capsys.readouterr().err
+    assert "unknown group 'governmnets'" in err
+    assert "governments" in err and "Traceback" not in err
+    assert not out.exists()

@@ -29,6 +29,7 @@ from missive.load import id_problem, iter_recipients, load_letter
 from missive.load.serials import assign_serials_over_list
 from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
+from missive.review.digest import require_known_groups
 
 CHUNK_SIZE = 16
 MANIFEST = "manifest.json"
@@ -178,6 +179,7 @@ def render_batch(
     if out_dir.exists() and not out_dir.is_dir():
         raise RenderError(f"{out_dir} exists and is not a folder")
     letter = load_letter(letter_path)
+    require_known_groups(letter, options.groups)
     source = recipients_path or letter.recipients_path
     serials = assign_serials_over_list(letter, source, persist=options.persist_serials)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

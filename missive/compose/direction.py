@@ -148,7 +148,7 @@ def mark_rtl_line(line: str) -> str:
 
     Plain-text mail clients, subject lines and file lists take a line's direction from its
     first strong character (Unicode rule P2). An Arabic line that opens with a neutral ("- ",
-    "(") or a Latin run ("WSIS+20 ...") would be laid out left to right, its final point on
+    "(") or a Latin run ("UN-Habitat ...") would be laid out left to right, its final point on
     the wrong side; a leading RLM makes the first strong character right to left. Lines that
     already start with an Arabic letter are left untouched.
     """

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive import __version__
+from missive.errors import SelectionError
 from missive.model import Language, Letter, Recipient
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -81,12 +82,20 @@ class BatchDigest:
         return self.hash[:SHORT_HASH]
 
 
+def require_known_groups(letter: Letter, groups: Iterable[str]) -> None:
+    """Refuse a group the letter does not have: it would select nobody, and do so quietly."""
+    unknown = tuple(g for g in groups if g not in letter.groups)
+    if unknown:
+        raise SelectionError(unknown, letter.groups)
+
+
 def select_recipients(
     letter: Letter, recipients: Iterable[Recipient], selection: Selection
 ) -> tuple[Recipient, ...]:
     """The recipients a batch sends to, in file order (the limit keeps the first ones)."""
     languages = set(selection.languages or letter.languages) & set(letter.languages)
     groups = set(selection.groups)
+    require_known_groups(letter, selection.groups)
     chosen = [
         r for r in recipients if r.language in languages and (not groups or r.group in groups)
     ]
