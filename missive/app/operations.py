@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,31 +167,26 @@ class Operations:
             raise NotFoundError(str(exc)) from exc
 
     def cancel(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
-        require(actor, Action.MANAGE_JOBS)
-        self.job(actor, job_id)
-        job = jobs.cancel(self.journal_path, job_id, now=now)
-        record_decision(
-            self.journal_path,
-            origin,
-            "cancel job",
-            target=str(job_id),
-            detail=str(job.letter_path),
-            now=now,
-        )
-        return job
+        return self._change_job(actor, job_id, origin, now, change=jobs.cancel, what="cancel job")
 
     def release(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
+        return self._change_job(actor, job_id, origin, now, change=jobs.release, what="release job")
+
+    def _change_job(
+        self,
+        actor: Actor | None,
+        job_id: int,
+        origin: Origin,
+        now: dt.datetime,
+        *,
+        change: Callable[..., Job],
+        what: str,
+    ) -> Job:
         require(actor, Action.MANAGE_JOBS)
         self.job(actor, job_id)
-        job = jobs.release(self.journal_path, job_id, now=now)
-        record_decision(
-            self.journal_path,
-            origin,
-            "release job",
-            target=str(job_id),
-            detail=str(job.letter_path),
-            now=now,
-        )
+        job = change(self.journal_path, job_id, now=now)
+        detail = str(job.letter_path)
+        record_decision(self.journal_path, origin, what, target=str(job_id), detail=detail, now=now)
         return job
 
     def progress(self, actor: Actor | None, key: str, now: dt.datetime) -> SendProgress:
@@ -242,25 +237,17 @@ def report(ops: Operations, actor: Actor | None, key: str, now: dt.datetime) -> 
 
 
 def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str]]:
-    """One row per recipient of every batch of the letter (the columns of `status --csv`)."""
+    """One row per recipient of every batch of the letter: the rows of `status --csv`."""
+    from missive.app.status import CSV_COLUMNS, status_rows
+
     require(actor, Action.VIEW)
     ops.shelf.path_of(key)
-    rows = [
-        [
-            "batch",
-            "recipient",
-            "email",
-            "language",
-            "group",
-            "state",
-            "attempts",
-            "smtp_code",
-            "smtp_reply",
-            "sent_at",
-        ]
-    ]
+    rows = [list(CSV_COLUMNS)]
     if not ops.journal_path.exists():
         return rows
+    with Journal.open(ops.journal_path, writer=False) as journal:
+        rows.extend(status_rows(journal, journal.batches(key)))
+    return rows
     with Journal.open(ops.journal_path, writer=False) as journal:
         for batch in journal.batches(key):
             rows.extend(

@@ -19,7 +19,7 @@ from missive.app.send import LetterMaker, PreparedBatch
 from missive.deliver.journal import BatchInfo
 from missive.errors import InputError, Problem
 from missive.load import load_letter, load_recipients
-from missive.model import Language, Letter, Recipient
+from missive.model import ComposedLetter, Language, Letter, Recipient
 from missive.review.approvals import (
     Approval,
     ApprovalGate,
@@ -148,14 +148,22 @@ def render_digests(
     letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
 ) -> Iterator[tuple[str, str]]:
     """Render each chosen recipient's PDF in memory as a send would; yields (id, sha256)."""
+    for recipient, _, pdf in render_for_review(letter, recipients_path, chosen):
+        yield recipient.id, hashlib.sha256(pdf).hexdigest()
+
+
+def render_for_review(
+    letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
+) -> Iterator[tuple[Recipient, ComposedLetter, bytes]]:
+    """Compose and render each chosen recipient's letter in memory, as a send would."""
     # The send's own composer and renderer, with the serials it would give (not recorded).
     info = BatchInfo("review", letter.key, str(letter.path), str(recipients_path))
     make = LetterMaker(
         PreparedBatch(letter, info, tuple(chosen), recipients_path), persist_serials=False
     )
     for recipient in chosen:
-        _, pdf = make(recipient)
-        yield recipient.id, hashlib.sha256(pdf).hexdigest()
+        composed, pdf = make(recipient)
+        yield recipient, composed, pdf
 
 
 def read_manifest(folder: Path, wanted: Sequence[str]) -> dict[str, str]:
