@@ -9,8 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from missive.compose.composer import Composer, format_composed_text
-from missive.compose.markup import parse_blocks
+from missive.compose.composer import Composer, CoverMode, format_composed_text
+from missive.compose.markup import blocks_text, parse_blocks
 from missive.errors import InputError
 from missive.load import load_letter, load_recipients
 from missive.model import (
@@ -449,3 +449,28 @@ def test_any_unicode_name_survives_composition(names_composer: Composer, name: s
     composed = names_composer.compose(person(Language.ES, name=name, gender=Gender.FEMALE))
     assert composed.addressee[0] == f"Sra. {name}"
     assert composed.body == (Paragraph((Run(f"Dear {name}, welcome."),)),)
+
+
+def test_a_numbered_list_in_a_cover_note_is_refused_unless_covers_are_left_out(
+    sample: Letter, tmp_path: Path
+) -> None:
+    cover = "{{ salutation }}\n\n1. one\n2. two\n"
+    letter = small_letter(sample, write_templates(tmp_path, "Hola.\n", cover=cover))
+    with pytest.raises(InputError) as error:
+        Composer(letter).compose(person(Language.ES))
+    assert [str(p) for p in error.value.problems] == [
+        f"{tmp_path}/t.cover.es.md.j2:3:1: numbered lists are not supported"
+    ]
+    assert Composer(letter, covers=CoverMode.NONE).compose(person(Language.ES)).body
+
+
+def test_a_body_that_reads_the_recipient_is_composed_for_each(
+    sample: Letter, tmp_path: Path
+) -> None:
+    letter = small_letter(sample, write_templates(tmp_path, "Para {{ recipient.name }}.\n"))
+    composer = Composer(letter)
+    first = composer.compose(person(Language.ES))
+    other = composer.compose(dataclasses.replace(person(Language.ES), name="Ana Ruiz"))
+    assert composer._kits[Language.ES].personal_body
+    assert blocks_text(first.body) != blocks_text(other.body)
+    assert blocks_text(other.body) == "Para Ana Ruiz."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from missive.compose.composer import Composer
+from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
 from missive.load.serials import assign_serials
 from missive.model import ComposedLetter, Recipient
@@ -30,14 +30,14 @@ def test_a_cached_render_is_byte_identical_to_a_render_from_scratch() -> None:
     recipients = _recipients(3)
     assert len({r.language for r in recipients}) == 6
     serials = assign_serials(letter, (r.id for r in recipients), persist=False)
-    shared = Composer(letter, serials, covers=False)
+    shared = Composer(letter, serials, covers=CoverMode.NONE)
     renderer = Renderer()
     clear_caches()
     cached = [renderer.render(shared.compose(r), created=letter.date).data for r in recipients]
     assert DRAWN.hits > DRAWN.misses  # the later letters of each language did reuse
     for recipient, data in zip(recipients, cached, strict=True):
         clear_caches()
-        alone = Composer(letter, serials, covers=False).compose(recipient)
+        alone = Composer(letter, serials, covers=CoverMode.NONE).compose(recipient)
         assert Renderer().render(alone, created=letter.date).data == data, recipient.id
 
 
@@ -60,3 +60,14 @@ def test_the_kit_tells_which_templates_read_the_recipient() -> None:
     kit = next(iter(composer._kits.values()))
     assert not kit.personal_body  # the sample's bodies read only the letter's values
     assert kit.personal_cover  # its cover notes greet the recipient and cite the serial
+
+
+def test_the_personal_fields_are_those_the_coverage_check_reads_per_recipient() -> None:
+    from missive.render import fonts
+
+    letter = load_letter(SAMPLE)
+    for recipient in _recipients(1):
+        composed = Composer(letter).compose(recipient)
+        every = [name for name, _ in fonts._fields(composed)]
+        personal = [name for name, _ in fonts._personal_fields(composed)]
+        assert personal == [name for name in every if name.startswith(fonts._PERSONAL_FIELDS)]

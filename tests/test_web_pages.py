@@ -72,6 +72,9 @@ def test_the_review_page_shows_real_pages_and_takes_a_decision(ws: Workspace) ->
     assert pdf.headers["content-type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(pdf.content)).pages) >= 1
     assert "longest name" in page.text
+    proof = client.get(f"/letters/{LETTER}/proof.pdf")
+    assert proof.headers["content-type"] == "application/pdf"
+    assert len(PdfReader(io.BytesIO(proof.content)).pages) >= 8
     form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "واضح"}
     assert (
         client.post(f"/letters/{LETTER}/review/ar", data={**form, "csrf_token": "x"}).status_code

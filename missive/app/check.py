@@ -1,7 +1,7 @@
 """`check`: every problem of a letter, its recipients and its templates, before any output.
 
-The letter and the recipients are validated by `load`; then every valid recipient is
-composed exactly as `render` and `send` would compose them, so a misspelt template
+The letter and the recipients are validated by `load`; every valid recipient is composed,
+as it is read, exactly as `render` and `send` would compose them, so a misspelt template
 variable, a missing catalog or a character no font can draw is found here, located, and
 reported together with everything else.
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive.app.stage_trials import StageTrials
-from missive.compose.composer import Composer
+from missive.compose.composer import Composer, CoverMode
 from missive.errors import CoverageError, InputError, Problem
 from missive.load import load_letter, read_header, scan_recipients
-from missive.load.serials import assign_serials
+from missive.load.serials import assign_serials, read_registry, registry_path
 from missive.model import ComposedLetter, Gender, Language, Letter, Recipient
 
 FindUncovered = Callable[[ComposedLetter], list[CoverageError]]
@@ -72,14 +72,7 @@ def check_letter(request: CheckRequest) -> CheckReport:
         extra = _scan(recipients_path, None)[0] if recipients_path is not None else []
         raise InputError([*error.problems, *extra]) from error
     path = recipients_path or letter.recipients_path
-    problems, ids = _scan(path, letter)
-    try:
-        serials = assign_serials(letter, ids, persist=False)
-    except InputError as error:
-        problems.extend(error.problems)
-        serials = {}
-    counts, composition_problems = _compose_all(letter, path, serials, covers)
-    problems.extend(composition_problems)
+    problems, counts = _check_recipients(letter, path, covers)
     if not counts and not problems:
         problems.append(Problem(path, 1, 1, "no recipients: nothing to render, proof or send"))
     if problems:
@@ -105,52 +98,116 @@ def _scan(path: Path, letter: Letter | None) -> tuple[list[Problem], list[str]]:
     return problems, ids
 
 
-def _valid_recipients(path: Path, letter: Letter) -> Iterator[Recipient]:
-    return (item for item in scan_recipients(path, letter) if isinstance(item, Recipient))
+def _check_recipients(
+    letter: Letter, path: Path, covers: bool
+) -> tuple[list[Problem], Counter[tuple[Language, str]]]:
+    """Scan the list once, composing each valid row as it is read.
 
-
-def _compose_all(
-    letter: Letter, path: Path, serials: Mapping[str, int], covers: bool
-) -> tuple[Counter[tuple[Language, str]], list[Problem]]:
-    counts: Counter[tuple[Language, str]] = Counter()
-    problems: set[Problem] = set()
+    Serials are numbered as the row is read, the way `assign_serials` numbers the whole
+    list; that rule then numbers the ids read, and in the (unexpected) case it disagrees,
+    the list is composed again with its numbers, so the result is always the rule's.
+    """
     try:
-        composer: Composer | None = Composer(letter, serials, covers=covers)
+        registry: dict[str, int] | None = read_registry(registry_path(letter))
     except InputError as error:
-        # Templates or catalogs are broken for a language: nothing composes, but the
-        # recipients are still counted and their languages checked.
-        problems.update(error.problems)
-        composer = None
-    find_uncovered = _find_uncovered()
-    header = read_header(path)
-    trials = StageTrials(letter, path, header)
-    for recipient in _valid_recipients(path, letter):
-        counts[recipient.language, recipient.group] += 1
-        if composer is None:
-            continue
-        if recipient.language not in letter.languages:
+        registry = None
+        serial_problems = list(error.problems)
+    checked = _CheckPass(letter, path, covers, _ProvisionalSerials(registry))
+    checked.run(scan_recipients(path, letter))
+    if registry is not None:
+        try:
+            serials = assign_serials(letter, checked.ids, persist=False)
+            serial_problems = []
+        except InputError as error:
+            serials, serial_problems = {}, list(error.problems)
+        if serials != checked.serials:
+            checked = _CheckPass(letter, path, covers, dict(serials))
+            checked.run(scan_recipients(path, letter))
+    problems = [*checked.scan_problems, *serial_problems, *checked.composition_problems()]
+    return problems, checked.counts
+
+
+class _ProvisionalSerials(dict[str, int]):
+    """Serials handed out in reading order: the registry's, else the next free number."""
+
+    def __init__(self, registry: Mapping[str, int] | None) -> None:
+        super().__init__()
+        self.registry = registry
+        self.next_serial = max(registry.values(), default=0) + 1 if registry else 1
+
+    def read(self, recipient_id: str) -> None:
+        if self.registry is None or recipient_id in self:
+            return
+        serial = self.registry.get(recipient_id)
+        if serial is None:
+            serial, self.next_serial = self.next_serial, self.next_serial + 1
+        self[recipient_id] = serial
+
+
+class _CheckPass:
+    """One reading of the list: scan problems, ids, counts and composition problems.
+
+    With `covers`, each recipient's message is built as `send` would build it; without
+    (`render` checks first), no cover note is composed and only the letters are tried.
+    """
+
+    def __init__(self, letter: Letter, path: Path, covers: bool, serials: dict[str, int]) -> None:
+        self.letter, self.path, self.serials, self.covers = letter, path, serials, covers
+        mode = CoverMode.FULL if covers else CoverMode.NONE
+        self.scan_problems: list[Problem] = []
+        self.problems: set[Problem] = set()
+        self.ids: list[str] = []
+        self.counts: Counter[tuple[Language, str]] = Counter()
+        try:
+            self.composer: Composer | None = Composer(letter, serials, covers=mode)
+        except InputError as error:
+            # Templates or catalogs are broken for a language: nothing composes, but the
+            # recipients are still counted and their languages checked.
+            self.problems.update(error.problems)
+            self.composer = None
+        self.find_uncovered = _find_uncovered()
+        self.header = read_header(path)
+        self.trials = StageTrials(letter, path, self.header)
+
+    def run(self, items: Iterator[Recipient | Problem]) -> None:
+        for item in items:
+            if isinstance(item, Problem):
+                self.scan_problems.append(item)
+            else:
+                self.ids.append(item.id)
+                if isinstance(self.serials, _ProvisionalSerials):
+                    self.serials.read(item.id)
+                self.recipient(item)
+        # Languages no recipient reads are still offered: their templates must compose too.
+        read = {language for language, _ in self.counts}
+        for language in self.letter.languages:
+            if self.composer is not None and language not in read:
+                _compose(self.composer, _probe(self.letter, language), self.problems)
+
+    def recipient(self, recipient: Recipient) -> None:
+        self.counts[recipient.language, recipient.group] += 1
+        if self.composer is None:
+            return
+        if recipient.language not in self.letter.languages:
             message = f"language '{recipient.language}' is not offered by the letter"
-            problems.add(Problem(path, recipient.line, _column(header, "language"), message))
-            continue
-        composed = _compose(composer, recipient, problems)
+            column = _column(self.header, "language")
+            self.problems.add(Problem(self.path, recipient.line, column, message))
+            return
+        composed = _compose(self.composer, recipient, self.problems)
         if composed is None:
-            continue
-        uncovered = find_uncovered(composed) if find_uncovered is not None else []
-        problems.update(
-            Problem(path, recipient.line, _field_column(header, error.field), str(error))
-            for error in uncovered
+            return
+        uncovered = self.find_uncovered(composed) if self.find_uncovered is not None else []
+        self.problems.update(
+            Problem(self.path, recipient.line, _field_column(self.header, e.field), str(e))
+            for e in uncovered
         )
-        if covers:  # without cover notes there is no message to build
-            trials.message(composed)
+        if self.covers:  # without cover notes there is no message to build
+            self.trials.message(composed)
         if not uncovered:
-            trials.render(composed)
-    # Languages no recipient reads are still offered: their templates must compose too.
-    read = {language for language, _ in counts}
-    for language in letter.languages:
-        if composer is not None and language not in read:
-            _compose(composer, _probe(letter, language), problems)
-    problems.update(trials.problems)
-    return counts, sorted(problems)
+            self.trials.render(composed)
+
+    def composition_problems(self) -> list[Problem]:
+        return sorted(self.problems | set(self.trials.problems))
 
 
 def _compose(

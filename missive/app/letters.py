@@ -143,6 +143,13 @@ class LetterShelf:
         batch = self.batch(key)
         return changes_since_approval(batch, self.journal_path, self.inputs_dir, language)
 
+    def proof(self, actor: Actor | None, key: str) -> bytes:
+        """The reviewers' proof: a letter per language and the hard cases, in one PDF."""
+        from missive.app.proof import render_proof
+
+        require(actor, Action.VIEW)
+        return render_proof(self.path_of(key)).data
+
     def recipient(self, actor: Actor | None, key: str, recipient_id: str) -> Recipient:
         require(actor, Action.VIEW)
         batch = self.batch(key)

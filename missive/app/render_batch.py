@@ -23,7 +23,7 @@ from typing import IO
 
 from missive.app.check import CheckReport, CheckRequest, check_letter
 from missive.app.progress import Meter, OnProgress, Stage
-from missive.compose.composer import Composer
+from missive.compose.composer import Composer, CoverMode
 from missive.errors import RenderError
 from missive.load import id_problem, iter_recipients, load_letter
 from missive.load.serials import assign_serials_over_list
@@ -74,7 +74,7 @@ class _Worker:
         self, letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path
     ) -> None:
         self.letter = letter
-        self.composer = Composer(letter, serials, covers=False)  # a PDF needs no e-mail
+        self.composer = Composer(letter, serials, covers=CoverMode.NONE)
         self.renderer = Renderer(options.page_size)
         self.out = out
 

@@ -5,13 +5,15 @@ does not depend on the recipient (Babel locale, catalogs, compiled templates, he
 distribution list, signatories) is prepared per language up front. A body, subject or cover
 template that reads nothing of the recipient (`LanguageKit.personal_*`) is rendered and
 parsed once per language; a personal body is parsed once per distinct rendered text.
-A Composer built with `covers=False` (for printing) leaves the e-mail cover note's text out.
+What a command needs of the e-mail cover note is a `CoverMode`: all of it (send, check),
+or nothing (render).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Mapping
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,11 @@ from missive.model import (
 _CACHE_LIMIT = 4096
 
 
+class CoverMode(Enum):
+    FULL = "full"  # send and check: subject, text and HTML bodies, attachment name
+    NONE = "none"  # render: a PDF needs no e-mail; only the subject line is kept
+
+
 class Composer:
     """Composes `letter` for any of its recipients; raises InputError on bad input."""
 
@@ -45,7 +52,7 @@ class Composer:
         serials: Mapping[str, int] | None = None,
         *,
         locale_dir: Path = LOCALE_DIR,
-        covers: bool = True,
+        covers: CoverMode = CoverMode.FULL,
     ) -> None:
         self.letter = letter
         self.serials: Mapping[str, int] = serials or {}
@@ -171,7 +178,7 @@ class Composer:
 
     def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
         one_line = cover_line(" ".join(subject.split()), kit.language)
-        if not self.covers:
+        if self.covers is CoverMode.NONE:
             return CoverNote(subject=one_line, text="", html="", attachment_name="")
         text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
         bodies = self._covers.get((text, one_line))

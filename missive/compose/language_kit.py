@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from missive.compose import catalogs as msg
 from missive.compose.catalogs import Catalogs
 from missive.compose.dates import mark_date
 from missive.compose.environment import (
+    UN_INTERVAL,
     BabelFilters,
     build_environment,
     error_message,
@@ -39,6 +41,28 @@ DEFAULT_LOCALES: Mapping[Language, str] = {
 }
 # Globals of Jinja2's own that always give the same result for the same arguments.
 _PURE_GLOBALS = frozenset({"range", "dict", "namespace", "joiner", "cycler"})
+
+
+class _RememberingFilters(BabelFilters):
+    """Dates and intervals formatted once per value: a cover note that prints the event's
+    dates would otherwise ask Babel again for every recipient."""
+
+    def __init__(self, locale: Locale, language: Language) -> None:
+        super().__init__(locale, language)
+        self._dates: dict[tuple[dt.date, str], str] = {}
+        self._intervals: dict[tuple[dt.date, dt.date, str], str] = {}
+
+    def date(self, value: dt.date, format: str = "long") -> str:
+        key = (value, format)
+        if key not in self._dates:
+            self._dates[key] = super().date(value, format)
+        return self._dates[key]
+
+    def interval(self, start: dt.date, end: dt.date, skeleton: str = UN_INTERVAL) -> str:
+        key = (start, end, skeleton)
+        if key not in self._intervals:
+            self._intervals[key] = super().interval(start, end, skeleton)
+        return self._intervals[key]
 
 
 def shown_path(path: Path) -> Path:
@@ -80,7 +104,7 @@ class LanguageKit:
         self.language = language
         self._problems: list[Problem] = []
         self.locale = self._locale()
-        self.filters = BabelFilters(self.locale, language)
+        self.filters = _RememberingFilters(self.locale, language)
         self.catalogs = Catalogs(language, locale_dir)
         env = build_environment(letter.templates_dir, self.filters)
         self.body_path, body = self._template(env, f"{letter.template}.{language}.md.j2")

@@ -184,6 +184,20 @@ def _fields(composed: ComposedLetter) -> Iterator[tuple[str, str]]:
     yield "page_label", composed.page_label
 
 
+def _personal_fields(composed: ComposedLetter) -> Iterator[tuple[str, str]]:
+    """The fields of `_fields` that differ from recipient to recipient, in its order."""
+    recipient = composed.recipient
+    yield "recipient.name", recipient.name
+    yield "recipient.organization", recipient.organization
+    yield "recipient.position", recipient.position
+    yield "reference", composed.reference
+    for index, header in enumerate(composed.header_fields):
+        yield f"header_fields[{index}]", header.label + header.value
+    yield from (("addressee", line) for line in composed.addressee)
+    yield "subject", composed.subject
+    yield "salutation", composed.salutation
+
+
 @lru_cache(maxsize=8192)
 def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
     """The characters of `text` no family of `chain` draws, each once, in order.
@@ -197,6 +211,49 @@ def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
     return "".join(sorted(found, key=text.index))
 
 
+_PERSONAL_FIELDS = (
+    "recipient.",
+    "reference",
+    "header_fields",
+    "addressee",
+    "subject",
+    "salutation",
+)
+_FIXED_LIMIT = 256
+# (language, ids of body and signatories, fixed texts) -> (body, signatories, all covered);
+# the objects are held so that their ids cannot be reused while the entry lives.
+_fixed_covered: dict[tuple[object, ...], tuple[object, object, bool]] = {}
+
+
+def _fixed_parts_covered(composed: ComposedLetter, chain: tuple[Family, ...]) -> bool:
+    """Whether every character of the parts shared by a language's letters (body,
+    signatories, letterhead...) can be drawn; found once per composed language."""
+    body, signatories = composed.body, composed.signatories
+    key = (
+        composed.language,
+        id(body),
+        id(signatories),
+        composed.organization,
+        composed.date_text,
+        composed.distribution_heading,
+        composed.distribution,
+        composed.closing,
+        composed.page_label,
+    )
+    found = _fixed_covered.get(key)
+    if found is not None and found[0] is body and found[1] is signatories:
+        return found[2]
+    covered = not any(
+        _uncovered_in(text, chain)
+        for name, text in _fields(composed)
+        if not name.startswith(_PERSONAL_FIELDS)
+    )
+    if len(_fixed_covered) >= _FIXED_LIMIT:
+        _fixed_covered.clear()
+    _fixed_covered[key] = (body, signatories, covered)
+    return covered
+
+
 def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     """Every character of the letter that no font available to its language can draw.
 
@@ -207,7 +264,9 @@ def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     primary = face(chain[0]).name
     errors: list[CoverageError] = []
     seen: set[str] = set()
-    for field_name, text in _fields(composed):
+    covered = _fixed_parts_covered(composed, chain)
+    fields = _personal_fields(composed) if covered else _fields(composed)
+    for field_name, text in fields:
         for char in _uncovered_in(text, chain):
             if char not in seen:
                 seen.add(char)

@@ -122,7 +122,19 @@ async def pdf(request: Request) -> Response:
     )
 
 
+async def proof(request: Request) -> Response:
+    who = logged_in(request)
+    key = request.path_params["key"]
+    data = services(request).shelf.proof(who.actor, key)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"content-disposition": f'attachment; filename="{key}-proof.pdf"'},
+    )
+
+
 ROUTES = [
+    Route("/letters/{key}/proof.pdf", proof, methods=["GET"]),
     Route("/letters/{key}/review/{lang}", review_page, methods=["GET"]),
     Route("/letters/{key}/review/{lang}", decide, methods=["POST"]),
     Route("/letters/{key}/pages/{rid}/{page:int}", page_image, methods=["GET"]),
