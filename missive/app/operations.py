@@ -257,9 +257,6 @@ def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str
     if not ops.journal_path.exists():
         return rows
     with Journal.open(ops.journal_path, writer=False) as journal:
-        rows.extend(status_rows(journal, journal.batches(key)))
-    return rows
-    with Journal.open(ops.journal_path, writer=False) as journal:
         for batch in journal.batches(key):
             rows.extend(
                 [
