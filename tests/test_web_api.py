@@ -183,7 +183,7 @@ def test_job_requests_are_validated(ws: Workspace) -> None:
     assert client.post(url, json={}).status_code == 403
     now = client.post(url, json={"languages": ["fr"], "rate": "60/min"}, headers=headers)
     assert now.status_code == 201
-    assert now.json()["options"][2:] == ["--lang", "fr", "--rate", "60/min"]
+    assert now.json()["options"][2:] == ["--rate", "60/min", "--lang", "fr"]
     assert now.json()["due_at"] == "2026-03-02T09:00:01+00:00"
 
 

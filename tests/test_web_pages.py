@@ -156,6 +156,49 @@ def test_report_csv_and_audit(ws: Workspace) -> None:
     assert audit.status_code == 200 and "log in" in audit.text
 
 
+def test_the_report_shows_bounces_delays_and_replies_with_their_diagnostics(
+    tmp_path: Path,
+) -> None:
+    from missive.deliver.journal import BatchInfo, Journal, NewDelivery, SendState
+
+    ws = make_workspace(tmp_path)
+    outcomes = {
+        "es-gov-01": ("bounced", "5.1.1", "unknown user"),
+        "fr-gov-01": ("delayed", "4.4.1", "no answer from host"),
+        "en-gov-01": ("replied", "", "Automatic reply: Invitation"),
+    }
+    with Journal.open(ws.journal) as journal:
+        journal.ensure_batch(BatchInfo("b1", LETTER, f"letters/{LETTER}.yaml", "r.csv"))
+        journal.enqueue(
+            "b1",
+            [
+                NewDelivery(rid, f"{rid}@example.org", rid[:2], "governments", "s@itu.int",
+                            (f"{rid}@example.org",), False, f"<{rid}@itu.int>", "0" * 64, "x")
+                for rid in outcomes
+            ],
+        )  # fmt: skip
+        for rid in outcomes:
+            journal.mark_sending("b1", rid)
+            journal.mark_outcome("b1", rid, SendState.SENT, code=250, text="queued")
+    conn = journal.connect()
+    for rid, (state, status, text) in outcomes.items():
+        conn.execute(
+            "UPDATE deliveries SET state = ?, notice_status = ?, notice_text = ? "
+            "WHERE recipient_id = ?",
+            (state, status, text, rid),
+        )
+    conn.close()
+    client = ws.client()
+    client.post("/login", data={"username": "sec", "password": PASSWORD})
+    page = client.get(f"/letters/{LETTER}/report").text
+    assert "After delivery: bounces, delays, replies" in page
+    assert '<span class="state bounced">bounced</span>' in page and "unknown user" in page
+    assert "4.4.1" in page and "Automatic reply: Invitation" in page
+    table = client.get(f"/letters/{LETTER}/report.csv").text.splitlines()
+    assert table[0].endswith("notice_status,notice_diagnostic,notice_at")
+    assert any(line.startswith("b1,es-gov-01,") and "5.1.1,unknown user" in line for line in table)
+
+
 def test_the_review_shows_what_changed_since_the_last_approval(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path)
     client = ws.client()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         schedule_send,
         work,
     )
+    from missive.app.new_letter import NewLetter, NewLetterRequest, start_letter
     from missive.app.progress import OnProgress, Progress, Stage
     from missive.app.proof import ProofRequest, make_proof
     from missive.app.render_batch import BatchOptions, Manifest, RenderRequest, render_letters
@@ -90,6 +91,8 @@ _HOMES = {
     "MailboxKind": "missive.deliver.mailboxes",
     "MailboxSpec": "missive.deliver.mailboxes",
     "Manifest": "missive.app.render_batch",
+    "NewLetter": "missive.app.new_letter",
+    "NewLetterRequest": "missive.app.new_letter",
     "OnProgress": "missive.app.progress",
     "Previewed": "missive.app.sending",
     "Progress": "missive.app.progress",
@@ -118,6 +121,7 @@ _HOMES = {
     "jobs_of": "missive.app.jobs",
     "letter_status": "missive.app.status",
     "make_proof": "missive.app.proof",
+    "start_letter": "missive.app.new_letter",
     "parse_due": "missive.schedule.jobs",
     "release_job": "missive.app.jobs",
     "render_html_report": "missive.app.report",
@@ -156,6 +160,8 @@ __all__ = [
     "MailboxKind",
     "MailboxSpec",
     "Manifest",
+    "NewLetter",
+    "NewLetterRequest",
     "OnProgress",
     "Previewed",
     "Progress",
@@ -192,6 +198,7 @@ __all__ = [
     "run_demo",
     "schedule_send",
     "send_batch",
+    "start_letter",
     "work",
 ]
 

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from missive.access.permissions import Action, Actor, require
 from missive.app.changes import keep_inputs
+from missive.app.jobs import ScheduleRequest, cancel_job, job_options, jobs_of, release_job
 from missive.app.letters import LetterShelf
 from missive.app.people import Origin, record_decision
 from missive.app.report import LetterReport, collect_report
 from missive.deliver.journal import Delivery, Journal, SendState
 from missive.errors import NotFoundError, ScheduleError
 from missive.model import Language
-from missive.review.approvals import Approval, Decision
+from missive.review.approvals import Approval, Decision, Selection
 from missive.review.approvals import record_decision as record_approval
 from missive.schedule import jobs
 from missive.schedule.jobs import Job
@@ -121,7 +122,12 @@ class Operations:
         # "Now" is a second ahead: a job is stored for a time still to come.
         due = request.due_at or now + dt.timedelta(seconds=1)
         job = jobs.schedule(
-            self.journal_path, path, due, tz=request.tz, options=self._options(request), now=now
+            self.journal_path,
+            path,
+            due,
+            tz=request.tz,
+            options=self._options(request, path),
+            now=now,
         )
         record_decision(
             self.journal_path,
@@ -133,21 +139,19 @@ class Operations:
         )
         return job
 
-    def _options(self, request: SendJobRequest) -> list[str]:
-        options: list[str] = []
-        smtp = request.smtp or self.smtp
-        if smtp:
-            options += ["--smtp", smtp]
-        for language in request.languages:
-            options += ["--lang", language.value]
-        for group in request.groups:
-            options += ["--group", group]
-        if request.limit is not None:
-            options += ["--limit", str(request.limit)]
-        if request.rate:
-            options += ["--rate", request.rate]
-        if request.window:
-            options += ["--window", str(SendWindow.parse(request.window))]
+    def _options(self, request: SendJobRequest, letter_path: Path) -> list[str]:
+        """`schedule`'s options (one spelling, `job_options`), plus the workspace's own two."""
+        window = str(SendWindow.parse(request.window)) if request.window else None
+        common = ScheduleRequest(
+            letter_path=letter_path,
+            journal_path=self.journal_path,
+            at="",
+            tz=request.tz,
+            smtp=request.smtp or self.smtp,
+            selection=Selection(request.languages, request.groups, request.limit),
+            rate=request.rate,
+        )
+        options = job_options(common, window)
         if request.to_self:
             options += ["--to-self", request.to_self]
         if request.resend_ambiguous:
@@ -156,7 +160,7 @@ class Operations:
 
     def jobs(self, actor: Actor | None, key: str | None = None) -> tuple[Job, ...]:
         require(actor, Action.VIEW)
-        listed = jobs.list_jobs(self.journal_path)
+        listed = jobs_of(self.journal_path)
         return tuple(j for j in listed if key is None or j.letter_path.stem == key)
 
     def job(self, actor: Actor | None, job_id: int) -> Job:
@@ -167,10 +171,10 @@ class Operations:
             raise NotFoundError(str(exc)) from exc
 
     def cancel(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
-        return self._change_job(actor, job_id, origin, now, change=jobs.cancel, what="cancel job")
+        return self._change_job(actor, job_id, origin, now, change=cancel_job, what="cancel job")
 
     def release(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
-        return self._change_job(actor, job_id, origin, now, change=jobs.release, what="release job")
+        return self._change_job(actor, job_id, origin, now, change=release_job, what="release job")
 
     def _change_job(
         self,
@@ -184,7 +188,7 @@ class Operations:
     ) -> Job:
         require(actor, Action.MANAGE_JOBS)
         self.job(actor, job_id)
-        job = change(self.journal_path, job_id, now=now)
+        job = change(self.journal_path, job_id, now)
         detail = str(job.letter_path)
         record_decision(self.journal_path, origin, what, target=str(job_id), detail=detail, now=now)
         return job
@@ -252,6 +256,9 @@ def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str
             "smtp_code",
             "smtp_reply",
             "sent_at",
+            "notice_status",
+            "notice_diagnostic",
+            "notice_at",
         ]
     ]
     if not ops.journal_path.exists():
@@ -270,6 +277,9 @@ def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str
                     "" if d.last_code is None else str(d.last_code),
                     d.last_text or "",
                     d.sent_at or "",
+                    d.notice_status or "",
+                    d.notice_text or "",
+                    d.notice_at or "",
                 ]
                 for d in journal.rows(batch.id)
             )

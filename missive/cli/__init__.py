@@ -16,6 +16,7 @@ from missive import __version__
 from missive.errors import InputError, MissiveError
 
 COMMANDS = (
+    "new",
     "check",
     "compose",
     "render",

@@ -18,6 +18,7 @@ from missive.errors import InputError, Problem
 from missive.load.groups import read_distribution
 from missive.load.recipients import control_character_problem, normalize_address
 from missive.load.signatory import existing_file, project_root, read_signatory, resolve
+from missive.load.skeleton import placeholder_problems
 from missive.load.yaml_nodes import NodeReader, compose_document, did_you_mean
 from missive.model import (
     Contact,
@@ -102,6 +103,7 @@ def load_letter(letter_path: Path) -> Letter:
         raise InputError(problems)
     reader = NodeReader(letter_path)
     letter = _LetterReader(reader, letter_path).read(node)
+    reader.problems.extend(placeholder_problems(letter_path, "letter"))
     if reader.problems or letter is None:
         raise InputError(reader.problems)
     return letter
@@ -268,7 +270,9 @@ class _LetterReader:
             return None
         for language in self.languages:
             for path in template_paths(folder, name, language):
-                if not path.is_file():
+                if path.is_file():
+                    r.problems.extend(placeholder_problems(path, "template"))
+                else:
                     r.problem(
                         self.fields["template"],
                         f"missing template {path} for language {language}",
