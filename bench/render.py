@@ -1,24 +1,33 @@
-"""Benchmark of the render stage: letters per second, bytes per letter, memory, and a peer.
+"""Benchmark of the render stage: whole commands per language and mixed, beside Typst.
 
-    .venv/bin/python bench/render.py [--count 600] [--memory-count 100000] [--every 50]
+    .venv/bin/python bench/render.py [--count 300] [--check-count 100000]
+        [--full-check-count 2000] [--memory-count 100000] [--every 50]
 
-What it measures, on a recipients list GENERATED from the sample list (rows cycled over
-the six languages, ids and addresses made unique):
-  throughput  `render_batch` end to end (load, serials, compose, render, write each PDF and
-              the manifest) for --count letters, with --jobs 1 and --jobs 2;
-  size        bytes per letter per language, from the --jobs 1 manifest;
-  memory      peak RSS of one process that streams --memory-count recipients, composes
-              every one of them and renders one in --every (all of them with --every 1),
-              i.e. a render worker and the batch's main loop in a single process;
-  peer        WeasyPrint rendering the same composed letters as HTML with the same font
-              files (@font-face), against missive's Renderer on the same letters, in-process.
+Recipients lists are GENERATED from the sample list (rows cycled over the chosen languages,
+ids and addresses made unique). What is measured:
+  command   letters/s of a whole command, timed around a fresh process from start to exit:
+            missive's `render` (`render_letters`: check, serials, compose, render, each PDF
+            and the manifest written) with --jobs 1, and Typst the same way in one process
+            (list read and numbered, each letter composed by missive, typeset by one reused
+            `typst.Compiler` through bench/letter.typ, each PDF written); per language with
+            --count letters of that language, and mixed (--count cycling over all six);
+            missive mixed again with --jobs 2
+  size      bytes per letter per language (missive's manifest; Typst's beside it)
+  check     seconds of `check` over --check-count recipients as `render` runs it (no cover
+            notes), and of the full `check` (cover notes and messages, as before a send)
+            over --full-check-count
+  memory    peak RSS of one process that streams --memory-count recipients, composes every
+            one of them and renders one in --every, i.e. a render worker and the batch's
+            main loop in a single process
+  peer      renderers alone on the same composed letters, in-process: missive's Renderer,
+            Typst and WeasyPrint (bench/peers.py)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import html
+import json
 import os
 import platform
 import resource
@@ -27,25 +36,30 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from missive.app.render_batch import BatchOptions, render_batch  # noqa: E402
-from missive.compose.composer import Composer  # noqa: E402
+from bench.peers import TypstPeer, WeasyPrintPeer  # noqa: E402
+from missive.app.check import CheckRequest, check_letter  # noqa: E402
+from missive.app.render_batch import BatchOptions, RenderRequest, render_letters  # noqa: E402
+from missive.compose.composer import Composer, CoverMode  # noqa: E402
 from missive.load import iter_recipients, load_letter  # noqa: E402
 from missive.load.serials import assign_serials  # noqa: E402
-from missive.model import BulletList, ComposedLetter, Language, Run  # noqa: E402
-from missive.render.fonts import FONT_DIR  # noqa: E402
+from missive.model import ComposedLetter, Language  # noqa: E402
 from missive.render.pdf import Renderer  # noqa: E402
 
 SAMPLE = ROOT / "letters" / "wsis20-invitation.yaml"
+SOURCE = ROOT / "recipients" / "wsis20-stakeholders.csv"
+MIXED = "mixed"
 
 
-def generate_recipients(source: Path, target: Path, count: int) -> None:
-    """`count` rows cycling over the languages of `source`, each with a unique id and address."""
+def generate_recipients(
+    source: Path, target: Path, count: int, languages: Collection[str] = ()
+) -> None:
+    """`count` rows cycling over `languages` (all of `source`'s if empty), ids made unique."""
     with source.open(encoding="utf-8-sig", newline="") as stream:
         reader = csv.DictReader(stream)
         fields = list(reader.fieldnames or [])
@@ -53,13 +67,13 @@ def generate_recipients(source: Path, target: Path, count: int) -> None:
     by_language: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         by_language[row["language"]].append(row)
-    languages = sorted(by_language)
+    chosen = sorted(languages or by_language)
     with target.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=fields)
         writer.writeheader()
         for index in range(count):
-            pool = by_language[languages[index % len(languages)]]
-            row = dict(pool[(index // len(languages)) % len(pool)])
+            pool = by_language[chosen[index % len(chosen)]]
+            row = dict(pool[(index // len(chosen)) % len(pool)])
             local, domain = row["email"].split("@", 1)
             row["id"] = f"{row['id']}-{index:06d}"
             row["email"] = f"{local}+{index}@{domain}"
@@ -67,33 +81,44 @@ def generate_recipients(source: Path, target: Path, count: int) -> None:
             writer.writerow(row)
 
 
-def throughput(recipients: Path, work: Path, jobs: int) -> tuple[float, Path]:
-    out = work / f"jobs{jobs}"
+# --- what each child process runs ----------------------------------------------------------
+
+
+def missive_command(recipients: Path, out: Path, jobs: int) -> None:
     options = BatchOptions(jobs=jobs, persist_serials=False)
-    started = time.perf_counter()
-    manifest = render_batch(SAMPLE, out, options, recipients_path=recipients)
-    elapsed = time.perf_counter() - started
-    return manifest.letters / elapsed, manifest.path
+    render_letters(RenderRequest(SAMPLE, out, options, recipients_path=recipients))
 
 
-def sizes(manifest: Path) -> dict[str, list[int]]:
-    import json
-
-    found: dict[str, list[int]] = defaultdict(list)
-    for entry in json.loads(manifest.read_text(encoding="utf-8")):
-        found[entry["language"]].append(int(entry["bytes"]))
-    return found
-
-
-def memory_child(recipients: Path, every: int) -> None:
-    """Runs in its own process: compose all, render one in `every`, print peak RSS (MB)."""
+def typst_command(recipients: Path, out: Path, jobs: int) -> None:
+    """The same letters through Typst: list read and numbered, composed, typeset, written."""
     letter = load_letter(SAMPLE)
-    serials = assign_serials(letter, (r.id for r in iter_recipients(recipients)), persist=False)
-    composer = Composer(letter, serials)
+    ids = (r.id for r in iter_recipients(recipients, letter))
+    composer = Composer(letter, assign_serials(letter, ids, persist=False), covers=CoverMode.NONE)
+    peer = TypstPeer()
+    out.mkdir(parents=True)
+    sizes: list[tuple[str, int]] = []
+    for recipient in iter_recipients(recipients, letter):
+        data = peer.render(composer.compose(recipient))
+        (out / f"{recipient.id}.pdf").write_bytes(data)
+        sizes.append((recipient.language.value, len(data)))
+    (out / "sizes.json").write_text(json.dumps(sizes))
+
+
+def check_command(recipients: Path, covers: bool) -> None:
+    started = time.perf_counter()
+    report = check_letter(CheckRequest(SAMPLE, recipients, covers=covers))
+    print(f"{report.recipients} {time.perf_counter() - started:.2f}")
+
+
+def memory_command(recipients: Path, every: int) -> None:
+    """Compose all, render one in `every`, print peak RSS (MB) and seconds."""
+    letter = load_letter(SAMPLE)
+    ids = (r.id for r in iter_recipients(recipients, letter))
+    composer = Composer(letter, assign_serials(letter, ids, persist=False), covers=CoverMode.NONE)
     renderer = Renderer()
     composed = rendered = 0
     started = time.perf_counter()
-    for index, recipient in enumerate(iter_recipients(recipients)):
+    for index, recipient in enumerate(iter_recipients(recipients, letter)):
         letter_value = composer.compose(recipient)
         composed += 1
         if index % every == 0:
@@ -115,170 +140,162 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def memory(recipients: Path, every: int) -> tuple[int, int, float, float]:
+def child(args: list[str]) -> str:
     result = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(recipients), "--every", str(every)],
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True
     )
-    composed, rendered, peak, elapsed = result.stdout.split()
-    return int(composed), int(rendered), float(peak), float(elapsed)
+    return result.stdout
 
 
-# --- the peer: WeasyPrint on an equivalent HTML letter ------------------------------------
-
-FACES = {
-    Language.AR: ("Amiri", "Amiri-Regular", "Amiri-Bold"),
-    Language.ZH: ("WenQuanYi", "WenQuanYiMicroHei", "WenQuanYiMicroHei"),
-}
-NOTO = ("Noto Sans", "NotoSans-Regular", "NotoSans-Bold")
+def timed_child(args: list[str]) -> float:
+    started = time.perf_counter()
+    child(args)
+    return time.perf_counter() - started
 
 
-def _font_css() -> str:
-    rules = []
-    for family, regular, bold in (NOTO, *FACES.values()):
-        for weight, stem in (("normal", regular), ("bold", bold)):
-            url = (FONT_DIR / f"{stem}.ttf").as_uri()
-            rules.append(
-                f"@font-face {{ font-family: '{family}'; font-weight: {weight}; "
-                f"src: url('{url}'); }}"
-            )
-    return "\n".join(rules)
+# --- the report ----------------------------------------------------------------------------
 
 
-def _runs(runs: Sequence[Run]) -> str:
-    out = []
-    for run in runs:
-        text = html.escape(run.text).replace("\n", "<br>")
-        if run.bold:
-            text = f"<b>{text}</b>"
-        if run.italic:
-            text = f"<i>{text}</i>"
-        if run.href:
-            text = f'<a href="{html.escape(run.href)}">{text}</a>'
-        out.append(text)
-    return "".join(out)
+def load() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
-def html_letter(composed: ComposedLetter, font_css: str) -> str:
-    """The same letter as HTML: letterhead, header table, lists, body, signatory grid."""
-    family = FACES.get(composed.language, NOTO)[0]
-    esc = html.escape
-    header = "".join(
-        f"<tr><th>{esc(f.label)}</th><td>{esc(f.value)}</td></tr>" for f in composed.header_fields
+def missive_sizes(out: Path) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for entry in json.loads((out / "manifest.json").read_text(encoding="utf-8")):
+        found[entry["language"]].append(int(entry["bytes"]))
+    return found
+
+
+def typst_sizes(out: Path) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for language, size in json.loads((out / "sizes.json").read_text()):
+        found[language].append(size)
+    return found
+
+
+def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
+    yield f"\nwhole command, one process each (load avg {load()} at start)"
+    yield f"{'  letters/s':<26}{'letters':>8}{'missive':>9}{'Typst':>9}{'ratio':>8}"
+    sizes: dict[str, dict[str, list[int]]] = {"missive": {}, "Typst": {}}
+    for name in [*(language.value for language in Language), MIXED]:
+        recipients = work / f"{name}.csv"
+        languages = () if name == MIXED else (name,)
+        generate_recipients(SOURCE, recipients, args.count, languages)
+        rates = {}
+        for engine in ("missive", "Typst"):
+            out = work / f"{engine}-{name}"
+            seconds = timed_child([engine, str(recipients), str(out), "1"])
+            rates[engine] = args.count / seconds
+            read = missive_sizes if engine == "missive" else typst_sizes
+            for language, found in read(out).items():
+                sizes[engine].setdefault(language, []).extend(found)
+        ratio = rates["missive"] / rates["Typst"]
+        row = f"{rates['missive']:>9.1f}{rates['Typst']:>9.1f}{ratio:>7.1f}x"
+        yield f"{'  ' + name:<26}{args.count:>8}{row}"
+    seconds = timed_child(["missive", str(work / f"{MIXED}.csv"), str(work / "jobs2"), "2"])
+    yield f"{'  mixed, missive --jobs 2':<26}{args.count:>8}{args.count / seconds:>9.1f}"
+    yield f"(load avg {load()} at end)"
+    yield f"\n{'bytes per letter (mean KB)':<28}{'missive':>9}{'Typst':>9}"
+    for language in sorted(sizes["missive"]):
+        means = [sum(s[language]) / len(s[language]) / 1024 for s in sizes.values()]
+        yield f"{'  ' + language:<28}{means[0]:>9.1f}{means[1]:>9.1f}"
+
+
+def checks(args: argparse.Namespace, work: Path) -> Iterator[str]:
+    big = work / "check.csv"
+    generate_recipients(SOURCE, big, args.check_count)
+    count, seconds = child(["check", str(big), "render"]).split()
+    yield f"\ncheck as `render` runs it: {int(count):,} recipients in {float(seconds):.1f} s"
+    full = work / "full-check.csv"
+    generate_recipients(SOURCE, full, args.full_check_count)
+    count, seconds = child(["check", str(full), "full"]).split()
+    per = float(seconds) / int(count) * 1000
+    yield (
+        f"full check (cover notes, messages): {int(count):,} recipients in"
+        f" {float(seconds):.1f} s ({per:.2f} ms each)"
     )
-    body = []
-    for block in composed.body:
-        if isinstance(block, BulletList):
-            items = "".join(f"<li>{_runs(item)}</li>" for item in block.items)
-            body.append(f"<ul>{items}</ul>")
-        else:
-            body.append(f"<p>{_runs(block.runs)}</p>")
-    cells = "".join(
-        f"<td>{esc(s.signed_marker)}<br><b>{esc(s.name)}</b><br>"
-        f"{'<br>'.join(esc(t) for t in s.title_lines)}<br>{esc(s.organization)}</td>"
-        for s in composed.signatories
+    big = work / "memory.csv"
+    generate_recipients(SOURCE, big, args.memory_count)
+    composed, rendered, peak, elapsed = child(["memory", str(big), str(args.every)]).split()
+    yield (
+        f"memory: peak RSS {float(peak):.0f} MB in one process that streamed {int(composed):,}"
+        f" recipients, composed all and rendered {int(rendered):,} ({float(elapsed):.0f} s)"
     )
-    groups = "".join(f"<li>{esc(g)}</li>" for g in composed.distribution)
-    direction = "rtl" if composed.is_rtl else "ltr"
-    return f"""<!doctype html><html lang="{composed.lang_tag}" dir="{direction}"><head>
-<meta charset="utf-8"><title>{esc(composed.subject)}</title><style>
-{font_css}
-@page {{ size: A4; margin: 20mm 22mm; @bottom-center {{ content: counter(page); }} }}
-body {{ font-family: '{family}', 'Noto Sans', 'Amiri', 'WenQuanYi'; font-size: 10.5pt; }}
-h1 {{ text-align: center; font-size: 14pt; border-bottom: 0.6pt solid; }}
-p {{ text-align: justify; }} th {{ text-align: start; }}
-table.sig {{ width: 100%; table-layout: fixed; page-break-inside: avoid; font-size: 9pt; }}
-</style></head><body>
-<h1>{esc(composed.organization)}</h1><p>{esc(composed.date_text)}</p>
-<table>{header}</table>
-<p>{"<br>".join(esc(line) for line in composed.addressee)}</p>
-<p>{esc(composed.distribution_heading)}</p><ul>{groups}</ul>
-<p><b>{esc(composed.subject).replace(chr(10), "<br>")}</b></p>
-<p>{esc(composed.salutation)}</p>{"".join(body)}<p>{esc(composed.closing)}</p>
-<table class="sig"><tr>{cells}</tr></table></body></html>"""
 
 
 def sample_letters(per_language: int) -> list[ComposedLetter]:
     letter = load_letter(SAMPLE)
-    composer = Composer(letter)
+    composer = Composer(letter, covers=CoverMode.NONE)
     chosen: dict[Language, list[ComposedLetter]] = defaultdict(list)
-    for recipient in iter_recipients(letter.recipients_path):
+    for recipient in iter_recipients(letter.recipients_path, letter):
         if len(chosen[recipient.language]) < per_language:
             chosen[recipient.language].append(composer.compose(recipient))
     return [composed for group in chosen.values() for composed in group]
 
 
-def peer(letters: list[ComposedLetter]) -> tuple[float | None, float, str]:
+def rate(render: Callable[[ComposedLetter], object], letters: list[ComposedLetter]) -> float:
+    render(letters[0])
+    started = time.perf_counter()
+    for composed in letters:
+        render(composed)
+    return len(letters) / (time.perf_counter() - started)
+
+
+def peers(args: argparse.Namespace) -> Iterator[str]:
+    letters = sample_letters(args.peer_per_language)
+    yield f"\n{'renderer alone, same letters, in-process':<44}{'letters/s':>11}"
     renderer = Renderer()
-    renderer.render(letters[0])
-    started = time.perf_counter()
-    for composed in letters:
-        renderer.render(composed)
-    ours = len(letters) / (time.perf_counter() - started)
+    ours = rate(renderer.render, letters)
+    yield f"{'  missive Renderer':<44}{ours:>11.1f}"
+    yield f"{'  Typst (one Compiler)':<44}{rate(TypstPeer().render, letters):>11.1f}"
     try:
-        import weasyprint
+        weasy = WeasyPrintPeer()
     except (ImportError, OSError) as exc:
-        return None, ours, f"WeasyPrint unavailable: {exc}"
-    font_css = _font_css()
-    weasyprint.HTML(string=html_letter(letters[0], font_css)).write_pdf()
-    started = time.perf_counter()
-    for composed in letters:
-        weasyprint.HTML(string=html_letter(composed, font_css)).write_pdf()
-    theirs = len(letters) / (time.perf_counter() - started)
-    return theirs, ours, f"WeasyPrint {weasyprint.__version__}"
+        yield f"  WeasyPrint unavailable: {exc}"
+        return
+    theirs = rate(weasy.render, letters)
+    yield f"{'  ' + weasy.name + ' (HTML, same fonts)':<44}{theirs:>11.1f}"
+    yield f"{'  missive / WeasyPrint':<44}{ours / theirs:>10.1f}x"
 
 
 def rows(args: argparse.Namespace, work: Path) -> Iterator[str]:
     import reportlab
+    from reportlab.lib import rl_accel
 
+    accelerated = rl_accel.fp_str.__module__ == "_rl_accel"
     yield (
         f"missive render benchmark: {os.cpu_count()} cores, Python {platform.python_version()},"
-        f" ReportLab {reportlab.Version}"
+        f" ReportLab {reportlab.Version} ({'with' if accelerated else 'without'} rl-accel)"
     )
-    small = work / "recipients.csv"
-    generate_recipients(ROOT / "recipients" / "wsis20-stakeholders.csv", small, args.count)
-    title = "render_batch (compose+render+write)"
-    yield f"\n{title:<44}{'letters':>8}{'letters/s':>11}{'per proc':>10}"
-    manifest = None
-    for jobs in (1, 2):
-        rate, path = throughput(small, work, jobs)
-        manifest = manifest or path
-        yield f"{f'  --jobs {jobs}':<44}{args.count:>8}{rate:>11.1f}{rate / jobs:>10.1f}"
-    assert manifest is not None
-    yield f"\n{'bytes per letter':<20}{'mean KB':>9}{'max KB':>9}"
-    for language, found in sorted(sizes(manifest).items()):
-        mean = sum(found) / len(found) / 1024
-        yield f"{'  ' + language:<20}{mean:>9.1f}{max(found) / 1024:>9.1f}"
-    theirs, ours, name = peer(sample_letters(args.peer_per_language))
-    yield f"\n{'same letters, in-process renderer only':<44}{'letters/s':>11}"
-    yield f"{'  missive Renderer':<44}{ours:>11.1f}"
-    if theirs is None:
-        yield f"  {name}"
-    else:
-        yield f"{'  ' + name + ' (HTML, same fonts)':<44}{theirs:>11.1f}"
-        yield f"{'  missive / peer':<44}{ours / theirs:>10.1f}x"
-    big = work / "recipients-big.csv"
-    generate_recipients(ROOT / "recipients" / "wsis20-stakeholders.csv", big, args.memory_count)
-    composed, rendered, peak, elapsed = memory(big, args.every)
-    yield (
-        f"\nmemory: peak RSS {peak:.0f} MB in one process that streamed {composed:,} recipients,"
-        f" composed all and rendered {rendered:,} ({elapsed:.0f} s)"
-    )
+    yield from commands(args, work)
+    yield from checks(args, work)
+    yield from peers(args)
+
+
+def run_child(argv: list[str]) -> None:
+    kind, *rest = argv
+    if kind in ("missive", "Typst"):
+        command = missive_command if kind == "missive" else typst_command
+        command(Path(rest[0]), Path(rest[1]), int(rest[2]))
+    elif kind == "check":
+        check_command(Path(rest[0]), covers=rest[1] == "full")
+    elif kind == "memory":
+        memory_command(Path(rest[0]), int(rest[1]))
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--child"]:
+        run_child(sys.argv[2:])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--count", type=int, default=300, help="letters per command run")
+    parser.add_argument("--check-count", type=int, default=100_000)
+    parser.add_argument("--full-check-count", type=int, default=2_000)
     parser.add_argument("--memory-count", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=50, help="render one letter in N")
     parser.add_argument("--peer-per-language", type=int, default=2)
-    parser.add_argument("--memory-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.memory_child:
-        memory_child(args.memory_child, args.every)
-        return 0
     with tempfile.TemporaryDirectory(prefix="missive-bench-") as tmp:
         for row in rows(args, Path(tmp)):
             print(row, flush=True)

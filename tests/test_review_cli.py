@@ -79,6 +79,12 @@ def test_approve_then_reject_then_change(cli: Cli) -> None:
     assert f"[recorded by os:{os_user()}]" in out.splitlines()[0]
     recorded = {a.recorded_by for a in list_approvals(Path(cli.journal), "wsis20-invitation")}
     assert recorded == {f"os:{os_user()}"}
+    from missive.access.permissions import Actor, Role
+    from missive.app.people import audit_log
+
+    (entry,) = audit_log(Path(cli.journal), Actor("admin", Role.ADMIN))
+    assert entry.actor == f"os:{os_user()}" and entry.action.startswith("approved ar,zh")
+    assert entry.detail == "declared reviewer Nadia Haddad; ok"
     assert out.rstrip().endswith("approved: every language at hash " + cli.batch_hash()[:12] + "…")
     code, out, _ = cli("reject", *SELECT, "--lang", "es", "--reviewer", "Carmen", "--reason", "x")
     assert code == 0

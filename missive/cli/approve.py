@@ -51,8 +51,9 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
     from missive.app.people import cli_origin
 
     # The declared name is not proof: keep beside it the operating-system user who ran this.
+    origin = cli_origin()
     request = DecisionRequest(
-        batch_request(args), args.reviewer, decision, comment, recorded_by=cli_origin().name
+        batch_request(args), args.reviewer, decision, comment, origin.name, audit=origin
     )
     decided = record(request)
     rows = decided.rows
