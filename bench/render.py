@@ -294,7 +294,7 @@ def main() -> int:
     parser.add_argument("--full-check-count", type=int, default=2_000)
     parser.add_argument("--memory-count", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=50, help="render one letter in N")
-    parser.add_argument("--peer-per-language", type=int, default=2)
+    parser.add_argument("--peer-per-language", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="missive-bench-") as tmp:
         for row in rows(args, Path(tmp)):

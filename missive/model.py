@@ -198,7 +198,7 @@ class CoverNote:
     subject: str
     text: str
     html: str  # autoescaped
-    attachment_name: str  # localised PDF file name, e.g. "Invitación CMSI+20.pdf"
+    attachment_name: str  # localised PDF file name, e.g. "Invitación al Foro.pdf"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Maildir, and `bounces` reads them.
 
 from __future__ import annotations
 
+import csv
 import mailbox
 import smtplib
 import sqlite3
@@ -194,11 +195,29 @@ def test_postfix_bounces_delays_and_replies_reach_the_journal_by_verp(
     assert b"ghost@example.org" in left.get_bytes(next(iter(left.keys())))
     assert len(left.get_folder("Processed")) == 5
 
-    status = cli("status", str(letter), "--journal", str(journal), check=3)
+    table = tmp_path / "status.csv"
+    status = cli("status", str(letter), "--journal", str(journal), "--csv", str(table), check=3)
     assert "2 sent" in status.stdout and "3 bounced" in status.stdout
     assert "1 delayed" in status.stdout and "1 replied" in status.stdout
+    assert "3 bounced, 1 delayed, 1 replied, 2 sent" in status.stdout
+    assert (
+        f'm3  nobody1@{RECIPIENT_DOMAIN}  bounced  5.1.1  unknown user: "nobody1@' in status.stdout
+    )
+    assert (
+        f"m6  minister@{SLOW_DOMAIN}  delayed  4.4.1  remote server not answering" in status.stdout
+    )
+    with table.open(encoding="utf-8") as stream:
+        by_id = {row["recipient_id"]: row for row in csv.DictReader(stream)}
+    assert (by_id["m4"]["state"], by_id["m4"]["notice_status"]) == ("bounced", "5.1.1")
+    assert by_id["m7"]["state"] == "replied" and by_id["m1"]["notice_status"] == ""
 
-    # The secretariat corrects m3's address: a new recipient, sent to; the bounce stays history.
+    correct_an_address(tmp_path, letter, journal, postfix)
+
+
+def correct_an_address(
+    tmp_path: Path, letter: Path, journal: Path, postfix: RunningPostfix
+) -> None:
+    """The secretariat corrects m3's address: a new recipient, sent to; the bounce stays."""
     fixed = dict(PEOPLE, m3=(f"dean@{RECIPIENT_DOMAIN}", "es", "governments"))
     write_list(tmp_path / "list.csv", fixed)
     send(letter, journal, postfix, check=3)
@@ -212,6 +231,9 @@ def test_postfix_bounces_delays_and_replies_reach_the_journal_by_verp(
         ]
     dean = mailbox.Maildir(postfix.root / "mail" / RECIPIENT_DOMAIN / "dean", create=False)
     assert len(dean) == 1
+    history = cli("status", str(letter), "--journal", str(journal), check=3).stdout
+    assert "corrected addresses" in history
+    assert f"m3  nobody1@{RECIPIENT_DOMAIN}  bounced  5.1.1" in history
 
 
 def test_without_a_bounce_address_postfix_bounces_match_by_message_id(

@@ -254,8 +254,26 @@ def test_status_counts_failures_and_writes_csv(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_demo_puts_every_sample_recipients_letter_in_the_maildir(tmp_path: Path) -> None:
     done = cli("demo", "--out", str(tmp_path / "demo"))
-    assert "62 recipients, each with a PDF" in done.stdout
+    # 60 in the Maildir; the receiving side reports one unknown address and one delay.
+    assert "60 recipients, each with a PDF" in done.stdout
     assert "MISSING" not in done.stdout
+    assert "recorded 1 bounced, 1 delayed; 0 already recorded; 0 unmatched" in done.stdout
+    assert "1 bounced, 1 delayed, 60 sent" in done.stdout
+    assert re.search(
+        r"bounced +5\.1\.1 +550 5\.1\.1 <\S+>: Recipient address rejected", done.stdout
+    )
+    journal = tmp_path / "demo" / "journal.sqlite"
+    again = cli(
+        "bounces",
+        LETTER,
+        "--journal",
+        str(journal),
+        "--maildir",
+        str(tmp_path / "demo" / "bounces"),
+    )
+    assert "recorded nothing new; 2 already recorded; 0 unmatched" in again.stdout
+    status = cli("status", LETTER, "--journal", str(journal), check=3)
+    assert "1 bounced, 1 delayed, 60 sent" in status.stdout
     assert len(list((tmp_path / "demo" / "pdf").glob("*.pdf"))) == 6
     # It ends with the way into the workspace, with users that exist in the demo journal only.
     assert f"python send.py serve --journal {tmp_path / 'demo' / 'journal.sqlite'}" in done.stdout

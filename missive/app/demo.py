@@ -2,8 +2,11 @@
 
 Check, render one letter per language and the reviewers' proof, approve as the reviewer
 "missive demo", then spool and send every recipient's message to a server on 127.0.0.1
-that files what it receives in a Maildir, and count who received a PDF. Each run starts
-from a fresh journal and Maildir. Each step is announced as an event before it runs and
+that files what it receives in a Maildir, and count who received a PDF. The server also plays
+the receiving side's mail system for two recipients: one address is unknown (a bounce) and
+one server is not answering (a delay); it files those notices in a bounce Maildir, which the
+demo then reads (`send.py bounces`) before showing the status. Each run starts from a fresh
+journal and Maildirs. Each step is announced as an event before it runs and
 its outcome after, so a front end shows the demo as it goes.
 """
 
@@ -21,16 +24,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive.access.permissions import Role
+from missive.app.bounces import BouncesRequest, BouncesResult, read_bounces
 from missive.app.check import CheckReport, CheckRequest, check_letter
 from missive.app.people import NewUser, add_user, cli_origin
 from missive.app.proof import write_proof
 from missive.app.review import BatchRequest, DecisionRequest, approval_gate, decide
 from missive.app.send import LetterMaker, PreparedBatch, Relay, SendRequest, deliver, prepare
 from missive.app.send import spool as spool_messages
+from missive.app.status import LetterStatus, StatusRequest, letter_status
 from missive.deliver.journal import Journal, SendState
+from missive.deliver.mailboxes import MailboxKind, MailboxSpec
 from missive.deliver.message import split_address
 from missive.deliver.settings import SendOptions, SmtpEndpoint
-from missive.deliver.sink import maildir_sink
+from missive.deliver.sink import NoticeScript, ScriptedNotice, maildir_sink
 from missive.model import Language
 from missive.review.approvals import Decision
 
@@ -47,6 +53,7 @@ class DemoStep(enum.IntEnum):
     RENDER = 2
     APPROVE = 3
     SEND = 4
+    BOUNCES = 5
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,16 @@ class Delivered:
     counts: Mapping[SendState, int]
 
 
+@dataclass(frozen=True)
+class BouncesRead:
+    result: BouncesResult
+
+
+@dataclass(frozen=True)
+class StatusRead:
+    status: LetterStatus
+
+
 DemoEvent = (
     StepStarted
     | Checked
@@ -101,6 +118,8 @@ DemoEvent = (
     | SinkStarted
     | MessagesSpooled
     | Delivered
+    | BouncesRead
+    | StatusRead
 )
 
 
@@ -122,6 +141,7 @@ class DemoResult:
     letter_path: Path
     pdf_dir: Path
     maildir: Path
+    bounce_maildir: Path
     journal_path: Path
     received: int  # recipients whose message, with its PDF, reached the Maildir
     missing: tuple[str, ...]  # addresses that did not
@@ -148,12 +168,22 @@ def run_demo(request: DemoRequest, on_event: Callable[[DemoEvent], None]) -> Dem
     languages = tuple(row.language.value for row in decided.rows)
     on_event(Approved(languages, decided.review.digest.short))
     on_event(StepStarted(DemoStep.SEND))
-    received = _send_to_sink(prepared, journal_path, out / "maildir", on_event)
-    missing = sorted(r.email for r in prepared.recipients if _envelope(r.email) not in received)
+    script = NoticeScript(out / "bounces", _scripted_notices(prepared))
+    received = _send_to_sink(prepared, journal_path, out / "maildir", script, on_event)
+    missing = sorted(
+        r.email
+        for r in prepared.recipients
+        if _envelope(r.email) not in received and _envelope(r.email) not in script.by_address
+    )
+    on_event(StepStarted(DemoStep.BOUNCES))
+    maildir = MailboxSpec(MailboxKind.MAILDIR, str(script.folder))
+    on_event(BouncesRead(read_bounces(BouncesRequest(request.letter_path, journal_path, maildir))))
+    on_event(StatusRead(letter_status(StatusRequest(request.letter_path, journal_path))))
     return DemoResult(
         request.letter_path,
         out / "pdf",
         out / "maildir",
+        script.folder,
         journal_path,
         len(received),
         tuple(missing),
@@ -179,7 +209,8 @@ def _fresh_start(out: Path, journal_path: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in ("", "-wal", "-shm", ".lock"):
         journal_path.with_name(journal_path.name + name).unlink(missing_ok=True)
-    for folder in (out / "maildir", journal_path.with_name(journal_path.name + ".spool")):
+    spool = journal_path.with_name(journal_path.name + ".spool")
+    for folder in (out / "maildir", out / "bounces", spool):
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -199,13 +230,28 @@ def _render_samples(prepared: PreparedBatch, folder: Path) -> tuple[Path, ...]:
     return tuple(written)
 
 
+def _scripted_notices(prepared: PreparedBatch) -> dict[str, ScriptedNotice]:
+    """The last recipient's address is unknown downstream, the one before's server is slow."""
+    *_, slow, unknown = (_envelope(r.email) for r in prepared.recipients)
+    return {
+        unknown.casefold(): ScriptedNotice(
+            "failed", "5.1.1", f"smtp; 550 5.1.1 <{unknown}>: Recipient address rejected: "
+            "User unknown in virtual mailbox table"
+        ),
+        slow.casefold(): ScriptedNotice(
+            "delayed", "4.4.1", f"smtp; 451 4.4.1 <{slow}>: host not answering; will retry"
+        ),
+    }  # fmt: skip
+
+
 def _send_to_sink(
     prepared: PreparedBatch,
     journal_path: Path,
     maildir: Path,
+    script: NoticeScript,
     on_event: Callable[[DemoEvent], None],
 ) -> set[str]:
-    with maildir_sink(maildir) as sink, Journal.open(journal_path) as journal:
+    with maildir_sink(maildir, script=script) as sink, Journal.open(journal_path) as journal:
         on_event(SinkStarted(sink.url, maildir))
         gate = approval_gate(journal_path, prepared)
         spooled = spool_messages(prepared, journal, verify=gate.verify)

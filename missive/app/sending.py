@@ -27,7 +27,7 @@ from missive.app.send import (
     preview,
     spool,
 )
-from missive.deliver.journal import Journal, SendState
+from missive.deliver.journal import ACCEPTED_STATES, Journal, SendState
 from missive.deliver.outcome import Outcome, RunSummary
 from missive.deliver.settings import Credentials, Rate, SendOptions, SmtpEndpoint
 from missive.errors import DeliveryError
@@ -141,7 +141,7 @@ def _dry_run(
 ) -> SendResult:
     done = 0
     for item in preview(prepared, request.journal_path):
-        done += item.state is SendState.SENT
+        done += item.state in ACCEPTED_STATES  # never sent again
         emit(Previewed(item))
     waits = None
     if window is not None:
@@ -260,7 +260,9 @@ def _totals(journal: Journal, batch_id: str) -> dict[str, int]:
 
 
 def _end(totals: Mapping[str, int], waiting: int) -> SendEnd:
-    unsent_total = sum(n for state, n in totals.items() if state != SendState.SENT.value)
+    # Delayed and replied letters reached (or are still reaching) their recipient.
+    reached = {SendState.SENT.value, SendState.DELAYED.value, SendState.REPLIED.value}
+    unsent_total = sum(n for state, n in totals.items() if state not in reached)
     if unsent_total > waiting:
         return SendEnd.INCOMPLETE
     return SendEnd.WAITING if waiting else SendEnd.DONE

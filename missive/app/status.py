@@ -1,7 +1,9 @@
 """Where every recipient of a letter's batches stands, from the journal.
 
 Besides the counts a front end shows, the status can be written out: a CSV with one row per
-recipient, and the one-page HTML report a person can read and forward.
+recipient, and the one-page HTML report a person can read and forward. What came back after
+delivery (`send.py bounces`: bounced, delayed, replied) is part of it, with each diagnostic,
+and so are the rows an address correction replaced.
 """
 
 from __future__ import annotations
@@ -13,7 +15,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from missive.app.report import PROBLEM_STATES, collect_report, render_html_report
+from missive.app.report import (
+    NOTICE_STATES,
+    PROBLEM_STATES,
+    collect_report,
+    render_html_report,
+)
 from missive.deliver.journal import BatchInfo, Delivery, Journal
 from missive.load import load_letter
 
@@ -31,7 +38,12 @@ CSV_COLUMNS = (
     "queued_at",
     "updated_at",
     "sent_at",
+    "notice_status",
+    "notice_text",
+    "notice_at",
 )
+# Where a recipient's letter is done with: it arrived, or is still on its way downstream.
+DONE_STATES = frozenset({"sent", "delayed", "replied"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,8 @@ class BatchStatus:
     info: BatchInfo
     counts: tuple[tuple[str, str, str, int], ...]  # (state, language, group, count)
     failures: tuple[Delivery, ...]  # failed, held or interrupted, with their last reply
+    notices: tuple[Delivery, ...] = ()  # bounced, delayed or replied, with the diagnostic
+    replaced: tuple[tuple[str, str, str, str, str], ...] = ()  # see Journal.history
 
     @property
     def states(self) -> Counter[str]:
@@ -57,7 +71,7 @@ class BatchStatus:
 
     @property
     def complete(self) -> bool:
-        return set(self.states) <= {"sent"}
+        return set(self.states) <= DONE_STATES
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ def letter_status(request: StatusRequest) -> LetterStatus:
                 info,
                 tuple(journal.counts(info.id)),
                 tuple(journal.rows(info.id, PROBLEM_STATES)),
+                tuple(journal.rows(info.id, NOTICE_STATES)),
+                tuple(journal.history(info.id)),
             )
             for info in infos
         )
@@ -132,4 +148,7 @@ def _csv_row(batch_id: str, row: Delivery) -> list[str]:
         row.queued_at,
         row.updated_at,
         row.sent_at or "",
+        row.notice_status or "",
+        row.notice_text or "",
+        row.notice_at or "",
     ]

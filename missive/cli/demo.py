@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from missive.cli.bounces import print_result as print_bounces
 from missive.cli.check import format_report
+from missive.cli.status import print_batch
 
 if TYPE_CHECKING:
     from missive.app import DemoEvent
@@ -20,8 +22,11 @@ example:
 Checks the sample letter, renders one letter per language and the reviewers' proof,
 records an approval as the reviewer "missive demo", starts an SMTP server on 127.0.0.1
 that files what it receives in OUT/maildir, sends the letter to every sample recipient
-through it, and prints where the PDFs and the received messages are. Each run starts from
-a fresh journal and Maildir inside OUT. Last, it adds a reviewer, an operator and an admin
+through it, and prints where the PDFs and the received messages are. The server answers for
+two sample addresses as a receiving mail system would: one unknown (a bounce, 5.1.1) and one
+whose server is slow (a delay, 4.4.1); it files those notices in OUT/bounces, which the demo
+reads with `send.py bounces` before printing the status. Each run starts from a fresh journal
+and Maildirs inside OUT. Last, it adds a reviewer, an operator and an admin
 to that journal only, with new random passwords, and prints how to open the workspace
 (`send.py serve`) on it.
 """
@@ -45,6 +50,7 @@ STEPS = {
     2: "\n2. render: one letter per language",
     3: "\n3. approve (as the reviewer 'missive demo')",
     4: "\n4. send to an SMTP server on 127.0.0.1 that stores into a Maildir",
+    5: "\n5. bounces: the server reported one unknown address and one slow server; read them",
 }
 
 
@@ -54,13 +60,14 @@ def run(args: argparse.Namespace) -> int:
     result = run_demo(DemoRequest(args.out, args.letter), show)
     print(f"\nPDFs:               {result.pdf_dir}")
     print(f"received messages:  {result.maildir} ({result.received} recipients, each with a PDF)")
+    print(f"bounce mailbox:     {result.bounce_maildir}")
     print(f"journal:            {result.journal_path}")
     print(
         f"status:             python send.py status {args.letter} --journal {result.journal_path}"
     )
     if result.missing:
         print(f"MISSING from the Maildir: {', '.join(result.missing)}")
-    print("\n5. the workspace in the browser, on this demo journal")
+    print("\n6. the workspace in the browser, on this demo journal")
     print(f"   python send.py serve --journal {result.journal_path}")
     print("   then open http://127.0.0.1:8000/ and log in as (users of this demo journal only):")
     for user in result.users:
@@ -90,3 +97,9 @@ def show(event: DemoEvent) -> None:
             print(f"   spooled {count} messages in {journal_path}.spool")
         case demo.Delivered(counts):
             print("   sent: " + ", ".join(f"{n} {s.value}" for s, n in counts.items()))
+        case demo.BouncesRead(result):
+            print_bounces(result)
+        case demo.StatusRead(status):
+            print("\n   status after reading the bounces:")
+            for batch in status.batches:
+                print_batch(batch)

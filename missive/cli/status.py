@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,11 +18,14 @@ examples:
       --csv out/wsis20-status.csv --html out/wsis20-report.html
 
 Counts per state, language and group for each batch of the letter in the journal, then
-every failure or held message with its last SMTP code and reply. --csv writes one row per
-recipient (batch, id, e-mail, language, group, state, attempts, code, reply, Message-ID,
-times). --html writes a one-page report a person can read and forward: counts, failures,
-who approved what and when, when it was sent. Exit status 0 when every recipient is sent,
-3 otherwise.
+every failure or held message with its last SMTP code and reply, then what came back after
+delivery (`send.py bounces`): bounced, delayed and replied per language x group and each
+recipient's status and diagnostic, and the rows replaced by a corrected address. --csv writes
+one row per recipient (batch, id, e-mail, language, group, state, attempts, code, reply,
+Message-ID, times, notice status, diagnostic and time). --html writes a one-page report a
+person can read and forward: counts, failures, bounces, who approved what and when, when it
+was sent. Exit status 0 when every recipient is sent (delayed and replied count as sent), 3
+otherwise.
 """
 
 
@@ -72,7 +76,38 @@ def print_batch(batch: BatchStatus) -> None:
     for row in batch.failures:
         code = row.last_code if row.last_code is not None else "-"
         print(f"    {row.recipient_id}  {row.email}  {row.state.value}  {code}  {row.last_text}")
+    print_notices(batch)
     print()
+
+
+def print_notices(batch: BatchStatus) -> None:
+    """What came back after delivery, per language x group, then recipient by recipient."""
+    if batch.notices:
+        print_notice_matrix(batch.counts)
+        print("  after delivery:")
+    for row in batch.notices:
+        detail = "  ".join(x for x in (row.notice_status, row.notice_text) if x)
+        print(f"    {row.recipient_id}  {row.email}  {row.state.value}  {detail}")
+    if batch.replaced:
+        print("  corrected addresses (earlier rows, kept for the record):")
+    for recipient_id, email, state, code, text in batch.replaced:
+        print(f"    {recipient_id}  {email}  {state}  {code}  {text}")
+
+
+def print_notice_matrix(counts: Sequence[tuple[str, str, str, int]]) -> None:
+    """Language x group, each cell `bounced/delayed/replied`."""
+    kinds = ("bounced", "delayed", "replied")
+    cells: Counter[tuple[str, str, str]] = Counter()
+    for state, language, group, n in counts:
+        cells[(state, language, group)] += n
+    languages = sorted({lang for _, lang, _, _ in counts})
+    groups = sorted({group for _, _, group, _ in counts})
+    label = "/".join(kinds)
+    width = max([len(label), *(len(g) for g in groups)])
+    print("  " + label.ljust(width) + "".join(f"  {lang:>7}" for lang in languages))
+    for group in groups:
+        row = ("/".join(str(cells[(k, lang, group)]) for k in kinds) for lang in languages)
+        print("  " + group.ljust(width) + "".join(f"  {cell:>7}" for cell in row))
 
 
 def print_table(label: str, entries: list[tuple[str, str, int]]) -> None:
@@ -89,12 +124,15 @@ def print_table(label: str, entries: list[tuple[str, str, int]]) -> None:
 
 
 def print_matrix(counts: list[tuple[str, str, str, int]]) -> None:
-    """Language x group, each cell `sent/total`, so a gap in one corner shows at a glance."""
+    """Language x group, each cell `sent/total`, so a gap in one corner shows at a glance
+    (delayed and replied count as sent: the relay took them and they were not returned)."""
+    from missive.app.status import DONE_STATES
+
     sent: Counter[tuple[str, str]] = Counter()
     total: Counter[tuple[str, str]] = Counter()
     for state, language, group, n in counts:
         total[(language, group)] += n
-        if state == "sent":
+        if state in DONE_STATES:
             sent[(language, group)] += n
     languages = sorted({lang for lang, _ in total})
     groups = sorted({group for _, group in total})

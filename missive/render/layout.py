@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -45,6 +46,10 @@ class LetterStyles:
 
     @classmethod
     def for_language(cls, language: Language) -> LetterStyles:
+        return _styles(language)
+
+    @classmethod
+    def _make(cls, language: Language) -> LetterStyles:
         size, leading = {Language.AR: (12.5, 20.0), Language.ZH: (10.5, 17.0)}.get(
             language, (10.5, 14.5)
         )
@@ -57,6 +62,15 @@ class LetterStyles:
             ),
             subject=replace(body, bold=True, align=Align.START, space_after=size),
         )
+
+
+@cache
+def _styles(language: Language) -> LetterStyles:
+    return LetterStyles._make(language)
+
+
+# Pure, and asked again for every letter of a language with the same texts.
+_isolated = lru_cache(maxsize=4096)(isolate_ltr)
 
 
 class LetterLayout:
@@ -79,7 +93,7 @@ class LetterLayout:
     def run(
         self, text: str, *, bold: bool = False, italic: bool = False, href: str | None = None
     ) -> Run:
-        shown = isolate_ltr(text) if self.rtl else text
+        shown = _isolated(text) if self.rtl else text
         return Run(shown, bold=bold, italic=italic, href=href)
 
     def runs(self, runs: Sequence[Run]) -> tuple[Run, ...]:
