@@ -8,6 +8,7 @@ which names exist.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import sqlite3
@@ -26,7 +27,14 @@ from missive.model import Language
 MIN_PASSWORD = 10
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: every CLI command imports this module, and an argon2
+    # hash costs about half a second. Verifying against it for an unknown name keeps a login
+    # for a name that does not exist as slow as a wrong password.
+    return _hasher.hash("not a password of anyone")
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ def verify_password(journal_path: Path, name: str, password: str) -> User:
     """The enabled user with this name and password, else LoginRefusedError."""
     with access_db(journal_path) as conn:
         row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-    stored = str(row["password_hash"]) if row is not None else _DUMMY_HASH
+    stored = str(row["password_hash"]) if row is not None else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError) as exc:
