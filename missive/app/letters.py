@@ -176,18 +176,13 @@ class LetterShelf:
 def _render(
     letter: Letter, recipients: tuple[Recipient, ...], inputs: BatchInputs
 ) -> RenderedBatch:
-    from missive.app.send import LetterMaker, PreparedBatch
-    from missive.deliver.journal import BatchInfo
+    from missive.app.review import render_for_review
 
-    info = BatchInfo("review", letter.key, str(letter.path), str(letter.recipients_path))
-    make = LetterMaker(
-        PreparedBatch(letter, info, recipients, letter.recipients_path), persist_serials=False
-    )
     pdfs: dict[str, bytes] = {}
     subjects: dict[str, str] = {}
     covers: dict[str, str] = {}
-    for recipient in recipients:
-        composed, pdfs[recipient.id] = make(recipient)
+    for recipient, composed, pdf in render_for_review(letter, letter.recipients_path, recipients):
+        pdfs[recipient.id] = pdf
         subjects[recipient.id] = composed.cover.subject
         covers[recipient.id] = composed.cover.text
     digests = sorted((rid, hashlib.sha256(pdf).hexdigest()) for rid, pdf in pdfs.items())

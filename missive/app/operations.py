@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,31 +171,26 @@ class Operations:
             raise NotFoundError(str(exc)) from exc
 
     def cancel(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
-        require(actor, Action.MANAGE_JOBS)
-        self.job(actor, job_id)
-        job = cancel_job(self.journal_path, job_id, now)
-        record_decision(
-            self.journal_path,
-            origin,
-            "cancel job",
-            target=str(job_id),
-            detail=str(job.letter_path),
-            now=now,
-        )
-        return job
+        return self._change_job(actor, job_id, origin, now, change=cancel_job, what="cancel job")
 
     def release(self, actor: Actor | None, job_id: int, origin: Origin, now: dt.datetime) -> Job:
+        return self._change_job(actor, job_id, origin, now, change=release_job, what="release job")
+
+    def _change_job(
+        self,
+        actor: Actor | None,
+        job_id: int,
+        origin: Origin,
+        now: dt.datetime,
+        *,
+        change: Callable[..., Job],
+        what: str,
+    ) -> Job:
         require(actor, Action.MANAGE_JOBS)
         self.job(actor, job_id)
-        job = release_job(self.journal_path, job_id, now)
-        record_decision(
-            self.journal_path,
-            origin,
-            "release job",
-            target=str(job_id),
-            detail=str(job.letter_path),
-            now=now,
-        )
+        job = change(self.journal_path, job_id, now)
+        detail = str(job.letter_path)
+        record_decision(self.journal_path, origin, what, target=str(job_id), detail=detail, now=now)
         return job
 
     def progress(self, actor: Actor | None, key: str, now: dt.datetime) -> SendProgress:

@@ -9,17 +9,20 @@ deterministic, so both give the same digests for the same inputs.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from missive.app.people import Origin
+from missive.app.people import record_decision as record_audit
 from missive.app.send import LetterMaker, PreparedBatch
 from missive.deliver.journal import BatchInfo
 from missive.errors import InputError, Problem
 from missive.load import load_letter, load_recipients
-from missive.model import Language, Letter, Recipient
+from missive.model import ComposedLetter, Language, Letter, Recipient
 from missive.review.approvals import (
     Approval,
     ApprovalGate,
@@ -67,6 +70,7 @@ class DecisionRequest:
     decision: Decision
     comment: str = ""  # for a rejection, the reason
     recorded_by: str = ""  # who the front end knows is asking, e.g. "os:jdoe"
+    audit: Origin | None = None  # write the decision to the audit log under this origin
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,22 @@ def decide(request: DecisionRequest) -> Decided:
         comment=request.comment,
         recorded_by=request.recorded_by,
     )
+    if request.audit is not None:
+        _audit(request, rows, request.audit)
     return Decided(rows, _review(batch, request.batch.journal_path))
+
+
+def _audit(request: DecisionRequest, rows: Sequence[Approval], origin: Origin) -> None:
+    """The audit log keeps the decision under who asked, as the workspace's decisions are."""
+    languages = ",".join(row.language.value for row in rows)
+    record_audit(
+        request.batch.journal_path,
+        origin,
+        f"{request.decision.value} {languages}",
+        target=rows[0].batch_key,
+        detail=f"declared reviewer {rows[0].reviewer}; {request.comment}",
+        now=dt.datetime.now(dt.UTC),
+    )
 
 
 def _load(request: BatchRequest) -> _Loaded:
@@ -148,14 +167,22 @@ def render_digests(
     letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
 ) -> Iterator[tuple[str, str]]:
     """Render each chosen recipient's PDF in memory as a send would; yields (id, sha256)."""
+    for recipient, _, pdf in render_for_review(letter, recipients_path, chosen):
+        yield recipient.id, hashlib.sha256(pdf).hexdigest()
+
+
+def render_for_review(
+    letter: Letter, recipients_path: Path, chosen: Sequence[Recipient]
+) -> Iterator[tuple[Recipient, ComposedLetter, bytes]]:
+    """Compose and render each chosen recipient's letter in memory, as a send would."""
     # The send's own composer and renderer, with the serials it would give (not recorded).
     info = BatchInfo("review", letter.key, str(letter.path), str(recipients_path))
     make = LetterMaker(
         PreparedBatch(letter, info, tuple(chosen), recipients_path), persist_serials=False
     )
     for recipient in chosen:
-        _, pdf = make(recipient)
-        yield recipient.id, hashlib.sha256(pdf).hexdigest()
+        composed, pdf = make(recipient)
+        yield recipient, composed, pdf
 
 
 def read_manifest(folder: Path, wanted: Sequence[str]) -> dict[str, str]:

@@ -173,21 +173,7 @@ def _real_send(
         # Everyone is spooled (and so checked against the approval) now; those outside
         # their window stay queued in the journal for a later run.
         later = _waiting_now(prepared, window, now) if window else {}
-        due = due_count(journal, batch_id, request.resend_ambiguous)
-        meter = Meter(Stage.SENDING, max(due - len(unsent(journal, batch_id, later)), 0), emit)
-        try:
-            summary = deliver(
-                prepared,
-                journal,
-                relay,
-                options,
-                resend_ambiguous=request.resend_ambiguous,
-                on_outcome=lambda outcome: _count(meter, outcome),
-                handle_sigint=True,
-                defer=tuple(later),
-            )
-        finally:
-            meter.finish()
+        summary = _deliver_due(prepared, journal, request, (relay, options), later=later, emit=emit)
         waiting = unsent(journal, batch_id, later)
         totals = _totals(journal, batch_id)
     waits = _window_wait(prepared, window, waiting, sending=True) if window else None
@@ -199,6 +185,33 @@ def _real_send(
         totals=totals,
         window=waits,
     )
+
+
+def _deliver_due(
+    prepared: PreparedBatch,
+    journal: Journal,
+    request: SendRequest,
+    how: tuple[Relay, SendOptions],
+    *,
+    later: Mapping[str, dt.datetime],
+    emit: OnSendEvent,
+) -> RunSummary:
+    """Send what is due now, except `later` (outside their window), counting each outcome."""
+    batch_id = prepared.info.id
+    due = due_count(journal, batch_id, request.resend_ambiguous)
+    meter = Meter(Stage.SENDING, max(due - len(unsent(journal, batch_id, later)), 0), emit)
+    try:
+        return deliver(
+            prepared,
+            journal,
+            *how,
+            resend_ambiguous=request.resend_ambiguous,
+            on_outcome=lambda outcome: _count(meter, outcome),
+            handle_sigint=True,
+            defer=tuple(later),
+        )
+    finally:
+        meter.finish()
 
 
 def _count(meter: Meter, outcome: Outcome) -> None:

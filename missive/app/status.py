@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,14 +120,20 @@ def _write_csv(journal: Journal, batches: Sequence[BatchInfo], path: Path) -> in
     with path.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(CSV_COLUMNS)
-        for batch in batches:
-            for row in journal.rows(batch.id):
-                writer.writerow(_csv_row(batch.id, row))
-                count += 1
+        for row in status_rows(journal, batches):
+            writer.writerow(row)
+            count += 1
     return count
 
 
-def _csv_row(batch_id: str, row: Delivery) -> list[object]:
+def status_rows(journal: Journal, batches: Sequence[BatchInfo]) -> Iterator[list[str]]:
+    """One row per recipient of each batch, in the order of `CSV_COLUMNS`."""
+    for batch in batches:
+        for row in journal.rows(batch.id):
+            yield _csv_row(batch.id, row)
+
+
+def _csv_row(batch_id: str, row: Delivery) -> list[str]:
     return [
         batch_id,
         row.recipient_id,
@@ -135,8 +141,8 @@ def _csv_row(batch_id: str, row: Delivery) -> list[object]:
         row.language,
         row.group,
         row.state.value,
-        row.attempts,
-        "" if row.last_code is None else row.last_code,
+        str(row.attempts),
+        "" if row.last_code is None else str(row.last_code),
         row.last_text or "",
         row.message_id,
         row.queued_at,

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from missive.cli.batch import format_batch
 from missive.cli.options import add_batch_selection, batch_request
 
 if TYPE_CHECKING:
-    from missive.app import Approval, Decision
+    from missive.app import Decision
 
 EXAMPLE = """\
 example:
@@ -53,12 +51,12 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
     from missive.app.people import cli_origin
 
     # The declared name is not proof: keep beside it the operating-system user who ran this.
+    origin = cli_origin()
     request = DecisionRequest(
-        batch_request(args), args.reviewer, decision, comment, recorded_by=cli_origin().name
+        batch_request(args), args.reviewer, decision, comment, origin.name, audit=origin
     )
     decided = record(request)
     rows = decided.rows
-    audit_decision(args.journal, rows, decision, comment)
     hashes = ", ".join(f"{row.language.value} {row.hash[:12]}…" for row in rows)
     plural = "es" if len(rows) > 1 else ""
     print(
@@ -68,22 +66,3 @@ def decide(args: argparse.Namespace, decision: Decision, *, comment: str, shown:
     print()
     print(format_batch(decided.review))
     return 0
-
-
-def audit_decision(
-    journal: Path, rows: Sequence[Approval], decision: Decision, comment: str
-) -> None:
-    """The audit log keeps the decision under the operating-system user, as the web does."""
-    import datetime as dt
-
-    from missive.app.people import cli_origin, record_decision
-
-    languages = ",".join(row.language.value for row in rows)
-    record_decision(
-        journal,
-        cli_origin(),
-        f"{decision.value} {languages}",
-        target=rows[0].batch_key,
-        detail=f"declared reviewer {rows[0].reviewer}; {comment}",
-        now=dt.datetime.now(dt.UTC),
-    )

@@ -146,17 +146,14 @@ def _build(
     smtputf8 = any(not a.username.isascii() for a in everyone)
     policy = _UTF8_POLICY if smtputf8 else _POLICY
 
+    subject = _one_line(composed.cover.subject)
     msg = EmailMessage(policy=_BODY_POLICY)
     for name, value in (("From", sender), ("Reply-To", reply_to), ("To", to)):
         if value is not None:
             msg[name] = value
     if cc:
         msg["Cc"] = cc
-    subject = _one_line(composed.cover.subject)
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = message_id
-    msg["Auto-Submitted"] = "auto-generated"
+    _add_headers(msg, subject=subject, date=date, message_id=message_id)
     _add_body(msg, composed, pdf)
     _fix_boundaries(msg, message_id)
     data = msg.as_bytes(policy=policy)
@@ -175,6 +172,13 @@ def _build(
         recipients=envelope,
         smtputf8=smtputf8,
     )
+
+
+def _add_headers(msg: EmailMessage, *, subject: str, date: dt.datetime, message_id: str) -> None:
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = message_id
+    msg["Auto-Submitted"] = "auto-generated"
 
 
 def _add_body(msg: EmailMessage, composed: ComposedLetter, pdf: bytes) -> None:

@@ -49,6 +49,7 @@ def spool_batch(
 ) -> SpoolResult:
     journal.ensure_batch(batch)
     bounce_key = _bounce_key(journal) if mail.bounce_address else b""
+    messages = _Messages(batch.id, mail, date, dkim_key, bounce_key)
     pending: list[NewDelivery] = []
     spooled = known = 0
     for recipient in recipients:
@@ -58,24 +59,7 @@ def spool_batch(
             continue
         composed, pdf = make_letter(recipient)
         revision = journal.revisions(batch.id, recipient.id) + 1 if replaces else 0
-        built = build_message(
-            composed,
-            pdf,
-            mail=mail,
-            batch_id=batch.id,
-            date=date,
-            dkim_key=dkim_key,
-            revision=revision,
-        )
-        if mail.bounce_address:
-            envelope = verp_address(
-                mail.bounce_address,
-                key=bounce_key,
-                batch_id=batch.id,
-                recipient_id=recipient.id,
-                message_id=built.message_id,
-            )
-            built = replace(built, sender=envelope)
+        built = messages.build(composed, pdf, revision)
         entry = spool.write(batch.id, recipient.id, built.data)
         pending.append(_new_delivery(recipient, built, entry, replaces=replaces))
         spooled += 1
@@ -85,6 +69,38 @@ def spool_batch(
             _flush(journal, spool, batch.id, pending)
     _flush(journal, spool, batch.id, pending)
     return SpoolResult(spooled=spooled, already_journaled=known)
+
+
+@dataclass(frozen=True)
+class _Messages:
+    """Builds each recipient's message, with its VERP envelope sender when bounces are read."""
+
+    batch_id: str
+    mail: MailSettings
+    date: dt.datetime
+    dkim_key: DkimKey | None
+    bounce_key: bytes
+
+    def build(self, composed: ComposedLetter, pdf: bytes, revision: int) -> BuiltMessage:
+        built = build_message(
+            composed,
+            pdf,
+            mail=self.mail,
+            batch_id=self.batch_id,
+            date=self.date,
+            dkim_key=self.dkim_key,
+            revision=revision,
+        )
+        if not self.mail.bounce_address:
+            return built
+        envelope = verp_address(
+            self.mail.bounce_address,
+            key=self.bounce_key,
+            batch_id=self.batch_id,
+            recipient_id=composed.recipient.id,
+            message_id=built.message_id,
+        )
+        return replace(built, sender=envelope)
 
 
 def _corrected(journal: Journal, batch_id: str, recipient: Recipient) -> bool | None:
