@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from missive.app.bounces import BouncesResult, MailboxNotice
+from missive.cli.options import add_journal, add_letter
 
 EXAMPLE = """\
 examples:
@@ -38,10 +38,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
-    parser.add_argument(
-        "--journal", type=Path, required=True, metavar="PATH", help="the journal (SQLite)"
-    )
+    add_letter(parser)
+    add_journal(parser)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--maildir", metavar="DIR", help="a Maildir (with cur/ and new/)")
     source.add_argument("--mbox", metavar="FILE", help="an mbox file")

@@ -10,7 +10,7 @@ from missive.model import Language
 EXAMPLE = """\
 examples:
   python send.py new annual-report-reminder --languages ar,en,fr
-  python send.py new wsis21-invitation --languages ar,zh,en,fr,ru,es --like wsis20-invitation
+  python send.py new annual-reminder --languages ar,zh,en,fr,ru,es --like wsis20-invitation
 
 Writes letters/KEY.yaml (every required key), templates/KEY.<lang>.md.j2 and
 templates/KEY.cover.<lang>.md.j2 for each language, and recipients/KEY.csv (the header).

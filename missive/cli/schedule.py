@@ -12,11 +12,11 @@ from missive.cli.options import add_journal, add_recipient_selection, selection_
 EXAMPLE = """\
 example:
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --at "2024-02-01 09:00" --tz Europe/Zurich --smtp smtps://relay.itu.int:465 --rate 600/min
+      --at "2024-02-01 09:00" --tz Europe/Zurich --smtp smtps://relay.example.int:465 --rate 600/min
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
       --at 2024-02-01T08:00:00Z --lang fr --group governments
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --at "2024-02-01 06:00" --smtp smtps://relay.itu.int:465 --window 08:00-18:00
+      --at "2024-02-01 06:00" --smtp smtps://relay.example.int:465 --window 08:00-18:00
 
 `--at` takes YYYY-MM-DD HH:MM with optional :SS, or ISO 8601 (an offset in it wins over
 --tz). The job stores the send options but never a password: the worker reads

@@ -18,13 +18,13 @@ EXAMPLE = """\
 examples:
   python send.py send letters/wsis20-invitation.yaml --journal out/wsis20.sqlite
       # dry run: checks, renders and prints what would go where; sends nothing
-  MISSIVE_SMTP_USERNAME=wsis MISSIVE_SMTP_PASSWORD=... \\
+  MISSIVE_SMTP_USERNAME=mailer MISSIVE_SMTP_PASSWORD=... \\
   python send.py send letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --smtp smtp+starttls://relay.itu.int:587 --lang es --lang fr --rate 600/min --no-dry-run
+      --smtp smtp+starttls://relay.example.int:587 --lang es --lang fr --rate 600/min --no-dry-run
   python send.py send letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --smtp smtp://127.0.0.1:2525 --to-self me@itu.int     # one sample per language, to me
+      --smtp smtp://127.0.0.1:2525 --to-self me@example.int     # one sample per language, to me
   python send.py send letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --smtp smtps://relay.itu.int:465 --window 08:00-18:00 --no-dry-run
+      --smtp smtps://relay.example.int:465 --window 08:00-18:00 --no-dry-run
       # only those whose local time is 08:00-18:00, Monday to Friday; the others wait
 
 Running the same command again resumes the batch: what was sent is never sent again.

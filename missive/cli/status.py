@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from missive.app import BatchStatus
+from missive.cli.options import add_journal, add_letter
 
 EXAMPLE = """\
 examples:
@@ -37,10 +38,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("letter", type=Path, metavar="LETTER", help="the letter's YAML file")
-    parser.add_argument(
-        "--journal", type=Path, required=True, metavar="PATH", help="the journal (SQLite)"
-    )
+    add_letter(parser)
+    add_journal(parser)
     parser.add_argument("--csv", type=Path, metavar="FILE", help="write one row per recipient")
     parser.add_argument(
         "--html", type=Path, metavar="FILE", help="write a one-page report a person can forward"

@@ -18,7 +18,7 @@ DEFAULT_POLL_SECONDS = 30.0
 
 EXAMPLE = """\
 example:
-  MISSIVE_SMTP_USERNAME=wsis MISSIVE_SMTP_PASSWORD=... \\
+  MISSIVE_SMTP_USERNAME=mailer MISSIVE_SMTP_PASSWORD=... \\
       python send.py worker --journal out/wsis20.sqlite
   python send.py worker --journal out/wsis20.sqlite --once     # run what is due, then exit
 
