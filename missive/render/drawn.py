@@ -15,24 +15,25 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from reportlab.pdfbase import pdfmetrics
 
 DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
 Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
+V = TypeVar("V")
 
 
-class DrawnCache:
-    """Bounded LRU of text objects: (content, codes) -> (PDF code, links)."""
+class DrawnCache(Generic[V]):
+    """Bounded LRU: (content, codes) -> what drawing it writes."""
 
     def __init__(self, limit: int = DRAWN_LIMIT) -> None:
         self.limit = limit
-        self._entries: OrderedDict[Hashable, tuple[str, Links]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> tuple[str, Links] | None:
+    def get(self, key: Hashable) -> V | None:
         found = self._entries.get(key)
         if found is None:
             self.misses += 1
@@ -41,7 +42,7 @@ class DrawnCache:
         self.hits += 1
         return found
 
-    def put(self, key: Hashable, value: tuple[str, Links]) -> None:
+    def put(self, key: Hashable, value: V) -> None:
         self._entries[key] = value
         if len(self._entries) > self.limit:
             self._entries.popitem(last=False)
@@ -51,7 +52,10 @@ class DrawnCache:
         self.hits = self.misses = 0
 
 
-DRAWN = DrawnCache()
+DRAWN: DrawnCache[tuple[str, Links]] = DrawnCache()
+# What a paragraph's `drawOn` appended to the page (save, move, draw, restore), by the
+# paragraph's text object key and the point it was placed at.
+PLACED: DrawnCache[tuple[str, ...]] = DrawnCache()
 
 
 def font_state(doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]]) -> Hashable | None:

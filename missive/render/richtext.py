@@ -8,7 +8,7 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
-from missive.render.drawn import DRAWN, Links, code_points, font_state
+from missive.render.drawn import DRAWN, PLACED, Links, code_points, font_state
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -59,6 +59,8 @@ class RichText(Flowable):  # type: ignore[misc]
         self._start = start  # index of the first of `_lines` in the whole paragraph's layout
         self.width = 0.0
         self.height = 0.0
+        self._key: Hashable | None = None
+        self._has_links = any(piece.href for piece in self.pieces)
 
     @classmethod
     def plain(cls, text: str, style: TextStyle) -> RichText:
@@ -132,12 +134,28 @@ class RichText(Flowable):  # type: ignore[misc]
             return right - line.width, 0.0, 0.0
         return left, 0.0, 0.0
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
+        point before: a paragraph without links changes nothing but the page's code
+        (its graphics state is saved and restored around it)."""
+        key = self._drawn_key(canvas._doc)
+        self._key = key
+        placed_key = None if key is None else (key, x, y, _sW)
+        placed = PLACED.get(placed_key) if placed_key is not None else None
+        if placed is not None:
+            canvas._code.extend(placed)
+            return
+        start = len(canvas._code)
+        super().drawOn(canvas, x, y, _sW)
+        if placed_key is not None and not self._has_links:
+            PLACED.put(placed_key, tuple(canvas._code[start:]))
+
     def draw(self) -> None:
         canvas: Any = self.canv
         if any(piece.fake_bold for piece in self.pieces):
             canvas.setStrokeColorRGB(0, 0, 0)
             canvas.setLineWidth(self.style.size * _FAKE_BOLD_STROKE)
-        key = self._drawn_key(canvas._doc)
+        key = self._key
         drawn = DRAWN.get(key) if key is not None else None
         if drawn is None:
             drawn = self._write(canvas)
