@@ -6,17 +6,17 @@ import fcntl
 import os
 import struct
 import subprocess
-import termios
 import sys
+import termios
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RENDER = (sys.executable, "send.py", "render", "letters/wsis20-invitation.yaml", "--jobs", "1")
 
 
 def _render(out: Path, stderr: int) -> None:
     subprocess.run(
-        [sys.executable, "send.py", "render", "letters/wsis20-invitation.yaml", "--out"]
-        + [str(out), "--limit", "8", "--jobs", "1"],  # noqa: RUF005
+        [*RENDER, "--out", str(out), "--limit", "8"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=stderr,

@@ -15,6 +15,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from missive.render import fonts, startcache
 
 ROOT = Path(__file__).resolve().parent.parent
+RENDER = (sys.executable, "send.py", "render", "letters/wsis20-invitation.yaml", "--jobs", "1")
 
 
 @pytest.fixture(autouse=True)
