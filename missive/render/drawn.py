@@ -24,6 +24,30 @@ Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
 V = TypeVar("V")
 
 
+class Content:
+    """A cache key that hashes its (deep, immutable) value once.
+
+    A paragraph's content is a tuple of its pieces, style and layout: hashing it again for
+    every lookup of every letter cost more than the lookups saved.
+    """
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value: Hashable) -> None:
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return (
+            isinstance(other, Content) and self._hash == other._hash and self.value == other.value
+        )
+
+
 class DrawnCache(Generic[V]):
     """Bounded LRU: (content, codes) -> what drawing it writes."""
 
