@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from reportlab.platypus import Flowable
 
@@ -19,6 +19,7 @@ from missive.render.drawn import PLACED, code_points, font_state
 from missive.render.richtext import RichText
 
 Cell = Sequence[Flowable]
+Characters = tuple[tuple[str, tuple[int, ...]], ...]
 _serials = itertools.count()
 
 
@@ -41,7 +42,7 @@ class Grid(Flowable):  # type: ignore[misc]
         self.height = 0.0
         # Cells never change once the grid is made, so a serial number names its content.
         self._serial = next(_serials)
-        self._characters = _replayable_characters(list(self.flowables()))
+        self._characters: Characters | Literal[False] | None = False  # False: not yet known
 
     def flowables(self) -> Iterator[Flowable]:
         for row in self.rows:
@@ -85,6 +86,8 @@ class Grid(Flowable):  # type: ignore[misc]
             PLACED.put(key, tuple(canvas._code[start:]))
 
     def _placed_key(self, doc: Any, x: float, y: float, s_w: float) -> Hashable | None:
+        if self._characters is False:
+            self._characters = _replayable_characters(list(self.flowables()))
         if self._characters is None:
             return None
         state = font_state(doc, self._characters)
@@ -112,9 +115,7 @@ class Grid(Flowable):  # type: ignore[misc]
             y -= flowable.getSpaceAfter()
 
 
-def _replayable_characters(
-    cells: list[Flowable],
-) -> tuple[tuple[str, tuple[int, ...]], ...] | None:
+def _replayable_characters(cells: list[Flowable]) -> Characters | None:
     """Per font, every character the cells draw; None when drawing them does more than
     write page code (an image, a link annotation), which a replay would not do."""
     found: dict[str, set[str]] = {}

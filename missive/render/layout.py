@@ -79,8 +79,15 @@ _SHARED_LIMIT = 2048
 _shared: OrderedDict[Hashable, Flowable] = OrderedDict()
 
 
+_KEPT_BLOCKS_LIMIT = 64
+_kept_blocks: OrderedDict[int, tuple[Sequence[Block], Hashable, list[Flowable]]] = OrderedDict()
+_label_widths: dict[Hashable, float] = {}
+
+
 def clear_shared() -> None:
     _shared.clear()
+    _kept_blocks.clear()
+    _label_widths.clear()
 
 
 class _Shared:
@@ -200,10 +207,8 @@ class LetterLayout:
 
     def header_table(self, fields: Sequence[HeaderField]) -> Flowable:
         small = self.styles.small
-        label_style = replace(small, bold=True)
-        labels = [self.text(field.label, label_style) for field in fields]
+        labels, label_width = self._labels(tuple(field.label for field in fields))
         values = [self.text(f.value, small, href=f.href, personal=True) for f in fields]
-        label_width = min(self.width * 0.3, max(_natural_width(label) for label in labels) + 8)
         widths = [label_width, self.width - label_width]
         rows: list[list[Flowable]] = [
             [label, value] for label, value in zip(labels, values, strict=True)
@@ -213,7 +218,37 @@ class LetterLayout:
             widths = widths[::-1]
         return Grid([[[cell] for cell in row] for row in rows], widths, row_gap=1)
 
+    def _labels(self, texts: tuple[str, ...]) -> tuple[list[RichText], float]:
+        """The header's labels, and the width of their column (the widest label's)."""
+        style = _bold(self.styles.small)
+        labels = [self.common_text(text, style) for text in texts]
+        key = (texts, style, self.width)
+        width = _label_widths.get(key)
+        if width is None:
+            widest = max(_natural_width(label) for label in labels)
+            width = _label_widths[key] = min(self.width * 0.3, widest + 8)
+        return labels, width
+
     def blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
+        """The body's paragraphs. A body that reads nothing of the recipient is the very
+        same tuple for every letter of a language (see `missive.compose`), so its
+        flowables are found by identity, without hashing every paragraph again."""
+        styles = (self.paragraph, self.styles.body)
+        kept = _kept_blocks.get(id(blocks))
+        if kept is not None and kept[0] is blocks and kept[1] == styles:
+            items = kept[2]
+            if not any(id(item) in self.shared.used for item in items):
+                for item in items:
+                    _fresh_marks(item)
+                    self.shared.used.add(id(item))
+                return list(items)
+        items = self._blocks(blocks)
+        _kept_blocks[id(blocks)] = (blocks, styles, items)  # holding `blocks` keeps its id
+        if len(_kept_blocks) > _KEPT_BLOCKS_LIMIT:
+            _kept_blocks.popitem(last=False)
+        return list(items)
+
+    def _blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
         items: list[Flowable] = []
         for block in blocks:
             if isinstance(block, Paragraph):
@@ -264,6 +299,11 @@ def _keep_with_next(text: RichText) -> RichText:
 @lru_cache(maxsize=256)
 def _spaced(style: TextStyle, space_after: float) -> TextStyle:
     return replace(style, space_after=space_after)
+
+
+@lru_cache(maxsize=64)
+def _bold(style: TextStyle) -> TextStyle:
+    return replace(style, bold=True)
 
 
 @lru_cache(maxsize=64)

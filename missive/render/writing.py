@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfdoc, ttfonts
 
 # Streams are Flate-compressed; ASCII85 on top only makes them 25 % larger.
@@ -91,6 +92,22 @@ def _encode_once(text: str | bytes) -> bytes:
     return found
 
 
+_format = pdfdoc.format
+
+
+def _format_leaves_first(element: Any, document: Any, toplevel: int = 0) -> bytes:
+    """`pdfdoc.format`, taking the strings and numbers that make most of every object
+    first (it asks `isinstance(element, PDFObject)` of each of them before)."""
+    kind = type(element)
+    if kind is str:
+        return _encode_once(element)
+    if kind is float or kind is int:
+        return _encode_once(fp_str(element))
+    if kind is bytes:
+        return element  # type: ignore[no-any-return]
+    return bytes(_format(element, document, toplevel))
+
+
 _cmap = ttfonts.makeToUnicodeCMap
 
 
@@ -111,6 +128,7 @@ pdfdoc.PDFZCompress = _FastFlate()
 pdfdoc.PDFArray.format = _format_numbers_once
 pdfdoc.pdfdocEnc = _encode_once
 pdfdoc.PDFName = _names
+pdfdoc.format = _format_leaves_first
 ttfonts.makeToUnicodeCMap = _make_cmap
 
 
