@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from missive.app import Progress
 
 
@@ -25,10 +25,13 @@ class ProgressBars:
             self.close()
             if event.done == 0:
                 return  # a stage with nothing to do draws nothing
+            if not sys.stderr.isatty():
+                return  # logs and pipes get no bar, and a batch does not import tqdm
+            from tqdm import tqdm
+
             self._stage = event.stage.value
-            # disable=None: drawn only on a terminal, so logs and pipes get no bar.
             bar = self._bar = tqdm(
-                desc=self._stage, total=event.total, unit=" letters", file=sys.stderr, disable=None
+                desc=self._stage, total=event.total, unit=" letters", file=sys.stderr
             )
         if (event.failed, event.held) != self._problems:
             self._problems = (event.failed, event.held)

@@ -15,24 +15,49 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from reportlab.pdfbase import pdfmetrics
 
 DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
 Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
+V = TypeVar("V")
 
 
-class DrawnCache:
-    """Bounded LRU of text objects: (content, codes) -> (PDF code, links)."""
+class Content:
+    """A cache key that hashes its (deep, immutable) value once.
+
+    A paragraph's content is a tuple of its pieces, style and layout: hashing it again for
+    every lookup of every letter cost more than the lookups saved.
+    """
+
+    __slots__ = ("_hash", "value")
+
+    def __init__(self, value: Hashable) -> None:
+        self.value = value
+        self._hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        return (
+            isinstance(other, Content) and self._hash == other._hash and self.value == other.value
+        )
+
+
+class DrawnCache(Generic[V]):
+    """Bounded LRU: (content, codes) -> what drawing it writes."""
 
     def __init__(self, limit: int = DRAWN_LIMIT) -> None:
         self.limit = limit
-        self._entries: OrderedDict[Hashable, tuple[str, Links]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, V] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> tuple[str, Links] | None:
+    def get(self, key: Hashable) -> V | None:
         found = self._entries.get(key)
         if found is None:
             self.misses += 1
@@ -41,7 +66,7 @@ class DrawnCache:
         self.hits += 1
         return found
 
-    def put(self, key: Hashable, value: tuple[str, Links]) -> None:
+    def put(self, key: Hashable, value: V) -> None:
         self._entries[key] = value
         if len(self._entries) > self.limit:
             self._entries.popitem(last=False)
@@ -51,7 +76,10 @@ class DrawnCache:
         self.hits = self.misses = 0
 
 
-DRAWN = DrawnCache()
+DRAWN: DrawnCache[tuple[str, Links]] = DrawnCache()
+# What a paragraph's `drawOn` appended to the page (save, move, draw, restore), by the
+# paragraph's text object key and the point it was placed at.
+PLACED: DrawnCache[tuple[str, ...]] = DrawnCache()
 
 
 def font_state(doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]]) -> Hashable | None:

@@ -18,12 +18,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
 
+import reportlab
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.ttfonts import TTEncoding, TTFont, TTFontFace
 
 from missive.errors import CoverageError
 from missive.model import Block, BulletList, ComposedLetter, Language, Paragraph, Run
+from missive.render import startcache
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -85,9 +90,41 @@ SUBSET_CACHE_SIZE = 64  # per face; a subset is a few tens of KB
 
 @cache
 def _loaded(stem: str) -> TTFont:
-    font = TTFont(stem, str(FONT_DIR / f"{stem}.ttf"))
+    path = FONT_DIR / f"{stem}.ttf"
+    data = path.read_bytes()
+    parsed = startcache.kept("font", data, reportlab.Version, lambda: _parsed(path))
+    font = _font(stem, path, data, parsed)
     _cache_subsets(font)
     pdfmetrics.registerFont(font)
+    return font
+
+
+def _parsed(path: Path) -> dict[str, Any]:
+    """What ReportLab reads from a font file, without the file itself and the one
+    function it builds (neither pickles; both are made again on loading)."""
+    face = TTFontFace(str(path))
+    return {k: v for k, v in vars(face).items() if k not in _REBUILT}
+
+
+_REBUILT = frozenset({"_ttf_data", "_pdfScale", "filename"})
+
+
+def _font(stem: str, path: Path, data: bytes, parsed: dict[str, Any]) -> TTFont:
+    """`TTFont(stem, path)` from its parsed tables: what `TTFont.__init__` sets, minus
+    the parsing (tests/test_fonts.py compares the two attribute by attribute)."""
+    face = TTFontFace.__new__(TTFontFace)
+    vars(face).update(parsed)
+    face._ttf_data = data
+    face.filename = str(path)
+    per_em = face.unitsPerEm
+    face._pdfScale = (lambda x: x) if per_em == 1000 else (lambda x: x * (1000 / per_em))
+    font = TTFont.__new__(TTFont)
+    font.fontName = stem
+    font.face = face
+    font.encoding = TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = True
     return font
 
 

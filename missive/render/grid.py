@@ -9,12 +9,18 @@ signatures.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+import itertools
+from collections.abc import Hashable, Iterator, Sequence
+from typing import Any, Literal
 
 from reportlab.platypus import Flowable
 
+from missive.render.drawn import PLACED, code_points, font_state
+from missive.render.richtext import RichText
+
 Cell = Sequence[Flowable]
+Characters = tuple[tuple[str, tuple[int, ...]], ...]
+_serials = itertools.count()
 
 
 class Grid(Flowable):  # type: ignore[misc]
@@ -34,6 +40,9 @@ class Grid(Flowable):  # type: ignore[misc]
         self.row_heights: list[float] = []
         self.width = sum(self.widths)
         self.height = 0.0
+        # Cells never change once the grid is made, so a serial number names its content.
+        self._serial = next(_serials)
+        self._characters: Characters | Literal[False] | None = False  # False: not yet known
 
     def flowables(self) -> Iterator[Flowable]:
         for row in self.rows:
@@ -62,6 +71,30 @@ class Grid(Flowable):  # type: ignore[misc]
         self.height = sum(self.row_heights) + self.row_gap * max(len(self.rows) - 1, 0)
         return self.width, self.height
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        """Platypus' `drawOn`, replayed when this grid was drawn at this point before with
+        the same font codes (see `RichText.drawOn`): the signatures of a language are the
+        same in every letter."""
+        key = self._placed_key(canvas._doc, x, y, _sW)
+        placed = PLACED.get(key) if key is not None else None
+        if placed is not None:
+            canvas._code.extend(placed)
+            return
+        start = len(canvas._code)
+        super().drawOn(canvas, x, y, _sW)
+        if key is not None:
+            PLACED.put(key, tuple(canvas._code[start:]))
+
+    def _placed_key(self, doc: Any, x: float, y: float, s_w: float) -> Hashable | None:
+        if self._characters is False:
+            self._characters = _replayable_characters(list(self.flowables()))
+        if self._characters is None:
+            return None
+        state = font_state(doc, self._characters)
+        if state is None:
+            return None
+        return ("grid", self._serial, tuple(self.row_heights), state, x, y, s_w)
+
     def draw(self) -> None:
         canvas: Any = self.canv
         top = self.height
@@ -80,3 +113,15 @@ class Grid(Flowable):  # type: ignore[misc]
             y -= self._heights[id(flowable)]
             flowable.drawOn(canvas, x, y)
             y -= flowable.getSpaceAfter()
+
+
+def _replayable_characters(cells: list[Flowable]) -> Characters | None:
+    """Per font, every character the cells draw; None when drawing them does more than
+    write page code (an image, a link annotation), which a replay would not do."""
+    found: dict[str, set[str]] = {}
+    for cell in cells:
+        if not isinstance(cell, RichText) or cell.has_links:
+            return None
+        for font, characters in cell.characters_by_font().items():
+            found.setdefault(font, set()).update(characters)
+    return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from missive.model import Language
+from missive.render import startcache
 
 SOFT_HYPHEN = "\u00ad"
 _PATTERNS = {Language.EN: "en_GB", Language.FR: "fr", Language.RU: "ru_RU", Language.ES: "es"}
@@ -31,6 +32,11 @@ def _dictionary(language: Language) -> Any | None:
         pyphen = importlib.import_module("pyphen")
     except ImportError:
         return None
+    path = pyphen.LANGUAGES[pyphen.language_fallback(name)]
+    if path not in pyphen.hdcache:  # pyphen's own per-process table of parsed dictionaries
+        version = f"pyphen {pyphen.__version__}"
+        build = partial(pyphen.HyphDict, path)
+        pyphen.hdcache[path] = startcache.kept("hyphens", path.read_bytes(), version, build)
     return pyphen.Pyphen(lang=name, left=2, right=3)
 
 

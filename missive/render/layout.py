@@ -7,7 +7,8 @@ handled in one place; tables only place those flowables (label/value header, sig
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -72,6 +73,59 @@ def _styles(language: Language) -> LetterStyles:
 # Pure, and asked again for every letter of a language with the same texts.
 _isolated = lru_cache(maxsize=4096)(isolate_ltr)
 
+_SHARED_LIMIT = 2048
+# Flowables that are the same in every letter of a language (letterhead, subject, body,
+# closing, signatures), kept with what they learnt laying themselves out; see `_Shared`.
+_shared: OrderedDict[Hashable, Flowable] = OrderedDict()
+
+
+_KEPT_BLOCKS_LIMIT = 64
+_kept_blocks: OrderedDict[int, tuple[Sequence[Block], Hashable, list[Flowable]]] = OrderedDict()
+_label_widths: dict[Hashable, float] = {}
+
+
+def clear_shared() -> None:
+    _shared.clear()
+    _kept_blocks.clear()
+    _label_widths.clear()
+
+
+class _Shared:
+    """Hands out the flowables of one letter, reusing those of earlier letters.
+
+    A flowable is reused only when made from the same values, never twice in one story
+    (platypus keeps per-story marks on it, which `_fresh_marks` clears between stories).
+    """
+
+    def __init__(self) -> None:
+        self.used: set[int] = set()
+
+    def get(self, key: Hashable, make: Callable[[], Flowable]) -> Flowable:
+        found = _shared.get(key)
+        if found is None or id(found) in self.used:
+            found = make()
+            if key not in _shared:
+                _shared[key] = found
+                if len(_shared) > _SHARED_LIMIT:
+                    _shared.popitem(last=False)
+        else:
+            _shared.move_to_end(key)
+            _fresh_marks(found)
+        self.used.add(id(found))
+        return found
+
+
+def _fresh_marks(flowable: Flowable) -> None:
+    """Undo what a previous story's build wrote on a flowable: platypus marks one it had
+    to move to the next page (`_postponed`, a second time is an error) and clears
+    `keepWithNext` once it has grouped it with the next one."""
+    flowable.__dict__.pop("_postponed", None)
+    if getattr(flowable, "keeps_with_next", False):
+        flowable.keepWithNext = True
+    if isinstance(flowable, Grid):
+        for cell in flowable.flowables():
+            _fresh_marks(cell)
+
 
 class LetterLayout:
     """Builds the flowables of one composed letter for a frame `width` points wide."""
@@ -84,11 +138,27 @@ class LetterLayout:
         # Chinese letters indent each body paragraph by two ideographs.
         indent = 2 * self.styles.body.size if composed.language is Language.ZH else 0.0
         self.paragraph = replace(self.styles.body, first_indent=indent)
+        self.shared = _Shared()
 
     def text(
         self, text: str, style: TextStyle, href: str | None = None, *, personal: bool = False
     ) -> RichText:
         return RichText((self.run(text, href=href),), style, personal=personal)
+
+    def common(self, runs: tuple[Run, ...], style: TextStyle, *, keep: bool = False) -> RichText:
+        """A paragraph that is the same for every recipient, reused from letter to letter;
+        `keep`: never the last thing on a page (headings, the closing)."""
+
+        def make() -> RichText:
+            made = RichText(self.runs(runs), style)
+            return _keep_with_next(made) if keep else made
+
+        found = self.shared.get(("text", runs, style, keep), make)
+        assert isinstance(found, RichText)
+        return found
+
+    def common_text(self, text: str, style: TextStyle, *, keep: bool = False) -> RichText:
+        return self.common((Run(text),), style, keep=keep)
 
     def run(
         self, text: str, *, bold: bool = False, italic: bool = False, href: str | None = None
@@ -105,7 +175,7 @@ class LetterLayout:
         composed, styles = self.composed, self.styles
         body = styles.body
         story: list[Flowable] = [*self.letterhead()]
-        story.append(self.text(composed.date_text, replace(body, space_after=body.size * 0.6)))
+        story.append(self.common_text(composed.date_text, _spaced(body, body.size * 0.6)))
         story.append(self.header_table(composed.header_fields))
         if composed.addressee:
             story.append(Spacer(1, body.leading * 0.8))
@@ -114,16 +184,15 @@ class LetterLayout:
             story.extend(self.text(line, addressee, personal=True) for line in lines)
         if composed.distribution_heading:
             story.append(Spacer(1, body.leading * 0.8))
-            heading = self.text(composed.distribution_heading, replace(body, space_after=2))
-            story.append(_keep_with_next(heading))
-            dashed = replace(body, space_after=0, start_indent=body.size * 1.6, bullet="–")
-            story.extend(self.text(group, dashed) for group in composed.distribution)
+            heading = composed.distribution_heading
+            story.append(self.common_text(heading, _spaced(body, 2), keep=True))
+            dashed = _dashed(body)
+            story.extend(self.common_text(group, dashed) for group in composed.distribution)
         story.append(Spacer(1, body.leading))
-        story.append(_keep_with_next(self.text(composed.subject, styles.subject)))
+        story.append(self.common_text(composed.subject, styles.subject, keep=True))
         story.append(_keep_with_next(self.text(composed.salutation, body, personal=True)))
         story.extend(self.blocks(composed.body))
-        closing = self.text(composed.closing, replace(body, space_after=body.leading))
-        story.append(_keep_with_next(closing))
+        story.append(self.common_text(composed.closing, _spaced(body, body.leading), keep=True))
         story.append(self.signatory_grid(composed.signatories))
         return story
 
@@ -132,16 +201,14 @@ class LetterLayout:
         logo = self.composed.logo
         if logo is not None:
             items.append(_logo(logo))
-        items.append(self.text(self.composed.organization, self.styles.letterhead))
+        items.append(self.common_text(self.composed.organization, self.styles.letterhead))
         items.append(HRFlowable(width="100%", thickness=0.6, spaceBefore=2, spaceAfter=14))
         return items
 
     def header_table(self, fields: Sequence[HeaderField]) -> Flowable:
         small = self.styles.small
-        label_style = replace(small, bold=True)
-        labels = [self.text(field.label, label_style) for field in fields]
+        labels, label_width = self._labels(tuple(field.label for field in fields))
         values = [self.text(f.value, small, href=f.href, personal=True) for f in fields]
-        label_width = min(self.width * 0.3, max(_natural_width(label) for label in labels) + 8)
         widths = [label_width, self.width - label_width]
         rows: list[list[Flowable]] = [
             [label, value] for label, value in zip(labels, values, strict=True)
@@ -151,22 +218,53 @@ class LetterLayout:
             widths = widths[::-1]
         return Grid([[[cell] for cell in row] for row in rows], widths, row_gap=1)
 
+    def _labels(self, texts: tuple[str, ...]) -> tuple[list[RichText], float]:
+        """The header's labels, and the width of their column (the widest label's)."""
+        style = _bold(self.styles.small)
+        labels = [self.common_text(text, style) for text in texts]
+        key = (texts, style, self.width)
+        width = _label_widths.get(key)
+        if width is None:
+            widest = max(_natural_width(label) for label in labels)
+            width = _label_widths[key] = min(self.width * 0.3, widest + 8)
+        return labels, width
+
     def blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
-        body = self.styles.body
+        """The body's paragraphs. A body that reads nothing of the recipient is the very
+        same tuple for every letter of a language (see `missive.compose`), so its
+        flowables are found by identity, without hashing every paragraph again."""
+        styles = (self.paragraph, self.styles.body)
+        kept = _kept_blocks.get(id(blocks))
+        if kept is not None and kept[0] is blocks and kept[1] == styles:
+            items = kept[2]
+            if not any(id(item) in self.shared.used for item in items):
+                for item in items:
+                    _fresh_marks(item)
+                    self.shared.used.add(id(item))
+                return list(items)
+        items = self._blocks(blocks)
+        _kept_blocks[id(blocks)] = (blocks, styles, items)  # holding `blocks` keeps its id
+        if len(_kept_blocks) > _KEPT_BLOCKS_LIMIT:
+            _kept_blocks.popitem(last=False)
+        return list(items)
+
+    def _blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
         items: list[Flowable] = []
         for block in blocks:
             if isinstance(block, Paragraph):
-                items.append(RichText(self.runs(block.runs), self.paragraph))
+                items.append(self.common(tuple(block.runs), self.paragraph))
             elif isinstance(block, BulletList):
-                bullet = replace(
-                    body, start_indent=body.size * 1.6, bullet="•", space_after=body.size * 0.3
-                )
-                items.extend(RichText(self.runs(item), bullet) for item in block.items)
+                bullet = _bulleted(self.styles.body)
+                items.extend(self.common(tuple(item), bullet) for item in block.items)
         return items
 
     def signatory_grid(self, signatories: Sequence[ComposedSignatory]) -> Flowable:
         if not signatories:
             return Spacer(1, 0)
+        key = ("signatures", tuple(signatories), self.styles, self.width, self.rtl)
+        return self.shared.get(key, lambda: self._signatory_grid(signatories))
+
+    def _signatory_grid(self, signatories: Sequence[ComposedSignatory]) -> Flowable:
         count = len(signatories)
         columns = count if count <= MAX_SIGNATORIES_PER_ROW else math.ceil(count / 2)
         cells = [self.signatory_cell(signatory) for signatory in signatories]
@@ -193,7 +291,29 @@ class LetterLayout:
 def _keep_with_next(text: RichText) -> RichText:
     """Headings, the salutation and the closing never end a page on their own."""
     text.keepWithNext = True
+    text.keeps_with_next = True
     return text
+
+
+# The styles derived from a language's body style, made once (dataclass `replace` is slow).
+@lru_cache(maxsize=256)
+def _spaced(style: TextStyle, space_after: float) -> TextStyle:
+    return replace(style, space_after=space_after)
+
+
+@lru_cache(maxsize=64)
+def _bold(style: TextStyle) -> TextStyle:
+    return replace(style, bold=True)
+
+
+@lru_cache(maxsize=64)
+def _dashed(body: TextStyle) -> TextStyle:
+    return replace(body, space_after=0, start_indent=body.size * 1.6, bullet="–")
+
+
+@lru_cache(maxsize=64)
+def _bulleted(body: TextStyle) -> TextStyle:
+    return replace(body, start_indent=body.size * 1.6, bullet="•", space_after=body.size * 0.3)
 
 
 def _natural_width(text: RichText) -> float:

@@ -11,30 +11,29 @@ Batches of letters are rendered by `missive.render_batch`.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import io
-import zlib
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
-from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
 
 from missive.errors import RenderError
 from missive.model import ComposedLetter, PageSize
 from missive.render import fonts
-from missive.render.drawn import DRAWN
+from missive.render.drawn import DRAWN, PLACED
 from missive.render.grid import Grid
-from missive.render.layout import LetterLayout, LetterStyles
+from missive.render.layout import LetterLayout, LetterStyles, clear_shared
 from missive.render.richtext import RichText, clear_drawn_characters
 from missive.render.textflow import Align, layout, make_pieces
+from missive.render.writing import clear_written
 
 PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
 SIDE_MARGIN = 22 * mm
@@ -42,62 +41,6 @@ TOP_MARGIN = 20 * mm
 BOTTOM_MARGIN = 22 * mm  # leaves room for the page label
 FOOTER_TOP = 18 * mm
 PRODUCER = "missive (ReportLab)"
-
-# Streams are Flate-compressed; ASCII85 on top only makes them 25 % larger.
-rl_config.useA85 = 0
-
-
-class _FastFlate(pdfdoc.PDFStreamFilterZCompress):  # type: ignore[misc]
-    """Flate at level 1: measured a third faster per letter than ReportLab's level 6, for
-    about 3 % more bytes (font programs and text streams compress little better).
-
-    Font programs, their ToUnicode maps and many second pages are the same bytes from
-    letter to letter of a language: the last few hundred results are kept.
-    """
-
-    def __init__(self) -> None:
-        self._done: OrderedDict[bytes, bytes] = OrderedDict()
-
-    def clear(self) -> None:
-        self._done.clear()
-
-    def encode(self, text: str | bytes) -> bytes:
-        data = text.encode("utf8") if isinstance(text, str) else text
-        found = self._done.get(data)
-        if found is not None:
-            self._done.move_to_end(data)
-            return found
-        compressed = zlib.compress(data, 1)
-        self._done[data] = compressed
-        if len(self._done) > _COMPRESSED_LIMIT:
-            self._done.popitem(last=False)
-        return compressed
-
-
-# ReportLab looks the filter up by this module attribute each time it writes a stream.
-pdfdoc.PDFZCompress = _FastFlate()
-_COMPRESSED_LIMIT = 256
-_ARRAYS_LIMIT = 1024
-_format_array = pdfdoc.PDFArray.format
-_formatted_arrays: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-
-
-def _format_numbers_once(array: Any, document: Any, IND: bytes = b"\n ") -> bytes:  # noqa: N803
-    """`PDFArray.format`, kept for arrays of plain numbers (a font subset's 256 widths),
-    whose text depends on nothing but the numbers."""
-    sequence = array.sequence
-    if not all(type(item) in (int, float) for item in sequence):
-        return bytes(_format_array(array, document, IND))
-    key = (type(array), array.multiline, IND, *sequence)
-    found = _formatted_arrays.get(key)
-    if found is None:
-        found = _formatted_arrays[key] = bytes(_format_array(array, document, IND))
-        if len(_formatted_arrays) > _ARRAYS_LIMIT:
-            _formatted_arrays.popitem(last=False)
-    return found
-
-
-pdfdoc.PDFArray.format = _format_numbers_once
 
 
 @dataclass(frozen=True)
@@ -118,6 +61,19 @@ def _timestamp(date: dt.date | None) -> TimeStamp:
     return stamp
 
 
+class _Frame(Frame):  # type: ignore[misc]
+    """A frame that platypus copies shallowly.
+
+    To measure a group kept together (a heading with its paragraph), platypus deep-copies
+    the current frame so that content generated while measuring goes to the copy. Our
+    flowables generate none, and the copy's own attributes are all it writes: a shallow
+    copy does the same for a fiftieth of the cost (it was 5 % of a letter).
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Frame:
+        return copy.copy(self)
+
+
 class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
     """One or more letters; each letter's later pages carry its own page label."""
 
@@ -133,7 +89,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
             initialFontName=fonts.face(fonts.Family.NOTO_SANS).name,
             **info,
         )
-        frame = Frame(
+        frame = _Frame(
             self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
         )
         template = PageTemplate(
@@ -249,11 +205,12 @@ def clear_caches() -> None:
     """Forget every result kept for reuse (drawn paragraphs, laid-out lines, compressed
     streams, formatted arrays): the next letter is rendered from scratch."""
     DRAWN.clear()
+    PLACED.clear()
+    clear_shared()
     clear_drawn_characters()
     make_pieces.cache_clear()
     layout.cache_clear()
-    pdfdoc.PDFZCompress.clear()
-    _formatted_arrays.clear()
+    clear_written()
 
 
 def _rich_texts(flowables: Iterable[Any]) -> Iterator[RichText]:
@@ -276,7 +233,7 @@ def _character_order(story: Sequence[Flowable]) -> dict[str, str]:
     common: dict[str, set[str]] = {}
     personal: dict[str, set[str]] = {}
     for text in _rich_texts(story):
-        for font, characters in text.characters():
+        for font, characters in text.characters_by_font().items():
             (personal if text.personal else common).setdefault(font, set()).update(characters)
     order: dict[str, str] = {}
     for font in sorted(common.keys() | personal.keys()):

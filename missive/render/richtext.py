@@ -8,7 +8,7 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
-from missive.render.drawn import DRAWN, Links, code_points, font_state
+from missive.render.drawn import DRAWN, PLACED, Content, Links, code_points, font_state
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -23,7 +23,7 @@ from missive.render.textflow import (
 )
 
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
-_DRAWN_CHARACTERS: dict[Hashable, tuple[tuple[str, tuple[int, ...]], ...]] = {}
+_DRAWN_CHARACTERS: dict[Content, tuple[tuple[str, tuple[int, ...]], ...]] = {}
 _DRAWN_CHARACTERS_LIMIT = 4096
 
 
@@ -59,6 +59,10 @@ class RichText(Flowable):  # type: ignore[misc]
         self._start = start  # index of the first of `_lines` in the whole paragraph's layout
         self.width = 0.0
         self.height = 0.0
+        self._key: Hashable | None = None
+        self.has_links = any(piece.href for piece in self.pieces)
+        self._by_font: dict[str, frozenset[str]] | None = None
+        self._kept_content: tuple[Any, ...] | None = None
 
     @classmethod
     def plain(cls, text: str, style: TextStyle) -> RichText:
@@ -70,6 +74,15 @@ class RichText(Flowable):  # type: ignore[misc]
             yield piece.font, piece.text
         if self.style.bullet and self.pieces:
             yield self.pieces[0].font, self.style.bullet
+
+    def characters_by_font(self) -> dict[str, frozenset[str]]:
+        """`characters()` gathered per font (kept: a paragraph serves many letters)."""
+        if self._by_font is None:
+            found: dict[str, set[str]] = {}
+            for font, text in self.characters():
+                found.setdefault(font, set()).update(text)
+            self._by_font = {font: frozenset(chars) for font, chars in found.items()}
+        return self._by_font
 
     def _text_width(self, avail_width: float) -> float:
         return avail_width - self.style.start_indent
@@ -132,12 +145,28 @@ class RichText(Flowable):  # type: ignore[misc]
             return right - line.width, 0.0, 0.0
         return left, 0.0, 0.0
 
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
+        """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
+        point before: a paragraph without links changes nothing but the page's code
+        (its graphics state is saved and restored around it)."""
+        key = self._drawn_key(canvas._doc)
+        self._key = key
+        placed_key = None if key is None else (key, x, y, _sW)
+        placed = PLACED.get(placed_key) if placed_key is not None else None
+        if placed is not None:
+            canvas._code.extend(placed)
+            return
+        start = len(canvas._code)
+        super().drawOn(canvas, x, y, _sW)
+        if placed_key is not None and not self.has_links:
+            PLACED.put(placed_key, tuple(canvas._code[start:]))
+
     def draw(self) -> None:
         canvas: Any = self.canv
         if any(piece.fake_bold for piece in self.pieces):
             canvas.setStrokeColorRGB(0, 0, 0)
             canvas.setLineWidth(self.style.size * _FAKE_BOLD_STROKE)
-        key = self._drawn_key(canvas._doc)
+        key = self._key
         drawn = DRAWN.get(key) if key is not None else None
         if drawn is None:
             drawn = self._write(canvas)
@@ -150,25 +179,27 @@ class RichText(Flowable):  # type: ignore[misc]
 
     def _drawn_key(self, doc: Any) -> Hashable | None:
         """What the text object depends on (see `missive.render.drawn`), or None."""
+        content, characters = self._content()
+        state = font_state(doc, characters)
+        return None if state is None else (content, state)
+
+    def _content(self) -> tuple[Content, tuple[tuple[str, tuple[int, ...]], ...]]:
+        """The paragraph's laid-out content and the characters it draws, per font; kept
+        until it is laid out again (a reused paragraph is asked for every letter)."""
         assert self._lines is not None
-        content = (
-            self.pieces,
-            self.style,
-            self._laid_width,
-            self._start,
-            len(self._lines),
-            self._first,
-            self.width,
-            self.height,
-        )
+        laid = (self._laid_width, self._start, len(self._lines), self._first, self.width)
+        kept = self._kept_content
+        if kept is not None and kept[0] == (*laid, self.height) and kept[1] is self._lines:
+            return kept[2], kept[3]
+        content = Content((self.pieces, self.style, *laid, self.height))
         characters = _DRAWN_CHARACTERS.get(content)
         if characters is None:
             characters = self._drawn_characters()
             if len(_DRAWN_CHARACTERS) >= _DRAWN_CHARACTERS_LIMIT:
                 _DRAWN_CHARACTERS.clear()
             _DRAWN_CHARACTERS[content] = characters
-        state = font_state(doc, characters)
-        return None if state is None else (content, state)
+        self._kept_content = ((*laid, self.height), self._lines, content, characters)
+        return content, characters
 
     def _drawn_characters(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         """Per font, the characters the text object draws (sorted, each once)."""

@@ -1,0 +1,71 @@
+"""Start-up work kept on disk between runs: parsed font files and hyphenation patterns.
+
+Every process that renders parses its font files (ReportLab reads each table of the 4 MB
+Chinese face in Python) and its hyphenation dictionaries (pyphen compiles thousands of
+patterns): about 0.4 s before the first letter, in each `render`, `proof` and `send`.
+What they produce depends only on the file's bytes and the library's version, so it is
+kept in the user's cache folder (`$MISSIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/missive`,
+else `~/.cache/missive`) under a key made of both, and read back with pickle.
+
+The folder is the user's own, like the rest of their home: whoever can write there can
+already run code as them. Anything wrong with it (unwritable, a truncated or stale entry)
+only means the work is done again; it never stops a render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+CACHE_ENV = "MISSIVE_CACHE_DIR"
+FORMAT = "1"  # bumped when what is stored changes shape
+
+T = TypeVar("T")
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "missive"
+
+
+def entry_path(kind: str, source: bytes, version: str) -> Path:
+    digest = hashlib.sha256(b"\0".join((FORMAT.encode(), version.encode(), source)))
+    return cache_dir() / f"{kind}-{digest.hexdigest()[:24]}.pickle"
+
+
+def kept(kind: str, source: bytes, version: str, build: Callable[[], T]) -> T:
+    """`build()`, or what it returned for the same `source` bytes and `version` before."""
+    path = entry_path(kind, source, version)
+    try:
+        with path.open("rb") as stream:
+            found: T = pickle.load(stream)
+        return found
+    except Exception:
+        pass
+    value = build()
+    _store(path, value)
+    return value
+
+
+def _store(path: Path, value: object) -> None:
+    try:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temporary, path)  # readers see a whole entry or none
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except Exception:
+        return

@@ -1,0 +1,115 @@
+"""Parsed fonts and hyphenation patterns kept on disk: same results, never in the way."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pyphen  # type: ignore[import-untyped]
+import pytest
+from reportlab.pdfbase.ttfonts import TTFont
+
+from missive.render import fonts, startcache
+
+ROOT = Path(__file__).resolve().parent.parent
+RENDER = (sys.executable, "send.py", "render", "letters/wsis20-invitation.yaml", "--jobs", "1")
+
+
+@pytest.fixture(autouse=True)
+def cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(startcache.CACHE_ENV, str(folder))
+    return folder
+
+
+@pytest.mark.parametrize("stem", ["NotoSans-Regular", "Amiri-Bold", "WenQuanYiMicroHei"])
+def test_a_font_read_back_from_the_cache_is_the_font_reportlab_parses(stem: str) -> None:
+    path = fonts.FONT_DIR / f"{stem}.ttf"
+    data = path.read_bytes()
+    startcache.kept("font", data, "test", lambda: fonts._parsed(path))  # written
+    parsed: dict[str, object] = startcache.kept(
+        "font", data, "test", lambda: pytest.fail("not read back")
+    )
+    cached, fresh = fonts._font(stem, path, data, parsed), TTFont(stem, str(path))
+    assert vars(cached).keys() == vars(fresh).keys()
+    for name in vars(fresh).keys() - {"face", "state", "encoding"}:
+        assert getattr(cached, name) == getattr(fresh, name), name
+    assert vars(cached.face).keys() == vars(fresh.face).keys()
+    for name, value in vars(fresh.face).items():
+        if name != "_pdfScale":
+            assert getattr(cached.face, name) == value, name
+    for units in (0, 733, 2048):
+        assert cached.face._pdfScale(units) == fresh.face._pdfScale(units)
+    assert cached.face.makeSubset([65, 66, 0x4E00]) == fresh.face.makeSubset([65, 66, 0x4E00])
+
+
+def test_hyphenation_patterns_read_back_hyphenate_alike() -> None:
+    path = pyphen.LANGUAGES["fr"]
+    startcache.kept("hyphens", path.read_bytes(), "test", lambda: pyphen.HyphDict(path))
+    kept: pyphen.HyphDict = startcache.kept(
+        "hyphens", path.read_bytes(), "test", lambda: pytest.fail("not read")
+    )
+    fresh = pyphen.HyphDict(path)
+    assert kept.patterns == fresh.patterns and kept.maxlen == fresh.maxlen
+    for word in ("constitutionnellement", "télécommunications", "anticonstitutionnel"):
+        assert kept.positions(word) == fresh.positions(word)
+
+
+def test_a_damaged_entry_is_built_again_and_replaced(cache_in_tmp: Path) -> None:
+    path = startcache.entry_path("thing", b"source", "1")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\x80\x05 not a whole pickle")
+    assert startcache.kept("thing", b"source", "1", lambda: {"built": 1}) == {"built": 1}
+    assert pickle.loads(path.read_bytes()) == {"built": 1}
+
+
+def test_another_version_or_source_is_another_entry() -> None:
+    startcache.kept("thing", b"source", "1", lambda: "one")
+    assert startcache.kept("thing", b"source", "2", lambda: "two") == "two"
+    assert startcache.kept("thing", b"other", "1", lambda: "three") == "three"
+    assert startcache.kept("thing", b"source", "1", lambda: "again") == "one"
+
+
+def test_an_unusable_cache_folder_only_costs_the_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(startcache.CACHE_ENV, str(blocker / "cache"))
+    assert startcache.kept("thing", b"source", "1", lambda: "built") == "built"
+    assert not (blocker / "cache").exists()
+
+
+def test_letters_rendered_with_a_cold_and_a_warm_cache_are_byte_identical(
+    tmp_path: Path, cache_in_tmp: Path
+) -> None:
+    def render(out: Path) -> dict[str, bytes]:
+        subprocess.run(
+            [
+                sys.executable,
+                "send.py",
+                "render",
+                "letters/wsis20-invitation.yaml",
+                "--out",
+                str(out),
+                "--limit",
+                "12",
+                "--jobs",
+                "1",
+            ],
+            cwd=ROOT,
+            env={**os.environ, startcache.CACHE_ENV: str(cache_in_tmp)},
+            check=True,
+            capture_output=True,
+        )
+        return {p.name: p.read_bytes() for p in sorted(out.glob("*.pdf"))}
+
+    cold = render(tmp_path / "cold")
+    entries = sorted(p.name for p in cache_in_tmp.iterdir())
+    assert len([e for e in entries if e.startswith("font-")]) == 7
+    assert len([e for e in entries if e.startswith("hyphens-")]) == 4
+    warm = render(tmp_path / "warm")
+    assert len(cold) == 12 and warm == cold
