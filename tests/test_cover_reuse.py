@@ -55,7 +55,7 @@ def texts() -> list[str]:
         separators = rng.choices(SEPARATORS, k=len(pieces))
         head = rng.choice(("", "\n", "\n\n", "  \n"))
         tail = rng.choice(("", "\n", "\n\n", "\n  "))
-        found.append(head + "".join(p + s for p, s in zip(pieces, separators)) + tail)
+        found.append(head + "".join(p + s for p, s in zip(pieces, separators, strict=True)) + tail)
     return found
 
 
