@@ -6,6 +6,7 @@ import base64
 import email
 import email.policy
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from email.header import decode_header
 from email.message import EmailMessage
@@ -16,9 +17,15 @@ from delivery_fixtures import BATCH_DATE, MAIL, TINY_PDF, composed, recipient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missive.deliver.message import BuiltMessage, build_message, load_dkim_key, message_id_for
+from missive.deliver.message import (
+    BuiltMessage,
+    build_message,
+    check_message,
+    load_dkim_key,
+    message_id_for,
+)
 from missive.errors import MessageError
-from missive.model import Language
+from missive.model import ComposedLetter, Language, MailSettings
 
 
 def build(person_kwargs: dict[str, object] | None = None, **composed_kwargs: str) -> BuiltMessage:
@@ -213,3 +220,62 @@ def test_dkim_signature_verifies(tmp_path: Path) -> None:
 
     assert dkim.verify(built.data, dnsfunc=dns)
     assert not dkim.verify(built.data.replace(b"ana@example.org", b"eve@example.org"), dnsfunc=dns)
+
+
+# Values that `build_message` refuses, one rule or another, and some it takes: a line break,
+# the separators only the email package refuses in a parameter (U+001C..U+001E), lone
+# surrogates (from a template's or the YAML's escapes), a domain IDNA refuses, a non-ASCII
+# local part, quotes and specials.
+AWKWARD = (
+    "",
+    "a\nb",
+    "a\x1cb",
+    "\x1e",
+    "ab \x1d",
+    "a\ud800b",
+    "a\udc80b",
+    "x\u2028y",
+    'Ana "la" García <x>',
+    "=?utf-8?q?x?=",
+    "\u200fمعالي",
+    "é" * 120,
+)
+
+
+def message_outcome(check: bool, letter: object, mail: MailSettings) -> str:
+    assert isinstance(letter, ComposedLetter)
+    try:
+        if check:
+            check_message(letter, mail=mail)
+        else:
+            build_message(letter, TINY_PDF, mail=mail, batch_id="b", date=BATCH_DATE)
+    except MessageError as error:
+        assert error.recipient_id == letter.recipient.id
+        return str(error)
+    return "sent"
+
+
+def awkward_messages() -> Iterator[tuple[str, ComposedLetter, MailSettings]]:
+    for language in (Language.AR, Language.ES):
+        letter = composed(recipient("r1", "ana@example.org", language=language))
+        person, cover = letter.recipient, letter.cover
+        for value in AWKWARD:
+            yield "name", replace(letter, recipient=replace(person, name=value)), MAIL
+            for address in (f"a{value}@example.org", f"ana@ex{value}.org"):
+                yield "email", replace(letter, recipient=replace(person, email=address)), MAIL
+                yield "cc", replace(letter, recipient=replace(person, cc=(address,))), MAIL
+                yield "reply_to", letter, replace(MAIL, reply_to=address)
+            for field in ("subject", "text", "html", "attachment_name"):
+                yield field, replace(letter, cover=replace(cover, **{field: value})), MAIL
+            yield "lang_tag", replace(letter, lang_tag=value), MAIL
+            names = {lang: value for lang in MAIL.from_name}
+            yield "from_name", letter, replace(MAIL, from_name=names)
+
+
+def test_check_message_refuses_exactly_what_build_message_refuses() -> None:
+    refused = 0
+    for field, letter, mail in awkward_messages():
+        expected = message_outcome(False, letter, mail)
+        assert message_outcome(True, letter, mail) == expected, (field, letter)
+        refused += expected != "sent"
+    assert refused > 100

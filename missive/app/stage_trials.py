@@ -1,25 +1,31 @@
 """What `render`, `proof` and `send` would refuse, tried by `check` with the stages' own code.
 
 `check` is the one validation: rather than restate the later stages' rules, it runs them on
-what it composed. Every recipient's message is built (with a stand-in PDF), as `send` builds
-it; the DKIM key signs once; one letter per language is rendered, as `render` and `proof`
-draw it. Each refusal becomes a located `Problem`.
+what it composed. The first message of each language is built whole (with a stand-in PDF), as
+`send` builds it, and the DKIM key signs the first of all; every other recipient's message is
+put to the delivery stage's own `check_message`, which refuses what `build_message` would
+without writing the MIME. One letter per language is rendered, as `render` and `proof` draw
+it. Each refusal becomes a located `Problem`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-from missive.deliver.message import DkimKey, build_message, load_dkim_key
+from missive.deliver.message import (
+    TRIAL_BATCH,
+    TRIAL_DATE,
+    DkimKey,
+    build_message,
+    check_message,
+    load_dkim_key,
+)
 from missive.errors import MessageError, MissiveError, Problem
 from missive.load.letter import key_line
 from missive.model import ComposedLetter, Language, Letter
 from missive.render.pdf import Renderer
 
 STAND_IN_PDF = b"%PDF-1.4\n% stand-in: check builds the message, not the letter\n"
-TRIAL_BATCH = "check"
-TRIAL_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class StageTrials:
@@ -32,6 +38,7 @@ class StageTrials:
         self.problems: list[Problem] = []
         self._dkim = self._dkim_key()
         self._signed = False
+        self._built: set[Language] = set()
         self._rendered: set[Language] = set()
         self._renderer: Renderer | None = None
 
@@ -47,20 +54,27 @@ class StageTrials:
             return None
 
     def message(self, composed: ComposedLetter) -> None:
-        """Build the message `send` would build; the DKIM key signs the first one only."""
-        sign = self._dkim is not None and not self._signed
+        """Try the message `send` would build; the DKIM key signs the first one only."""
         try:
-            build_message(
-                composed,
-                STAND_IN_PDF,
-                mail=self.letter.mail,
-                batch_id=TRIAL_BATCH,
-                date=TRIAL_DATE,
-                dkim_key=self._dkim if sign else None,
-            )
+            if composed.language in self._built:
+                check_message(composed, mail=self.letter.mail)
+            else:
+                self._build(composed)
         except MessageError as error:
             self._recipient_problem(composed, f"send would refuse the message: {error}")
+
+    def _build(self, composed: ComposedLetter) -> None:
+        self._built.add(composed.language)
+        sign = self._dkim is not None and not self._signed
         self._signed = self._signed or sign
+        build_message(
+            composed,
+            STAND_IN_PDF,
+            mail=self.letter.mail,
+            batch_id=TRIAL_BATCH,
+            date=TRIAL_DATE,
+            dkim_key=self._dkim if sign else None,
+        )
 
     def render(self, composed: ComposedLetter) -> None:
         """Render the first letter of each language, as `render` and `proof` would."""

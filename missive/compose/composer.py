@@ -11,6 +11,7 @@ or nothing (render).
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -22,7 +23,13 @@ import jinja2
 from missive.compose.catalogs import LOCALE_DIR, catalog_problems, po_path
 from missive.compose.cover import CoverBodies, cover_bodies, cover_line
 from missive.compose.language_kit import LanguageKit, shown_path
-from missive.compose.markup import blocks_text, parse_blocks, parse_inline, runs_text
+from missive.compose.markup import (
+    ParagraphCache,
+    blocks_text,
+    parse_blocks,
+    parse_inline,
+    runs_text,
+)
 from missive.errors import InputError, Problem
 from missive.model import (
     Block,
@@ -70,6 +77,9 @@ class Composer:
             raise InputError(problems)
         self._bodies: dict[str, tuple[Block, ...]] = {}
         self._covers: dict[tuple[str, str], CoverBodies] = {}
+        # A personal cover note differs from the next in a paragraph or two (the salutation,
+        # a reference): the others are parsed once.
+        self._cover_paragraphs = ParagraphCache(_CACHE_LIMIT)
         # Per language, the parts composed once: (kind, language) -> value.
         self._fixed: dict[tuple[str, Language], Any] = {}
 
@@ -183,7 +193,9 @@ class Composer:
         text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
         bodies = self._covers.get((text, one_line))
         if bodies is None:
-            blocks = parse_blocks(text, shown_path(kit.cover_path))
+            blocks = self._cover_paragraphs.paragraphs(text) or parse_blocks(
+                text, shown_path(kit.cover_path)
+            )
             bodies = cover_bodies(
                 blocks, language=kit.language, lang_tag=kit.lang_tag, title=one_line
             )
@@ -207,6 +219,7 @@ class Composer:
         return str(module), str(name) if name else ""
 
 
+@functools.lru_cache(maxsize=_CACHE_LIMIT)  # the same name for a whole language, mostly
 def _file_name(name: str) -> str:
     """A file name any mail client accepts: no path separators or control characters."""
     cleaned = "".join(

@@ -8,6 +8,7 @@ direction is isolated in a <bdi>, so it neither moves nor reorders the text arou
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ def _document(blocks: Sequence[Block], language: Language, lang_tag: str, title:
     )
 
 
+# Most paragraphs of a cover note are the same for every recipient.
+@functools.lru_cache(maxsize=4096)
 def _block_html(block: Block, rtl: bool) -> str:
     if isinstance(block, Paragraph):
         return f'<p style="margin: 0 0 1em;">{_inline_html(block.runs, rtl)}</p>'

@@ -8,6 +8,7 @@ inside a left-to-right letter.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ _BRACKETS = {"(": ")", "[": "]", "{": "}"}
 # What joins the digit groups of one number: spaces, signs, separators (not dashes).
 _DIGIT_GROUPING = frozenset({"EN", "ES", "ET", "CS", "WS"})
 
+_MEMBERS = re.compile("1+")
 # U+200F RIGHT-TO-LEFT MARK: an invisible strong right-to-left character.
 RLM = "\u200f"
 
@@ -51,18 +53,10 @@ def _not_rtl(character: str) -> bool:
 
 def _segments(text: str, member: Callable[[str], bool]) -> list[tuple[int, int]]:
     """Maximal ranges of `text` whose characters are all `member`, cut at line breaks."""
-    segments: list[tuple[int, int]] = []
-    start: int | None = None
-    for index, character in enumerate(text):
-        inside = character != "\n" and member(character)
-        if inside and start is None:
-            start = index
-        elif not inside and start is not None:
-            segments.append((start, index))
-            start = None
-    if start is not None:
-        segments.append((start, len(text)))
-    return segments
+    # Each distinct character is classified once; the ranges are then found by the regex
+    # engine rather than character by character.
+    marks = text.translate({ord(c): "0" if c == "\n" or not member(c) else "1" for c in set(text)})
+    return [match.span() for match in _MEMBERS.finditer(marks)]
 
 
 def _balanced(text: str, start: int, end: int, limit: tuple[int, int]) -> tuple[int, int]:
@@ -139,6 +133,10 @@ def isolates(text: str, *, rtl: bool) -> tuple[Isolate, ...]:
     """The runs of `text` that go against a paragraph written in the given direction."""
     if rtl:
         return tuple(run for seg in _segments(text, _not_rtl) for run in _ltr_runs(text, seg))
+    # Each run against a left-to-right paragraph holds a strong RTL letter; most paragraphs
+    # hold none, which their distinct characters tell at once.
+    if not any(unicodedata.bidirectional(c) in _STRONG_RTL for c in set(text)):
+        return ()
     found = (_rtl_run(text, segment) for segment in _segments(text, _not_ltr))
     return tuple(run for run in found if run is not None)
 

@@ -8,6 +8,7 @@ their structure.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,6 +120,54 @@ def parse_blocks(text: str, path: Path) -> tuple[Block, ...]:
     if problems:
         raise InputError(problems)
     return tuple(blocks)
+
+
+# Blank lines, as the parser sees them: nothing but spaces and tabs between two line ends.
+_LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+_PARAGRAPH_TOKENS = ["paragraph_open", "inline", "paragraph_close"]
+
+
+class ParagraphCache:
+    """The paragraphs of texts that share most of them (cover notes), each parsed once.
+
+    With only paragraphs and lists switched on, a blank line ends any paragraph, and a new
+    block after it starts afresh unless a list is open. So a text whose every stretch between
+    blank lines parses alone as one paragraph is exactly those paragraphs, whatever their
+    neighbours. `paragraphs` answers None for any other text (a list, which may span blank
+    lines; a carriage return or NUL, which the parser rewrites first): parse it whole.
+    """
+
+    def __init__(self, limit: int = 4096) -> None:
+        self._limit = limit
+        self._known: dict[str, Paragraph | None] = {}
+
+    def paragraphs(self, text: str) -> tuple[Paragraph, ...] | None:
+        if "\r" in text or "\0" in text:
+            return None
+        start = _LEADING_BLANK_LINES.match(text)
+        chunks = _BLANK_LINES.split(text[start.end() if start else 0 :])
+        if chunks and not chunks[-1].strip(" \t\n"):
+            chunks.pop()  # blank lines at the end
+        found: list[Paragraph] = []
+        for chunk in chunks:
+            paragraph = self._paragraph(chunk)
+            if paragraph is None:
+                return None
+            found.append(paragraph)
+        return tuple(found) if found else None
+
+    def _paragraph(self, chunk: str) -> Paragraph | None:
+        if chunk in self._known:
+            return self._known[chunk]
+        tokens = _MD.parse(chunk)
+        paragraph = None
+        if [token.type for token in tokens] == _PARAGRAPH_TOKENS:
+            paragraph = Paragraph(_runs(tokens[1].children or []))
+        if len(self._known) >= self._limit:
+            self._known.clear()
+        self._known[chunk] = paragraph
+        return paragraph
 
 
 def _list(

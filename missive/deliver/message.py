@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email.policy
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -39,6 +40,12 @@ _FORBIDDEN = frozenset("\r\n\x00\x0b\x0c\x85\u2028\u2029")
 _BODY_POLICY = email.policy.SMTP.clone(cte_type="7bit")
 _POLICY = _BODY_POLICY.clone(max_line_length=998)
 _UTF8_POLICY = email.policy.SMTPUTF8.clone(cte_type="7bit", max_line_length=998)
+
+# ValueError and TypeError are the email package's own refusals.
+_REFUSALS = (MessageError, ValueError, TypeError)
+# What `check_message` builds when it must build a message whole: no batch or date yet.
+TRIAL_BATCH = "check"
+TRIAL_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 _SIGNED_HEADERS = (
     b"from",
@@ -121,10 +128,91 @@ def build_message(
     try:
         message_id = message_id_for(batch_id, recipient.id, mail.from_address, revision)
         return _build(composed, pdf, mail=mail, message_id=message_id, date=date, dkim_key=dkim_key)
-    except MessageError as exc:
+    except _REFUSALS as exc:
         raise MessageError(str(exc), recipient_id=recipient.id) from exc
-    except (ValueError, TypeError) as exc:  # the email package's own refusals
+
+
+def check_message(composed: ComposedLetter, *, mail: MailSettings) -> None:
+    """Raise the `MessageError` that `build_message` would raise for `composed`, if any,
+    without building the message (`check` asks this of every recipient).
+
+    The header rules are `build_message`'s own (`_envelope`). What else refuses a message
+    is the email package's: a Content-Disposition or Content-Language value it cannot
+    write, tried on a part of its own once per distinct value (they are the same for a
+    whole language), and text that no codec writes (a lone surrogate, which only a
+    template or the letter's YAML can produce), for which the message is built whole, so
+    that the refusal is the very one `send` would meet.
+    """
+    recipient = composed.recipient
+    try:
+        _envelope(composed, mail)
+        if _writable(composed, mail):
+            _try_attachment_name(composed.cover.attachment_name)
+            _try_lang_tag(composed.lang_tag)
+        else:
+            message_id = message_id_for(TRIAL_BATCH, recipient.id, mail.from_address)
+            _build(composed, b"", mail=mail, message_id=message_id, date=TRIAL_DATE, dkim_key=None)
+    except _REFUSALS as exc:
         raise MessageError(str(exc), recipient_id=recipient.id) from exc
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    """A message's addresses and subject, each refused here if no header can carry it."""
+
+    sender: Address
+    to: Address
+    cc: tuple[Address, ...]
+    reply_to: Address | None
+    subject: str
+    smtputf8: bool
+
+
+def _envelope(composed: ComposedLetter, mail: MailSettings) -> _Envelope:
+    recipient = composed.recipient
+    from_name = _localized_name(mail, composed.language)
+    sender = _address(from_name, mail.from_address)
+    to = _address(recipient.name, recipient.email)
+    cc = tuple(_address("", a) for a in recipient.cc)
+    reply_to = _address(from_name, mail.reply_to) if mail.reply_to else None
+    everyone = (sender, to, *cc, *((reply_to,) if reply_to else ()))
+    smtputf8 = any(not a.username.isascii() for a in everyone)
+    subject = _one_line(composed.cover.subject)
+    return _Envelope(sender, to, cc, reply_to, subject, smtputf8)
+
+
+def _writable(composed: ComposedLetter, mail: MailSettings) -> bool:
+    """Whether every text of the message can be written as UTF-8 (no lone surrogate)."""
+    recipient, cover = composed.recipient, composed.cover
+    texts = (
+        _localized_name(mail, composed.language),
+        mail.from_address,
+        mail.reply_to or "",
+        recipient.name,
+        recipient.email,
+        *recipient.cc,
+        cover.subject,
+        cover.text,
+        cover.html,
+        cover.attachment_name,
+        composed.lang_tag,
+    )
+    try:
+        for text in texts:
+            text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _try_attachment_name(name: str) -> None:
+    _attach(EmailMessage(policy=_BODY_POLICY), b"", name)
+
+
+@functools.lru_cache(maxsize=256)
+def _try_lang_tag(lang_tag: str) -> None:
+    _label(EmailMessage(policy=_BODY_POLICY), lang_tag)
 
 
 def _build(
@@ -136,17 +224,11 @@ def _build(
     date: dt.datetime,
     dkim_key: DkimKey | None,
 ) -> BuiltMessage:
-    recipient = composed.recipient
-    from_name = _localized_name(mail, composed.language)
-    sender = _address(from_name, mail.from_address)
-    to = _address(recipient.name, recipient.email)
-    cc = tuple(_address("", a) for a in recipient.cc)
-    reply_to = _address(from_name, mail.reply_to) if mail.reply_to else None
-    everyone = (sender, to, *cc, *((reply_to,) if reply_to else ()))
-    smtputf8 = any(not a.username.isascii() for a in everyone)
+    envelope = _envelope(composed, mail)
+    sender, to, cc, reply_to = envelope.sender, envelope.to, envelope.cc, envelope.reply_to
+    smtputf8, subject = envelope.smtputf8, envelope.subject
     policy = _UTF8_POLICY if smtputf8 else _POLICY
 
-    subject = _one_line(composed.cover.subject)
     msg = EmailMessage(policy=_BODY_POLICY)
     for name, value in (("From", sender), ("Reply-To", reply_to), ("To", to)):
         if value is not None:
@@ -164,12 +246,12 @@ def _build(
         )
     if dkim_key is not None:
         data = _dkim_sign(data, dkim_key)
-    envelope = (_envelope_address(to), *(_envelope_address(a) for a in cc))
+    recipients = (_envelope_address(to), *(_envelope_address(a) for a in cc))
     return BuiltMessage(
         data=data,
         message_id=message_id,
         sender=_envelope_address(sender),
-        recipients=envelope,
+        recipients=recipients,
         smtputf8=smtputf8,
     )
 
@@ -184,14 +266,19 @@ def _add_headers(msg: EmailMessage, *, subject: str, date: dt.datetime, message_
 def _add_body(msg: EmailMessage, composed: ComposedLetter, pdf: bytes) -> None:
     msg.set_content(composed.cover.text, subtype="plain", charset="utf-8")
     msg.add_alternative(composed.cover.html, subtype="html", charset="utf-8")
-    msg.add_attachment(
-        pdf,
-        maintype="application",
-        subtype="pdf",
-        filename=_guarded(composed.cover.attachment_name, "attachment name"),
-    )
+    _attach(msg, pdf, composed.cover.attachment_name)
     # After the body: set_content() clears every Content-* header.
-    msg["Content-Language"] = _guarded(composed.lang_tag, "lang_tag")
+    _label(msg, composed.lang_tag)
+
+
+def _attach(msg: EmailMessage, pdf: bytes, name: str) -> None:
+    msg.add_attachment(
+        pdf, maintype="application", subtype="pdf", filename=_guarded(name, "attachment name")
+    )
+
+
+def _label(msg: EmailMessage, lang_tag: str) -> None:
+    msg["Content-Language"] = _guarded(lang_tag, "lang_tag")
 
 
 def _encoded_address(address: Address) -> str:
