@@ -214,4 +214,5 @@ def replay(doc: Any, ending: Ending) -> None:
             canvas = doc.canv
         canvas._code.extend(segment.code)
         for annotation, name, addtopage in segment.annotations:
-            canvas._addAnnotation(copy.deepcopy(annotation), name, addtopage)
+            # A new object for the document to register; what it holds is only read.
+            canvas._addAnnotation(copy.copy(annotation), name, addtopage)
