@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from missive.errors import InputError
 from missive.load import iter_recipients, load_letter, load_recipients, load_signatory
+from missive.load.recipients import LINE_BREAKS, control_character_problem
 from missive.model import Gender, Group, Language, LetterKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +269,19 @@ def test_control_characters_in_header_bound_fields(tmp_path: Path) -> None:
         f"{path}:2:9: line break in organization",
         f"{path}:2:11: control character U+0009 in cc",
     ]
+
+
+def test_the_first_line_break_or_control_character_is_the_one_reported() -> None:
+    for code in range(0x110000):
+        character = chr(code)
+        if character in LINE_BREAKS:
+            expected = "line break in name"
+        elif unicodedata.category(character) == "Cc":
+            expected = f"control character U+{code:04X} in name"
+        else:
+            expected = "control character U+0007 in name"
+        assert control_character_problem(f"Ana{character}\x07", "name") == expected
+    assert control_character_problem("Ana García \u200f", "name") is None
 
 
 def test_every_row_problem_at_once(tmp_path: Path) -> None:
