@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
+from render_samples import composed, with_name
 
 from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
 from missive.load.serials import assign_serials
-from missive.model import ComposedLetter, Recipient
+from missive.model import Block, ComposedLetter, Language, Paragraph, Recipient, Run
 from missive.render.drawn import DRAWN, PLACED
 from missive.render.pdf import Renderer, clear_caches
+from missive.render.tails import ENDINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "letters" / "wsis20-invitation.yaml"
@@ -69,12 +74,72 @@ def test_the_kit_tells_which_templates_read_the_recipient() -> None:
     assert kit.personal_cover  # its cover notes greet the recipient and cite the serial
 
 
-def test_the_personal_fields_are_those_the_coverage_check_reads_per_recipient() -> None:
+def test_fields_not_marked_personal_are_checked_once_per_variant() -> None:
+    """The coverage check looks at the fields not marked personal once per
+    `fixed_parts_key`: a field that differs between two recipients must be marked personal
+    or change that key."""
     from missive.render import fonts
 
     letter = load_letter(SAMPLE)
-    for recipient in _recipients(1):
-        composed = Composer(letter).compose(recipient)
-        every = [name for name, _ in fonts._fields(composed)]
-        personal = [name for name, _ in fonts._personal_fields(composed)]
-        assert personal == [name for name in every if name.startswith(fonts._PERSONAL_FIELDS)]
+    composer = Composer(letter)
+    differing: set[str] = set()
+    for first, second in zip(_recipients(2)[::2], _recipients(2)[1::2], strict=True):
+        assert first.language == second.language
+        letters = [composer.compose(r) for r in (first, second)]
+        keys_differ = fonts.fixed_parts_key(letters[0]) != fonts.fixed_parts_key(letters[1])
+        pair = [list(fonts._fields(composed)) for composed in letters]
+        for (name, one, personal), (_, other, _) in zip(*pair, strict=True):
+            if one != other:
+                assert personal or keys_differ, f"{first.language}: {name} differs unchecked"
+                differing.add(name)
+    assert {"recipient.name", "addressee", "salutation"} <= differing
+
+
+def _long_letters(language: Language) -> list[ComposedLetter]:
+    """Letters of one language whose common ending spans one to four pages, with links,
+    bullets and the signatures pushed to another page, for addressees of 3 and 4 lines."""
+    base = composed(language, signatory_count=6)
+    letters = []
+    for paragraphs in (3, 14, 40):
+        body: list[Block] = []
+        for index in range(paragraphs):
+            first = base.body[index % len(base.body)]
+            if isinstance(first, Paragraph):
+                runs = (Run(f"{index + 1}. "), *first.runs)
+                body.append(Paragraph(runs))
+            else:
+                body.append(first)
+        shared_body = tuple(body)  # one body per length, as composing gives
+        for lines, name in ((3, "Ana Pérez"), (3, "Bo Li"), (4, "Chen Jing"), (4, "Dana Roy")):
+            addressee = (name, *base.addressee[1:], "Geneva")[:lines]
+            letters.append(replace(with_name(base, name), body=shared_body, addressee=addressee))
+    return letters
+
+
+@pytest.mark.parametrize("language", [Language.EN, Language.AR, Language.ZH])
+def test_a_replayed_ending_is_byte_identical_to_one_laid_out(language: Language) -> None:
+    letters = _long_letters(language)
+    clear_caches()
+    renderer = Renderer()
+    warm = [renderer.render(letter) for letter in letters]
+    # each length and addressee height: the second letter replays the first one's ending
+    assert ENDINGS.hits == len(letters) // 2
+    assert max(pdf.pages for pdf in warm) >= 4
+    for letter, pdf in zip(letters, warm, strict=True):
+        clear_caches()
+        alone = Renderer().render(letter)
+        assert alone.data == pdf.data, letter.recipient.name
+        assert alone.pages == pdf.pages
+
+
+def test_a_letter_that_changes_how_its_ending_starts_is_laid_out_again() -> None:
+    letters = _long_letters(Language.FR)[:2]
+    clear_caches()
+    renderer = Renderer()
+    renderer.render(letters[0])
+    moved = replace(letters[1], subject=letters[1].subject + " " + "(rappel)" * 12)
+    recorded = ENDINGS.hits
+    data = renderer.render(moved).data
+    assert ENDINGS.hits == recorded  # the subject takes another line: the ending moved down
+    clear_caches()
+    assert Renderer().render(moved).data == data

@@ -14,7 +14,7 @@ names, so a replay is byte for byte what drawing it again would write; anything 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 from reportlab.pdfbase import pdfmetrics
@@ -109,3 +109,16 @@ def font_state(doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]]) -> H
 def code_points(text: str) -> tuple[int, ...]:
     """The code points `TTFont.splitString` looks up for `text`."""
     return tuple(32 if char == "\u00a0" else ord(char) for char in text)
+
+
+def replay_or_draw(canvas: Any, key: Hashable | None, draw: Callable[[], None]) -> None:
+    """Append to the page what drawing wrote the last time under `key`, or draw and keep
+    what it writes (None: drawing does more than write page code, or depends on more)."""
+    found = PLACED.get(key) if key is not None else None
+    if found is not None:
+        canvas._code.extend(found)
+        return
+    start = len(canvas._code)
+    draw()
+    if key is not None:
+        PLACED.put(key, tuple(canvas._code[start:]))

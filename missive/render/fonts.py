@@ -198,41 +198,28 @@ def _block_texts(blocks: tuple[Block, ...]) -> Iterator[str]:
             yield from (_run_texts(item) for item in block.items)
 
 
-def _fields(composed: ComposedLetter) -> Iterator[tuple[str, str]]:
+def _fields(composed: ComposedLetter) -> Iterator[tuple[str, str, bool]]:
+    """(field, text, whether it may differ from recipient to recipient), in letter order."""
     recipient = composed.recipient
-    yield "recipient.name", recipient.name
-    yield "recipient.organization", recipient.organization
-    yield "recipient.position", recipient.position
-    yield "organization", composed.organization
-    yield "date", composed.date_text
-    yield "reference", composed.reference
+    yield "recipient.name", recipient.name, True
+    yield "recipient.organization", recipient.organization, True
+    yield "recipient.position", recipient.position, True
+    yield "organization", composed.organization, False
+    yield "date", composed.date_text, False
+    yield "reference", composed.reference, True
     for index, header in enumerate(composed.header_fields):
-        yield f"header_fields[{index}]", header.label + header.value
-    yield from (("addressee", line) for line in composed.addressee)
-    yield "distribution_heading", composed.distribution_heading
-    yield from (("distribution", line) for line in composed.distribution)
-    yield "subject", composed.subject
-    yield "salutation", composed.salutation
-    yield from (("body", text) for text in _block_texts(composed.body))
-    yield "closing", composed.closing
+        yield f"header_fields[{index}]", header.label + header.value, True
+    yield from (("addressee", line, True) for line in composed.addressee)
+    yield "distribution_heading", composed.distribution_heading, False
+    yield from (("distribution", line, False) for line in composed.distribution)
+    yield "subject", composed.subject, True
+    yield "salutation", composed.salutation, True
+    yield from (("body", text, False) for text in _block_texts(composed.body))
+    yield "closing", composed.closing, False
     for index, signatory in enumerate(composed.signatories):
         text = signatory.signed_marker + signatory.name + "".join(signatory.title_lines)
-        yield f"signatories[{index}]", text + signatory.organization
-    yield "page_label", composed.page_label
-
-
-def _personal_fields(composed: ComposedLetter) -> Iterator[tuple[str, str]]:
-    """The fields of `_fields` that differ from recipient to recipient, in its order."""
-    recipient = composed.recipient
-    yield "recipient.name", recipient.name
-    yield "recipient.organization", recipient.organization
-    yield "recipient.position", recipient.position
-    yield "reference", composed.reference
-    for index, header in enumerate(composed.header_fields):
-        yield f"header_fields[{index}]", header.label + header.value
-    yield from (("addressee", line) for line in composed.addressee)
-    yield "subject", composed.subject
-    yield "salutation", composed.salutation
+        yield f"signatories[{index}]", text + signatory.organization, False
+    yield "page_label", composed.page_label, False
 
 
 @lru_cache(maxsize=8192)
@@ -248,42 +235,37 @@ def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
     return "".join(sorted(found, key=text.index))
 
 
-_PERSONAL_FIELDS = (
-    "recipient.",
-    "reference",
-    "header_fields",
-    "addressee",
-    "subject",
-    "salutation",
-)
 _FIXED_LIMIT = 256
 # (language, ids of body and signatories, fixed texts) -> (body, signatories, all covered);
 # the objects are held so that their ids cannot be reused while the entry lives.
 _fixed_covered: dict[tuple[object, ...], tuple[object, object, bool]] = {}
 
 
-def _fixed_parts_covered(composed: ComposedLetter, chain: tuple[Family, ...]) -> bool:
-    """Whether every character of the parts shared by a language's letters (body,
-    signatories, letterhead...) can be drawn; found once per composed language."""
-    body, signatories = composed.body, composed.signatories
-    key = (
+def fixed_parts_key(composed: ComposedLetter) -> tuple[object, ...]:
+    """What the parts not marked personal in `_fields` are made of: one check each."""
+    return (
         composed.language,
-        id(body),
-        id(signatories),
+        id(composed.body),
+        id(composed.signatories),
         composed.organization,
         composed.date_text,
         composed.distribution_heading,
         composed.distribution,
-        composed.closing,
+        composed.closing,  # a few variants per language (courtesy by gender)
         composed.page_label,
     )
+
+
+def _fixed_parts_covered(composed: ComposedLetter, chain: tuple[Family, ...]) -> bool:
+    """Whether every character of the parts shared by a language's letters (body,
+    signatories, letterhead...) can be drawn; found once per composed language."""
+    body, signatories = composed.body, composed.signatories
+    key = fixed_parts_key(composed)
     found = _fixed_covered.get(key)
     if found is not None and found[0] is body and found[1] is signatories:
         return found[2]
     covered = not any(
-        _uncovered_in(text, chain)
-        for name, text in _fields(composed)
-        if not name.startswith(_PERSONAL_FIELDS)
+        _uncovered_in(text, chain) for _, text, personal in _fields(composed) if not personal
     )
     if len(_fixed_covered) >= _FIXED_LIMIT:
         _fixed_covered.clear()
@@ -302,8 +284,9 @@ def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     errors: list[CoverageError] = []
     seen: set[str] = set()
     covered = _fixed_parts_covered(composed, chain)
-    fields = _personal_fields(composed) if covered else _fields(composed)
-    for field_name, text in fields:
+    for field_name, text, personal in _fields(composed):
+        if covered and not personal:
+            continue
         for char in _uncovered_in(text, chain):
             if char not in seen:
                 seen.add(char)

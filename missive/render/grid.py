@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from reportlab.platypus import Flowable
 
-from missive.render.drawn import PLACED, code_points, font_state
+from missive.render.drawn import code_points, font_state, replay_or_draw
 from missive.render.richtext import RichText
 
 Cell = Sequence[Flowable]
@@ -76,14 +76,7 @@ class Grid(Flowable):  # type: ignore[misc]
         the same font codes (see `RichText.drawOn`): the signatures of a language are the
         same in every letter."""
         key = self._placed_key(canvas._doc, x, y, _sW)
-        placed = PLACED.get(key) if key is not None else None
-        if placed is not None:
-            canvas._code.extend(placed)
-            return
-        start = len(canvas._code)
-        super().drawOn(canvas, x, y, _sW)
-        if key is not None:
-            PLACED.put(key, tuple(canvas._code[start:]))
+        replay_or_draw(canvas, key, lambda: super(Grid, self).drawOn(canvas, x, y, _sW))
 
     def _placed_key(self, doc: Any, x: float, y: float, s_w: float) -> Hashable | None:
         if self._characters is False:

@@ -32,6 +32,7 @@ from missive.render.drawn import DRAWN, PLACED
 from missive.render.grid import Grid
 from missive.render.layout import LetterLayout, LetterStyles, clear_shared
 from missive.render.richtext import RichText, clear_drawn_characters
+from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
 from missive.render.textflow import Align, layout, make_pieces
 from missive.render.writing import clear_written
 
@@ -99,12 +100,43 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         self.created: dt.date | None = None
         self.prime: dict[str, str] = {}  # font -> characters to assign codes to, in order
         self.page_in_letter = 0
+        self.recording: Recording | None = None
         self.current: ComposedLetter | None = None
         self.bookmarks: dict[int, tuple[str, str]] = {}  # flowable id -> (key, title)
 
     def handle_pageBegin(self) -> None:  # noqa: N802 (platypus API)
         self.page_in_letter += 1
         super().handle_pageBegin()
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        if flowables and isinstance(flowables[0], TailMark):
+            self._at_ending(flowables.pop(0), flowables)
+            return
+        super().handle_flowable(flowables)
+
+    def _at_ending(self, mark: TailMark, flowables: list[Flowable]) -> None:
+        """Replay the letter's common ending if it was laid out from here before; else
+        record it as platypus lays it out (see `missive.render.tails`)."""
+        key = ending_key(self, mark)
+        if key is None:
+            return
+        found = ENDINGS.get(key, mark.tail)
+        if found is None:
+            self.recording = Recording(key, mark.tail, self)
+            return
+        replay(self, found)
+        del flowables[:]
+
+    def handle_frameEnd(self, resume: int = 0) -> None:  # noqa: N802 (platypus API)
+        if self.recording is not None:
+            self.recording.cut()
+        super().handle_frameEnd(resume)
+
+    def _endBuild(self) -> None:  # noqa: N802 (platypus API)
+        if self.recording is not None:
+            self.recording.finish()
+            self.recording = None
+        super()._endBuild()
 
     def _stamp(self, canvas: Any, doc: Any) -> None:
         if self.page == 1:
@@ -192,6 +224,8 @@ class Renderer:
                 story.append(PageBreak())
             story.append(_StartLetter(composed, titles[index] if titles else None))
             story.extend(LetterLayout(composed, doc.width).story())
+        if len(letters) == 1:
+            mark_tail(story)
         doc.prime = _character_order(story)
         try:
             doc.build(story)
@@ -206,6 +240,7 @@ def clear_caches() -> None:
     streams, formatted arrays): the next letter is rendered from scratch."""
     DRAWN.clear()
     PLACED.clear()
+    ENDINGS.clear()
     clear_shared()
     clear_drawn_characters()
     make_pieces.cache_clear()

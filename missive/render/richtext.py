@@ -8,7 +8,14 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
-from missive.render.drawn import DRAWN, PLACED, Content, Links, code_points, font_state
+from missive.render.drawn import (
+    DRAWN,
+    Content,
+    Links,
+    code_points,
+    font_state,
+    replay_or_draw,
+)
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -149,17 +156,9 @@ class RichText(Flowable):  # type: ignore[misc]
         """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
         point before: a paragraph without links changes nothing but the page's code
         (its graphics state is saved and restored around it)."""
-        key = self._drawn_key(canvas._doc)
-        self._key = key
-        placed_key = None if key is None else (key, x, y, _sW)
-        placed = PLACED.get(placed_key) if placed_key is not None else None
-        if placed is not None:
-            canvas._code.extend(placed)
-            return
-        start = len(canvas._code)
-        super().drawOn(canvas, x, y, _sW)
-        if placed_key is not None and not self.has_links:
-            PLACED.put(placed_key, tuple(canvas._code[start:]))
+        key = self._key = self._drawn_key(canvas._doc)
+        placed = None if key is None or self.has_links else (key, x, y, _sW)
+        replay_or_draw(canvas, placed, lambda: super(RichText, self).drawOn(canvas, x, y, _sW))
 
     def draw(self) -> None:
         canvas: Any = self.canv

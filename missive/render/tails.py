@@ -1,0 +1,218 @@
+"""The end of a letter replayed: what its common paragraphs and signatures wrote last time.
+
+After the salutation, a letter of a language is the same for every recipient: body,
+closing, signatures. Where it starts on the page depends on the addressee block, which
+takes one of a few heights, so the same ending is laid out again and again from the same
+point. Platypus' layout is a pure function of what it is given: the flowables, where the
+frame stands, the page of the letter, and the document's font state (each character's
+code, each font's internal name). When all of these are what they were for an earlier
+letter, the ending writes exactly what it wrote then, so what it wrote is kept and replayed:
+the page code of each page, the link annotations, and the page breaks in between (taken
+again through platypus, so page labels and page counts stay its own).
+
+Recorded per document by `_LetterDoc` (missive.render.pdf). Fonts the ending is the first
+to use are named again in the same order; an ending with anything that writes more than
+page code and annotations (an image, a signature scan) is never marked, and a story of
+several letters (a proof) is laid out as it comes. `tests/test_render_reuse.py` renders
+endings of one to four pages, with links and page breaks, from scratch and replayed, and
+compares the bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.platypus import Flowable, Spacer
+
+from missive.render.drawn import code_points
+from missive.render.grid import Grid
+from missive.render.richtext import RichText
+
+TAILS_LIMIT = 64  # endings of a few KB of page code each
+Annotation = tuple[Any, str | None, int]  # the PDF dictionary, its name, added to the page
+
+
+class TailMark(Flowable):  # type: ignore[misc]
+    """Zero-size marker before a letter's common ending; `_LetterDoc` acts on it before
+    platypus sees it, so it changes nothing of the layout."""
+
+    def __init__(self, tail: Sequence[Flowable]) -> None:
+        super().__init__()
+        self.tail = tuple(tail)
+        self.width = self.height = 0
+        self.characters = _characters(self.tail)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+
+@dataclass
+class Segment:
+    """What the ending wrote on one page: page code, then annotations."""
+
+    code: list[str] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)
+
+
+@dataclass
+class Ending:
+    tail: tuple[Flowable, ...]  # held, so that the identities in the key stay theirs
+    named: tuple[str, ...]  # fonts first used by the ending, in order
+    segments: list[Segment]  # one per page; a page break between two
+
+
+class Endings:
+    """Bounded LRU of recorded endings."""
+
+    def __init__(self, limit: int = TAILS_LIMIT) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[Hashable, Ending] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: Hashable, tail: tuple[Flowable, ...]) -> Ending | None:
+        found = self._entries.get(key)
+        if found is None or len(found.tail) != len(tail):
+            return None
+        if not all(a is b for a, b in zip(found.tail, tail, strict=True)):
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: Hashable, ending: Ending) -> None:
+        self._entries[key] = ending
+        if len(self._entries) > self.limit:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.hits = 0
+
+
+ENDINGS = Endings()
+
+
+def mark_tail(story: list[Flowable]) -> None:
+    """Put a `TailMark` before the common ending of a one-letter story, if it has one."""
+    personal = [i for i, f in enumerate(story) if getattr(f, "personal", False)]
+    if not personal:
+        return
+    start = personal[-1] + 1
+    while start < len(story) and getattr(story[start - 1], "keepWithNext", False):
+        start += 1  # a group kept together is laid out whole
+    tail = story[start:]
+    if tail and all(_replayable(f) for f in tail):
+        story.insert(start, TailMark(tail))
+
+
+def _replayable(flowable: Flowable) -> bool:
+    if isinstance(flowable, RichText):
+        return not flowable.personal
+    if isinstance(flowable, Grid):
+        return all(isinstance(f, RichText) and not f.personal for f in flowable.flowables())
+    return type(flowable) is Spacer
+
+
+def _characters(tail: tuple[Flowable, ...]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    found: dict[str, set[str]] = {}
+    texts = [f for f in tail if isinstance(f, RichText)]
+    texts += [c for f in tail if isinstance(f, Grid) for c in f.flowables()]
+    for text in texts:
+        for font, characters in text.characters_by_font().items():
+            found.setdefault(font, set()).update(characters)
+    return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))
+
+
+def ending_key(doc: Any, mark: TailMark) -> Hashable | None:
+    """Everything the ending's layout and code depend on, or None if it cannot be told."""
+    fonts = _font_state(doc, mark.characters)
+    if fonts is None:
+        return None
+    frame, canvas = doc.frame, doc.canv
+    where = (
+        doc.page_in_letter,
+        frame._x1,
+        frame._y1,
+        frame._width,
+        frame._height,
+        frame._y,
+        frame._atTop,
+        frame._prevASpace,
+    )
+    drawing = (canvas._fontname, canvas._fontsize, len(canvas.state_stack))
+    shape = tuple(id(f) if type(f) is not Spacer else (f.width, f.height) for f in mark.tail)
+    return (shape, where, drawing, len(doc.canv._doc.fontMapping), fonts)
+
+
+def _font_state(doc: Any, characters: tuple[tuple[str, tuple[int, ...]], ...]) -> Any:
+    """Per font: its internal name (None if not used yet) and the codes of the ending's
+    characters; None if a character has no code yet (drawing would assign one)."""
+    state = []
+    pdf = doc.canv._doc
+    for font_name, points in characters:
+        font = pdfmetrics.getFont(font_name)
+        states = getattr(font, "state", None)
+        font_doc_state = states.get(pdf) if states is not None else None
+        if font_doc_state is None:
+            return None
+        codes = tuple(map(font_doc_state.assignments.get, points))
+        if None in codes:
+            glyphs = font.face.charToGlyph
+            if any(c is None and p in glyphs for c, p in zip(codes, points, strict=True)):
+                return None
+        state.append((font_name, font_doc_state.internalName, codes))
+    return tuple(state)
+
+
+class Recording:
+    """Keeps what an ending writes while platypus lays it out for the first time."""
+
+    def __init__(self, key: Hashable, tail: tuple[Flowable, ...], doc: Any) -> None:
+        self.key, self.tail, self.doc = key, tail, doc
+        canvas = doc.canv
+        self.segments = [Segment()]
+        self.start = len(canvas._code)
+        self.fonts_before = set(canvas._doc.fontMapping)
+        self._add_annotation = canvas._addAnnotation
+        canvas._addAnnotation = self._annotation
+
+    def _annotation(self, annotation: Any, name: str | None = None, addtopage: int = 1) -> None:
+        # A document marks the objects it registers: kept as it was before.
+        self.segments[-1].annotations.append((copy.deepcopy(annotation), name, addtopage))
+        self._add_annotation(annotation, name, addtopage)
+
+    def cut(self) -> None:
+        """A page ends (its label is not drawn yet): what the ending wrote on it."""
+        self.segments[-1].code = list(self.doc.canv._code[self.start :])
+        self.segments.append(Segment())
+        self.start = 0
+
+    def finish(self) -> None:
+        """The story is over (the last page's label is not drawn yet): keep the ending."""
+        canvas = self.doc.canv
+        self.segments[-1].code = list(canvas._code[self.start :])
+        del canvas._addAnnotation  # back to the class's own
+        named = tuple(name for name in canvas._doc.fontMapping if name not in self.fonts_before)
+        ENDINGS.put(self.key, Ending(self.tail, named, self.segments))
+
+
+def replay(doc: Any, ending: Ending) -> None:
+    """Write a recorded ending into `doc`, page breaks taken through platypus."""
+    canvas = doc.canv
+    for font_name in ending.named:  # named in the order the ending first used them
+        pdfmetrics.getFont(font_name).getSubsetInternalName(0, canvas._doc)
+    for index, segment in enumerate(ending.segments):
+        if index:
+            doc._curPageFlowableCount = 1  # platypus' guard against empty pages
+            doc.handle_frameEnd()
+            doc.clean_hanging()
+            canvas = doc.canv
+        canvas._code.extend(segment.code)
+        for annotation, name, addtopage in segment.annotations:
+            # A new object for the document to register; what it holds is only read.
+            canvas._addAnnotation(copy.copy(annotation), name, addtopage)
