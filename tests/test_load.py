@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import unicodedata
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from missive.errors import InputError
 from missive.load import iter_recipients, load_letter, load_recipients, load_signatory
+from missive.load.recipients import LINE_BREAKS, control_character_problem, normalize_address
 from missive.model import Gender, Group, Language, LetterKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,6 +270,65 @@ def test_control_characters_in_header_bound_fields(tmp_path: Path) -> None:
         f"{path}:2:9: line break in organization",
         f"{path}:2:11: control character U+0009 in cc",
     ]
+
+
+def test_the_first_line_break_or_control_character_is_the_one_reported() -> None:
+    for code in range(0x110000):
+        character = chr(code)
+        if character in LINE_BREAKS:
+            expected = "line break in name"
+        elif unicodedata.category(character) == "Cc":
+            expected = f"control character U+{code:04X} in name"
+        else:
+            expected = "control character U+0007 in name"
+        assert control_character_problem(f"Ana{character}\x07", "name") == expected
+    assert control_character_problem("Ana García \u200f", "name") is None
+
+
+ADDRESSES = (
+    "ana@example.org",
+    "Ana.Garcia+1@EXAMPLE.org",
+    "ana@example.org.",
+    "b@mcit.gov.eg",
+    "c@bücher.example",
+    "d@XN--BCHER-KVA.example",
+    "e@例え.テスト.example",
+    "f@test",
+    "g@localhost",
+    "h@-bad.org",
+    "i@ab--cd.org",
+    "j@" + "a" * 64 + ".org",
+    "k" * 60 + "@" + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + ".org",
+    "l@exa mple.org",
+    "m@example..org",
+    "postmaster@Example.ORG",
+)
+
+
+def address_outcome(address: str) -> str:
+    try:
+        return normalize_address(address)
+    except ValueError as error:
+        return f"refused: {error}"
+
+
+def test_each_domain_is_checked_once_with_the_same_outcome(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    address_outcome("ana@example.org")
+    module = importlib.import_module("email_validator.validate_email")
+    remembered = module.validate_email_domain_name
+    with monkeypatch.context() as patch:  # email_validator as published, checking every time
+        patch.setattr(module, "validate_email_domain_name", remembered.__wrapped__)
+        expected = [address_outcome(address) for address in ADDRESSES]
+    assert module.validate_email_domain_name is remembered
+    hits = remembered.cache_info().hits
+    for _ in range(2):
+        assert [address_outcome(address) for address in ADDRESSES] == expected
+    assert remembered.cache_info().hits > hits
+    assert expected[1] == "Ana.Garcia+1@example.org"
+    assert expected[4] == "c@bücher.example"
+    assert expected[7].startswith("refused: ")
 
 
 def test_every_row_problem_at_once(tmp_path: Path) -> None:

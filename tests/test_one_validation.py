@@ -180,3 +180,16 @@ def test_everything_is_reported_in_one_run(tmp_path: Path) -> None:
         lambda p: ":2:1: render would refuse the letter: cannot read the image" in p,
     ]
     assert all(any(kind(p) for p in problems) for kind in kinds), problems
+
+
+def test_a_serial_no_font_draws(tmp_path: Path) -> None:
+    """The check composes each reference with its serial, as `render` numbers it."""
+    letter_path = write_project(
+        tmp_path, {**LETTER, "serial_pattern": "{reference}/\U00013000{serial:04d}"}, [GOOD]
+    )
+    letter = load_letter(letter_path)
+    with pytest.raises(CoverageError):
+        Renderer().render(Composer(letter, {"e1": 1}).compose(someone()))
+    (problem,) = check_problems(letter_path)
+    assert problem.startswith(f"{tmp_path}/recipients/forum.csv:2:1: ")
+    assert "U+13000" in problem

@@ -62,7 +62,7 @@ class Composer:
         covers: CoverMode = CoverMode.FULL,
     ) -> None:
         self.letter = letter
-        self.serials: Mapping[str, int] = serials or {}
+        self.serials: Mapping[str, int] = {} if serials is None else serials
         self.covers = covers
         problems = catalog_problems(letter.languages, locale_dir)
         self._kits: dict[Language, LanguageKit] = {}

@@ -108,10 +108,15 @@ def split_address(address: str) -> tuple[str, str]:
     if not at or not local or not domain:
         raise MessageError(f"not an e-mail address: {address!r}")
     try:
-        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+        ascii_domain = _ascii_domain(domain)
     except idna.IDNAError as exc:
         raise MessageError(f"invalid internationalised domain in {address!r}: {exc}") from exc
     return local, ascii_domain
+
+
+@functools.lru_cache(maxsize=4096)  # a list's addresses share a few thousand domains at most
+def _ascii_domain(domain: str) -> str:
+    return idna.encode(domain, uts46=True).decode("ascii")
 
 
 def build_message(
