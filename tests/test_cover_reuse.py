@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from missive.compose import direction
 from missive.compose.direction import isolates
 from missive.compose.markup import ParagraphCache, parse_blocks
 from missive.errors import InputError
@@ -81,3 +83,28 @@ def test_lists_and_rewritten_line_ends_are_parsed_whole(text: str) -> None:
 def test_a_left_to_right_paragraph_without_rtl_letters_has_no_isolates() -> None:
     assert isolates("Ref. ITU/2025/0001, +41 22 730 6240 (ça va)", rtl=False) == ()
     assert isolates("From حسن السيد, today", rtl=False) != ()
+
+
+def segments_one_by_one(text: str, member: Callable[[str], bool]) -> list[tuple[int, int]]:
+    """The ranges `_segments` finds, found character by character."""
+    found: list[tuple[int, int]] = []
+    start: int | None = None
+    for index, character in enumerate(text):
+        inside = character != "\n" and member(character)
+        if inside and start is None:
+            start = index
+        elif not inside and start is not None:
+            found.append((start, index))
+            start = None
+    if start is not None:
+        found.append((start, len(text)))
+    return found
+
+
+def test_segments_are_found_as_one_by_one() -> None:
+    alphabet = [*"ab AZ09+-/()[]#%.,\n:،؛٣٤10", "ب", "ح", "\u05d0", "\u200f", "\u064b", "中", "é"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choices(alphabet, k=rng.randint(0, 40)))
+        for member in (direction._not_ltr, direction._not_rtl):
+            assert direction._segments(text, member) == segments_one_by_one(text, member)
