@@ -218,14 +218,7 @@ class Renderer:
             info["lang"] = "mul"  # BCP 47: several languages (a proof)
         doc = _LetterDoc(buffer, size, **info)
         doc.created = created
-        story: list[Flowable] = []
-        for index, composed in enumerate(letters):
-            if index:
-                story.append(PageBreak())
-            story.append(_StartLetter(composed, titles[index] if titles else None))
-            story.extend(LetterLayout(composed, doc.width).story())
-        if len(letters) == 1:
-            mark_tail(story)
+        story = _story(letters, doc.width, titles)
         doc.prime = _character_order(story)
         try:
             doc.build(story)
@@ -233,6 +226,22 @@ class Renderer:
             raise RenderError(f"recipient {first.recipient.id}: {exc}") from exc
         data = buffer.getvalue()
         return RenderedPdf(data=data, pages=doc.page, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _story(
+    letters: Sequence[ComposedLetter], width: float, titles: Sequence[str] | None
+) -> list[Flowable]:
+    """The letters one after the other, each on a new page; a single letter's common
+    ending marked for replay (see `missive.render.tails`)."""
+    story: list[Flowable] = []
+    for index, composed in enumerate(letters):
+        if index:
+            story.append(PageBreak())
+        story.append(_StartLetter(composed, titles[index] if titles else None))
+        story.extend(LetterLayout(composed, width).story())
+    if len(letters) == 1:
+        mark_tail(story)
+    return story
 
 
 def clear_caches() -> None:
