@@ -82,9 +82,12 @@ DRAWN: DrawnCache[tuple[str, Links]] = DrawnCache()
 PLACED: DrawnCache[tuple[str, ...]] = DrawnCache()
 
 
-def font_state(doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]]) -> Hashable | None:
+def font_state(
+    doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]], *, unnamed: bool = False
+) -> Hashable | None:
     """Per font, its internal name and the codes of `characters` in `doc`; None when a
-    font has no name yet or a character no code (drawing would assign them).
+    character has no code yet or, unless `unnamed`, a font no name yet (drawing would
+    assign them; with `unnamed` a font not named yet counts as named None).
 
     `characters` are code points as `TTFont.splitString` reads them (a no-break space as
     the space); a code point the font has no glyph for is drawn as code 0.
@@ -94,7 +97,7 @@ def font_state(doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]]) -> H
         font = pdfmetrics.getFont(font_name)
         states = getattr(font, "state", None)  # only TrueType fonts have per-document codes
         font_doc_state = states.get(doc) if states is not None else None
-        if font_doc_state is None or font_doc_state.internalName is None:
+        if font_doc_state is None or (font_doc_state.internalName is None and not unnamed):
             return None
         codes = tuple(map(font_doc_state.assignments.get, points))
         if None in codes:

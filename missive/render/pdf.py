@@ -120,7 +120,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         key = ending_key(self, mark)
         if key is None:
             return
-        found = ENDINGS.get(key, mark.tail)
+        found = ENDINGS.find(key, mark.tail)
         if found is None:
             self.recording = Recording(key, mark.tail, self)
             return

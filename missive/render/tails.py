@@ -21,7 +21,6 @@ compares the bytes.
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Spacer
 
-from missive.render.drawn import code_points
+from missive.render.drawn import DrawnCache, code_points, font_state
 from missive.render.grid import Grid
 from missive.render.richtext import RichText
 
@@ -66,35 +65,22 @@ class Ending:
     segments: list[Segment]  # one per page; a page break between two
 
 
-class Endings:
-    """Bounded LRU of recorded endings."""
+class Endings(DrawnCache[Ending]):
+    """Bounded LRU of recorded endings, each found only for the very flowables it was
+    recorded with."""
 
-    def __init__(self, limit: int = TAILS_LIMIT) -> None:
-        self.limit = limit
-        self._entries: OrderedDict[Hashable, Ending] = OrderedDict()
-        self.hits = 0
-
-    def get(self, key: Hashable, tail: tuple[Flowable, ...]) -> Ending | None:
-        found = self._entries.get(key)
-        if found is None or len(found.tail) != len(tail):
+    def find(self, key: Hashable, tail: tuple[Flowable, ...]) -> Ending | None:
+        found = self.get(key)
+        if found is None:
             return None
-        if not all(a is b for a, b in zip(found.tail, tail, strict=True)):
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
-        return found
-
-    def put(self, key: Hashable, ending: Ending) -> None:
-        self._entries[key] = ending
-        if len(self._entries) > self.limit:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        self._entries.clear()
-        self.hits = 0
+        same = len(found.tail) == len(tail)
+        if same and all(a is b for a, b in zip(found.tail, tail, strict=True)):
+            return found
+        self.hits, self.misses = self.hits - 1, self.misses + 1  # other flowables, same ids
+        return None
 
 
-ENDINGS = Endings()
+ENDINGS = Endings(TAILS_LIMIT)
 
 
 def mark_tail(story: list[Flowable]) -> None:
@@ -130,7 +116,7 @@ def _characters(tail: tuple[Flowable, ...]) -> tuple[tuple[str, tuple[int, ...]]
 
 def ending_key(doc: Any, mark: TailMark) -> Hashable | None:
     """Everything the ending's layout and code depend on, or None if it cannot be told."""
-    fonts = _font_state(doc, mark.characters)
+    fonts = font_state(doc.canv._doc, mark.characters, unnamed=True)
     if fonts is None:
         return None
     frame, canvas = doc.frame, doc.canv
@@ -147,26 +133,6 @@ def ending_key(doc: Any, mark: TailMark) -> Hashable | None:
     drawing = (canvas._fontname, canvas._fontsize, len(canvas.state_stack))
     shape = tuple(id(f) if type(f) is not Spacer else (f.width, f.height) for f in mark.tail)
     return (shape, where, drawing, len(doc.canv._doc.fontMapping), fonts)
-
-
-def _font_state(doc: Any, characters: tuple[tuple[str, tuple[int, ...]], ...]) -> Any:
-    """Per font: its internal name (None if not used yet) and the codes of the ending's
-    characters; None if a character has no code yet (drawing would assign one)."""
-    state = []
-    pdf = doc.canv._doc
-    for font_name, points in characters:
-        font = pdfmetrics.getFont(font_name)
-        states = getattr(font, "state", None)
-        font_doc_state = states.get(pdf) if states is not None else None
-        if font_doc_state is None:
-            return None
-        codes = tuple(map(font_doc_state.assignments.get, points))
-        if None in codes:
-            glyphs = font.face.charToGlyph
-            if any(c is None and p in glyphs for c, p in zip(codes, points, strict=True)):
-                return None
-        state.append((font_name, font_doc_state.internalName, codes))
-    return tuple(state)
 
 
 class Recording:
