@@ -11,6 +11,8 @@ import pytest
 from pypdf import PdfReader
 from web_fixtures import LETTER, PASSWORD, Workspace, make_workspace
 
+from missive.app.status import CSV_COLUMNS
+
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
@@ -152,7 +154,7 @@ def test_report_csv_and_audit(ws: Workspace) -> None:
     client.post("/login", data={"username": "sec", "password": PASSWORD})
     assert "Sending report" in client.get(f"/letters/{LETTER}/report").text
     csv_reply = client.get(f"/letters/{LETTER}/report.csv")
-    assert csv_reply.text.splitlines()[0].startswith("batch,recipient,email")
+    assert csv_reply.text.splitlines()[0].startswith("batch,recipient_id,email")
     assert client.get("/audit").status_code == 403
     admin = ws.client()
     admin.post("/login", data={"username": "root", "password": PASSWORD})
@@ -199,7 +201,7 @@ def test_the_report_shows_bounces_delays_and_replies_with_their_diagnostics(
     assert '<span class="state bounced">bounced</span>' in page and "unknown user" in page
     assert "4.4.1" in page and "Automatic reply: Invitation" in page
     table = client.get(f"/letters/{LETTER}/report.csv").text.splitlines()
-    assert table[0].endswith("notice_status,notice_diagnostic,notice_at")
+    assert table[0] == ",".join(CSV_COLUMNS)  # the columns of `status --csv`
     assert any(line.startswith("b1,es-gov-01,") and "5.1.1,unknown user" in line for line in table)
 
 

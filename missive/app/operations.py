@@ -19,6 +19,7 @@ from missive.app.jobs import ScheduleRequest, cancel_job, job_options, jobs_of, 
 from missive.app.letters import LetterShelf
 from missive.app.people import Origin, record_decision
 from missive.app.report import LetterReport, collect_report
+from missive.app.status import CSV_COLUMNS, status_rows
 from missive.deliver.journal import Delivery, Journal, SendState
 from missive.errors import NotFoundError, ScheduleError
 from missive.model import Language
@@ -241,28 +242,15 @@ def report(ops: Operations, actor: Actor | None, key: str, now: dt.datetime) -> 
 
 
 def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str]]:
-    """One row per recipient of every batch of the letter (the columns of `status --csv`)."""
+    """One row per recipient of every batch of the letter: the rows of `status --csv`."""
     require(actor, Action.VIEW)
     ops.shelf.path_of(key)
-    rows = [
-        [
-            "batch",
-            "recipient",
-            "email",
-            "language",
-            "group",
-            "state",
-            "attempts",
-            "smtp_code",
-            "smtp_reply",
-            "sent_at",
-            "notice_status",
-            "notice_diagnostic",
-            "notice_at",
-        ]
-    ]
+    rows = [list(CSV_COLUMNS)]
     if not ops.journal_path.exists():
         return rows
+    with Journal.open(ops.journal_path, writer=False) as journal:
+        rows.extend(status_rows(journal, journal.batches(key)))
+    return rows
     with Journal.open(ops.journal_path, writer=False) as journal:
         for batch in journal.batches(key):
             rows.extend(

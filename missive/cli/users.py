@@ -46,6 +46,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="users_action", metavar="ACTION", required=True)
+    _register_add(actions)
+    listing = actions.add_parser("list", help="list users")
+    add_journal(listing)
+    listing.set_defaults(handler=run_list)
+    disable = actions.add_parser("disable", help="disable a user (sessions end at once)")
+    disable.add_argument("name", metavar="NAME")
+    add_journal(disable)
+    disable.set_defaults(handler=run_disable)
+    passwd = actions.add_parser("passwd", help="set a new password (sessions end at once)")
+    passwd.add_argument("name", metavar="NAME")
+    add_password(passwd)
+    passwd.set_defaults(handler=run_passwd)
+
+
+def _register_add(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = actions.add_parser(
         "add",
         help="add a user",
@@ -70,17 +85,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_password(add)
     add.set_defaults(handler=run_add)
-    listing = actions.add_parser("list", help="list users")
-    add_journal(listing)
-    listing.set_defaults(handler=run_list)
-    disable = actions.add_parser("disable", help="disable a user (sessions end at once)")
-    disable.add_argument("name", metavar="NAME")
-    add_journal(disable)
-    disable.set_defaults(handler=run_disable)
-    passwd = actions.add_parser("passwd", help="set a new password (sessions end at once)")
-    passwd.add_argument("name", metavar="NAME")
-    add_password(passwd)
-    passwd.set_defaults(handler=run_passwd)
 
 
 def add_password(parser: argparse.ArgumentParser) -> None:
