@@ -356,15 +356,34 @@ class _LetterReader:
         )
         if fields is None:
             return None
-        sender = self._address(fields["from"], "mail.from") if "from" in fields else None
+        sender = self._optional_address(fields, "from")
         names = (
             self._localized(fields["from_name"], "mail.from_name")
             if "from_name" in fields
             else None
         )
-        reply_to = (
-            self._address(fields["reply_to"], "mail.reply_to") if "reply_to" in fields else None
-        )
+        reply_to = self._optional_address(fields, "reply_to")
+        key, selector = self._dkim(node, fields)
+        if names is not None:
+            for language, name in names.items():
+                # The sender's name goes into the From and Reply-To headers.
+                if message := control_character_problem(name, f"mail.from_name.{language}"):
+                    r.problem(fields["from_name"], message)
+        bounces = self._optional_address(fields, "bounce_address")
+        if bounces is not None and not bounces.isascii():
+            # It becomes the envelope sender of every message: it must pass any relay.
+            r.problem(fields["bounce_address"], "mail.bounce_address: must be ASCII")
+        if sender is None or names is None:
+            return None
+        return MailSettings(sender, names, reply_to, key, selector, bounces)
+
+    def _optional_address(self, fields: Mapping[str, yaml.Node], key: str) -> str | None:
+        return self._address(fields[key], f"mail.{key}") if key in fields else None
+
+    def _dkim(
+        self, node: yaml.Node, fields: Mapping[str, yaml.Node]
+    ) -> tuple[Path | None, str | None]:
+        r = self.reader
         key = None
         if "dkim_key" in fields:
             key = existing_file(r, fields["dkim_key"], "mail.dkim_key", self.path)
@@ -375,19 +394,4 @@ class _LetterReader:
         )
         if ("dkim_key" in fields) != ("dkim_selector" in fields):
             r.problem(node, "mail: dkim_key and dkim_selector go together")
-        if names is not None:
-            for language, name in names.items():
-                # The sender's name goes into the From and Reply-To headers.
-                if message := control_character_problem(name, f"mail.from_name.{language}"):
-                    r.problem(fields["from_name"], message)
-        bounces = (
-            self._address(fields["bounce_address"], "mail.bounce_address")
-            if "bounce_address" in fields
-            else None
-        )
-        if bounces is not None and not bounces.isascii():
-            # It becomes the envelope sender of every message: it must pass any relay.
-            r.problem(fields["bounce_address"], "mail.bounce_address: must be ASCII")
-        if sender is None or names is None:
-            return None
-        return MailSettings(sender, names, reply_to, key, selector, bounces)
+        return key, selector

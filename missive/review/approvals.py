@@ -135,13 +135,7 @@ def record_decision(
     recorded_by: str = "",
 ) -> tuple[Approval, ...]:
     """Store one reviewer's decision for `languages` (default: all in the batch)."""
-    if not reviewer.strip():
-        raise ApprovalError("a reviewer name is required")
-    if decision is Decision.APPROVED and not digest.rendered:
-        raise ApprovalError("an approval needs the digests of the rendered PDFs")
-    unknown = [str(lang) for lang in languages if lang not in digest.languages]
-    if unknown:
-        raise ApprovalError(f"not in this batch: {', '.join(unknown)}")
+    _refuse_bad_decision(digest, reviewer, decision, languages)
     moment = now or dt.datetime.now(dt.UTC)
     rows = tuple(
         Approval(
@@ -167,6 +161,18 @@ def record_decision(
             [_row(a) for a in rows],
         )
     return rows
+
+
+def _refuse_bad_decision(
+    digest: BatchDigest, reviewer: str, decision: Decision, languages: Sequence[Language]
+) -> None:
+    if not reviewer.strip():
+        raise ApprovalError("a reviewer name is required")
+    if decision is Decision.APPROVED and not digest.rendered:
+        raise ApprovalError("an approval needs the digests of the rendered PDFs")
+    unknown = [str(lang) for lang in languages if lang not in digest.languages]
+    if unknown:
+        raise ApprovalError(f"not in this batch: {', '.join(unknown)}")
 
 
 def list_approvals(journal_path: Path, batch_key: str) -> tuple[Approval, ...]:
