@@ -113,3 +113,26 @@ def test_letters_rendered_with_a_cold_and_a_warm_cache_are_byte_identical(
     assert len([e for e in entries if e.startswith("hyphens-")]) == 4
     warm = render(tmp_path / "warm")
     assert len(cold) == 12 and warm == cold
+
+
+def _plant(kind: str, value: object) -> Path:
+    path = startcache.entry_path(kind, b"source", "1")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+    return path
+
+
+def test_a_folder_others_may_write_in_is_not_read(cache_in_tmp: Path) -> None:
+    _plant("thing", "planted")
+    cache_in_tmp.chmod(0o777)
+    assert startcache.kept("thing", b"source", "1", lambda: "built") == "built"
+    cache_in_tmp.chmod(0o700)
+    assert startcache.kept("thing", b"source", "1", lambda: "built") == "planted"
+
+
+def test_an_entry_others_may_write_is_not_read_but_replaced() -> None:
+    path = _plant("thing", "planted")
+    path.chmod(0o666)
+    assert startcache.kept("thing", b"source", "1", lambda: "built") == "built"
+    assert pickle.loads(path.read_bytes()) == "built"
+    assert path.stat().st_mode & 0o077 == 0  # written anew, private

@@ -7,9 +7,11 @@ What they produce depends only on the file's bytes and the library's version, so
 kept in the user's cache folder (`$MISSIVE_CACHE_DIR`, else `$XDG_CACHE_HOME/missive`,
 else `~/.cache/missive`) under a key made of both, and read back with pickle.
 
-The folder is the user's own, like the rest of their home: whoever can write there can
-already run code as them. Anything wrong with it (unwritable, a truncated or stale entry)
-only means the work is done again; it never stops a render.
+Pickle runs what it reads, so the folder is used only if it is the user's own and nobody
+else may write in it (made 0700; an entry must belong to the user too): whoever could
+write there could already run code as them. Anything wrong with it (someone else's or
+shared, unwritable, a truncated or stale entry) only means the work is done again; it
+never stops a render.
 """
 
 from __future__ import annotations
@@ -44,21 +46,36 @@ def entry_path(kind: str, source: bytes, version: str) -> Path:
 def kept(kind: str, source: bytes, version: str, build: Callable[[], T]) -> T:
     """`build()`, or what it returned for the same `source` bytes and `version` before."""
     path = entry_path(kind, source, version)
+    if not _private(path.parent):
+        return build()
     try:
-        with path.open("rb") as stream:
-            found: T = pickle.load(stream)
-        return found
-    except Exception:
+        if _private(path, folder=False):
+            with path.open("rb") as stream:
+                found: T = pickle.load(stream)
+            return found
+    except Exception:  # absent, unreadable, truncated, stale: built again
         pass
     value = build()
     _store(path, value)
     return value
 
 
+def _private(path: Path, *, folder: bool = True) -> bool:
+    """Whether `path` belongs to this user and only they may write it (a folder that does
+    not exist yet will be made so; an entry that does not exist is not read)."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return folder
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o022
+
+
 def _store(path: Path, value: object) -> None:
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -67,5 +84,5 @@ def _store(path: Path, value: object) -> None:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-    except Exception:
+    except Exception:  # a read-only home, a full disk: the cache is optional
         return
