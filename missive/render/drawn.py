@@ -14,7 +14,7 @@ names, so a replay is byte for byte what drawing it again would write; anything 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from reportlab.pdfbase import pdfmetrics
@@ -22,6 +22,8 @@ from reportlab.pdfbase import pdfmetrics
 DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
 Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
 V = TypeVar("V")
+# Per font, the code points of the characters drawn with it, each once, sorted.
+Characters = tuple[tuple[str, tuple[int, ...]], ...]
 
 
 class Content:
@@ -107,6 +109,11 @@ def font_state(
             codes = tuple(0 if c is None else c for c in codes)
         state.append((font_doc_state.internalName, codes))
     return tuple(state)
+
+
+def per_font(found: Mapping[str, Iterable[str]]) -> Characters:
+    """`Characters` from characters gathered per font name."""
+    return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))
 
 
 def code_points(text: str) -> tuple[int, ...]:

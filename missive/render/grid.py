@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterator, Sequence
-from typing import Any, Literal
+from functools import cached_property
+from typing import Any
 
 from reportlab.platypus import Flowable
 
-from missive.render.drawn import code_points, font_state, replay_or_draw
-from missive.render.richtext import RichText
+from missive.render.drawn import Characters, font_state, replay_or_draw
+from missive.render.richtext import RichText, characters_of
 
 Cell = Sequence[Flowable]
-Characters = tuple[tuple[str, tuple[int, ...]], ...]
 _serials = itertools.count()
 
 
@@ -42,7 +42,6 @@ class Grid(Flowable):  # type: ignore[misc]
         self.height = 0.0
         # Cells never change once the grid is made, so a serial number names its content.
         self._serial = next(_serials)
-        self._characters: Characters | Literal[False] | None = False  # False: not yet known
 
     def flowables(self) -> Iterator[Flowable]:
         for row in self.rows:
@@ -78,9 +77,16 @@ class Grid(Flowable):  # type: ignore[misc]
         key = self._placed_key(canvas._doc, x, y, _sW)
         replay_or_draw(canvas, key, lambda: super(Grid, self).drawOn(canvas, x, y, _sW))
 
+    @cached_property
+    def _characters(self) -> Characters | None:
+        """Per font, every character the cells draw; None when drawing them does more than
+        write page code (an image, a link annotation), which a replay would not do."""
+        cells = list(self.flowables())
+        if all(isinstance(cell, RichText) and not cell.has_links for cell in cells):
+            return characters_of(cells)
+        return None
+
     def _placed_key(self, doc: Any, x: float, y: float, s_w: float) -> Hashable | None:
-        if self._characters is False:
-            self._characters = _replayable_characters(list(self.flowables()))
         if self._characters is None:
             return None
         state = font_state(doc, self._characters)
@@ -106,15 +112,3 @@ class Grid(Flowable):  # type: ignore[misc]
             y -= self._heights[id(flowable)]
             flowable.drawOn(canvas, x, y)
             y -= flowable.getSpaceAfter()
-
-
-def _replayable_characters(cells: list[Flowable]) -> Characters | None:
-    """Per font, every character the cells draw; None when drawing them does more than
-    write page code (an image, a link annotation), which a replay would not do."""
-    found: dict[str, set[str]] = {}
-    for cell in cells:
-        if not isinstance(cell, RichText) or cell.has_links:
-            return None
-        for font, characters in cell.characters_by_font().items():
-            found.setdefault(font, set()).update(characters)
-    return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))

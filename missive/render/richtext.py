@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
 from reportlab.platypus import Flowable
@@ -10,10 +10,11 @@ from reportlab.platypus import Flowable
 from missive.model import Language, Run
 from missive.render.drawn import (
     DRAWN,
+    Characters,
     Content,
     Links,
-    code_points,
     font_state,
+    per_font,
     replay_or_draw,
 )
 from missive.render.textflow import (
@@ -30,7 +31,7 @@ from missive.render.textflow import (
 )
 
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
-_DRAWN_CHARACTERS: dict[Content, tuple[tuple[str, tuple[int, ...]], ...]] = {}
+_DRAWN_CHARACTERS: dict[Content, Characters] = {}
 _DRAWN_CHARACTERS_LIMIT = 4096
 
 
@@ -182,7 +183,7 @@ class RichText(Flowable):  # type: ignore[misc]
         state = font_state(doc, characters)
         return None if state is None else (content, state)
 
-    def _content(self) -> tuple[Content, tuple[tuple[str, tuple[int, ...]], ...]]:
+    def _content(self) -> tuple[Content, Characters]:
         """The paragraph's laid-out content and the characters it draws, per font; kept
         until it is laid out again (a reused paragraph is asked for every letter)."""
         assert self._lines is not None
@@ -200,7 +201,7 @@ class RichText(Flowable):  # type: ignore[misc]
         self._kept_content = ((*laid, self.height), self._lines, content, characters)
         return content, characters
 
-    def _drawn_characters(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    def _drawn_characters(self) -> Characters:
         """Per font, the characters the text object draws (sorted, each once)."""
         assert self._lines is not None
         found: dict[str, set[str]] = {}
@@ -210,7 +211,7 @@ class RichText(Flowable):  # type: ignore[misc]
         if self._first and self.style.bullet:
             font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
             found.setdefault(font, set()).update(self.style.bullet)
-        return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))
+        return per_font(found)
 
     def _write(self, canvas: Any) -> tuple[str, Links]:
         """The paragraph's PDF text object, and the links to annotate over it."""
@@ -254,6 +255,15 @@ class RichText(Flowable):  # type: ignore[misc]
             x = style.start_indent - gap - width
         piece = Piece(bullet, font, style.size)
         writer.segment(piece, Segment(bullet, 0, width), (x, baseline), (0.0, 0.0))
+
+
+def characters_of(texts: Iterable[RichText]) -> Characters:
+    """Per font, every character `texts` may draw (their pieces and bullets)."""
+    found: dict[str, set[str]] = {}
+    for text in texts:
+        for font, characters in text.characters_by_font().items():
+            found.setdefault(font, set()).update(characters)
+    return per_font(found)
 
 
 class _TextWriter:

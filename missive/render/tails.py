@@ -28,9 +28,9 @@ from typing import Any
 from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Spacer
 
-from missive.render.drawn import DrawnCache, code_points, font_state
+from missive.render.drawn import Characters, DrawnCache, font_state
 from missive.render.grid import Grid
-from missive.render.richtext import RichText
+from missive.render.richtext import RichText, characters_of
 
 TAILS_LIMIT = 64  # endings of a few KB of page code each
 Annotation = tuple[Any, str | None, int]  # the PDF dictionary, its name, added to the page
@@ -104,14 +104,10 @@ def _replayable(flowable: Flowable) -> bool:
     return type(flowable) is Spacer
 
 
-def _characters(tail: tuple[Flowable, ...]) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    found: dict[str, set[str]] = {}
+def _characters(tail: tuple[Flowable, ...]) -> Characters:
     texts = [f for f in tail if isinstance(f, RichText)]
     texts += [c for f in tail if isinstance(f, Grid) for c in f.flowables()]
-    for text in texts:
-        for font, characters in text.characters_by_font().items():
-            found.setdefault(font, set()).update(characters)
-    return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))
+    return characters_of(texts)
 
 
 def ending_key(doc: Any, mark: TailMark) -> Hashable | None:
