@@ -165,9 +165,10 @@ class _CheckPass:
             # recipients are still counted and their languages checked.
             self.problems.update(error.problems)
             self.composer = None
-        self.find_uncovered = _find_uncovered()
         self.header = read_header(path)
         self.trials = StageTrials(letter, path, self.header)
+        if self.composer is not None:
+            self.checks = RecipientCheck(letter, path, self.header, self.composer)
 
     def run(self, items: Iterator[Recipient | Problem]) -> None:
         for item in items:
@@ -188,26 +189,94 @@ class _CheckPass:
         self.counts[recipient.language, recipient.group] += 1
         if self.composer is None:
             return
-        if recipient.language not in self.letter.languages:
-            message = f"language '{recipient.language}' is not offered by the letter"
-            column = _column(self.header, "language")
-            self.problems.add(Problem(self.path, recipient.line, column, message))
-            return
-        composed = _compose(self.composer, recipient, self.problems)
+        composed, problems = self.checks.compose(recipient)
+        self.problems.update(problems)
         if composed is None:
             return
-        uncovered = self.find_uncovered(composed) if self.find_uncovered is not None else []
-        self.problems.update(
-            Problem(self.path, recipient.line, _field_column(self.header, e.field), str(e))
-            for e in uncovered
-        )
         if self.covers:  # without cover notes there is no message to build
             self.trials.message(composed)
-        if not uncovered:
+        if not problems:
             self.trials.render(composed)
 
     def composition_problems(self) -> list[Problem]:
         return sorted(self.problems | set(self.trials.problems))
+
+
+class RecipientCheck:
+    """One recipient composed and its characters checked against the fonts, as `check`
+    does it; `render` runs the same on each letter it is about to draw."""
+
+    def __init__(
+        self, letter: Letter, path: Path, header: tuple[str, ...], composer: Composer
+    ) -> None:
+        self.letter, self.path, self.header, self.composer = letter, path, header, composer
+        self.find_uncovered = _find_uncovered()
+
+    def compose(self, recipient: Recipient) -> tuple[ComposedLetter | None, set[Problem]]:
+        """The composed letter (None if it does not compose) and its located problems."""
+        problems: set[Problem] = set()
+        if recipient.language not in self.letter.languages:
+            problems.add(_not_offered(self.path, self.header, recipient))
+            return None, problems
+        composed = _compose(self.composer, recipient, problems)
+        if composed is None:
+            return None, problems
+        uncovered = self.find_uncovered(composed) if self.find_uncovered is not None else []
+        problems.update(
+            Problem(self.path, recipient.line, _field_column(self.header, e.field), str(e))
+            for e in uncovered
+        )
+        return composed, problems
+
+    def refused(self, recipient: Recipient, message: str) -> set[Problem]:
+        """A later stage's refusal of `recipient`'s letter, located on its row."""
+        return {Problem(self.path, recipient.line or 1, 1, message)}
+
+
+@dataclass(frozen=True)
+class ListScan:
+    """A letter and its list read and validated, nothing composed yet (see `scan_list`)."""
+
+    letter: Letter
+    path: Path
+    header: tuple[str, ...]
+    ids: tuple[str, ...]
+    counts: Mapping[tuple[Language, str], int]
+
+
+def scan_list(letter_path: Path, recipients_path: Path | None = None) -> ListScan:
+    """The letter loaded and every row validated, composing nothing.
+
+    For a command that composes each letter once, as it writes it, and checks it then.
+    On any problem the whole `check` runs, so that every problem is reported at once.
+    """
+    try:
+        letter = load_letter(letter_path)
+    except InputError:
+        check_letter(CheckRequest(letter_path, recipients_path, covers=False))
+        raise
+    path = recipients_path or letter.recipients_path
+    header = read_header(path)
+    problems: list[Problem] = []
+    ids: list[str] = []
+    counts: Counter[tuple[Language, str]] = Counter()
+    for item in scan_recipients(path, letter):
+        if isinstance(item, Problem):
+            problems.append(item)
+        elif item.language not in letter.languages:
+            problems.append(_not_offered(path, header, item))
+        else:
+            ids.append(item.id)
+            counts[item.language, item.group] += 1
+    if problems or not ids:
+        check_letter(CheckRequest(letter_path, recipients_path, covers=False))
+        raise InputError(problems)
+    return ListScan(letter, path, header, tuple(ids), dict(counts))
+
+
+def _not_offered(path: Path, header: tuple[str, ...], recipient: Recipient) -> Problem:
+    message = f"language '{recipient.language}' is not offered by the letter"
+    return Problem(path, recipient.line, _column(header, "language"), message)
 
 
 def _compose(

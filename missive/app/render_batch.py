@@ -1,8 +1,13 @@
 """Render a whole letter: every selected recipient -> `DIR/<id>.pdf` + `DIR/manifest.json`.
 
+Each recipient is composed once: the list is validated first (`scan_list`), then every
+letter is composed, checked as `check` checks it, and drawn. A problem found on the way
+stops the drawing, the rest of the selection is still checked, and every problem is
+reported together; nothing is published.
+
 Recipients are streamed from the CSV and results streamed to the manifest, so memory stays
-flat whatever the length of the list (only the id -> serial table is held, as the serial
-registry requires). Work is spread over `jobs` processes; each loads the fonts and builds
+flat whatever the length of the list (only the ids and their serials are held, as the
+serial registry requires). Work is spread over `jobs` processes; each loads the fonts and builds
 its `Composer` once, in the pool initializer. Files are written to a temporary directory
 next to `DIR` and moved into place only when every letter rendered, so a failure leaves
 no half-written set.
@@ -21,12 +26,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import IO
 
-from missive.app.check import CheckReport, CheckRequest, check_letter
+from missive.app.check import RecipientCheck, scan_list
 from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer, CoverMode
-from missive.errors import RenderError
-from missive.load import id_problem, iter_recipients, load_letter
-from missive.load.serials import assign_serials_over_list
+from missive.errors import InputError, MissiveError, Problem, RenderError
+from missive.load import id_problem, iter_recipients, read_header
+from missive.load.serials import assign_serials
 from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
 from missive.review.digest import require_known_groups
@@ -68,21 +73,45 @@ class BatchOptions:
     persist_serials: bool = True
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a recipient's letter was not drawn: its located problems (none if it was left
+    undrawn because another letter had already failed)."""
+
+    recipient: str
+    problems: tuple[Problem, ...] = ()
+
+
 class _Worker:
     """Per-process state: fonts, composer and renderer are built once."""
 
     def __init__(
-        self, letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path
+        self,
+        letter: Letter,
+        serials: Mapping[str, int],
+        options: BatchOptions,
+        out: Path,
+        source: Path,
     ) -> None:
         self.letter = letter
-        self.composer = Composer(letter, serials, covers=CoverMode.NONE)
+        composer = Composer(letter, serials, covers=CoverMode.NONE)
+        self.checks = RecipientCheck(letter, source, read_header(source), composer)
         self.renderer = Renderer(options.page_size)
         self.out = out
+        self.failed = False  # once a letter is refused, the others are only checked
 
-    def __call__(self, recipient: Recipient) -> ManifestEntry:
-        composed = self.composer.compose(recipient)
-        pdf = self.renderer.render(composed, created=self.letter.date)
-        name = pdf_name(recipient.id)
+    def __call__(self, recipient: Recipient) -> ManifestEntry | Refusal:
+        composed, problems = self.checks.compose(recipient)
+        if composed is None or problems or self.failed:
+            self.failed = self.failed or bool(problems)
+            return Refusal(recipient.id, tuple(problems))
+        try:
+            name = pdf_name(recipient.id)
+            pdf = self.renderer.render(composed, created=self.letter.date)
+        except MissiveError as error:
+            self.failed = True
+            refusal = self.checks.refused(recipient, f"render would refuse the letter: {error}")
+            return Refusal(recipient.id, tuple(refusal))
         (self.out / name).write_bytes(pdf.data)
         return ManifestEntry(
             recipient=recipient.id,
@@ -100,13 +129,13 @@ _worker: _Worker | None = None
 
 
 def _init_worker(
-    letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path
+    letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path, source: Path
 ) -> None:
     global _worker  # noqa: PLW0603 (one worker state per pool process)
-    _worker = _Worker(letter, serials, options, out)
+    _worker = _Worker(letter, serials, options, out, source)
 
 
-def _work(recipient: Recipient) -> ManifestEntry:
+def _work(recipient: Recipient) -> ManifestEntry | Refusal:
     assert _worker is not None, "pool initializer did not run"
     return _worker(recipient)
 
@@ -143,25 +172,25 @@ class RenderRequest:
 
 
 def render_letters(request: RenderRequest, on_progress: OnProgress | None = None) -> Manifest:
-    """Check the letter and its recipients (nothing is written on a problem), then render."""
-    report = check_letter(CheckRequest(request.letter_path, request.recipients_path, covers=False))
+    """Validate the list, then compose, check and draw each letter once.
+
+    Raises `InputError` with every problem found, and then publishes nothing.
+    """
     return render_batch(
         request.letter_path,
         request.out_dir,
         request.options,
         recipients_path=request.recipients_path,
         on_progress=on_progress,
-        expected=expected_count(report, request.options),
     )
 
 
-def expected_count(report: CheckReport, options: BatchOptions) -> int:
-    """How many letters the selection renders, from the check's counts."""
+def expected_count(counts: Mapping[tuple[Language, str], int], options: BatchOptions) -> int:
+    """How many letters the selection renders, from the list's counts."""
     languages, groups = options.languages, options.groups
     total = sum(
-        report.count(language, group)
-        for language in report.letter.languages
-        for group in report.groups
+        count
+        for (language, group), count in counts.items()
         if (not languages or language in languages) and (not groups or group in groups)
     )
     return total if options.limit is None else min(total, options.limit)
@@ -174,28 +203,24 @@ def render_batch(
     recipients_path: Path | None = None,
     *,
     on_progress: OnProgress | None = None,
-    expected: int | None = None,
 ) -> Manifest:
     if out_dir.exists() and not out_dir.is_dir():
         raise RenderError(f"{out_dir} exists and is not a folder")
-    letter = load_letter(letter_path)
+    scan = scan_list(letter_path, recipients_path)
+    letter = scan.letter
     require_known_groups(letter, options.groups)
-    source = recipients_path or letter.recipients_path
-    serials = assign_serials_over_list(letter, source, persist=options.persist_serials)
+    serials = assign_serials(letter, scan.ids, persist=options.persist_serials)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would carry over to the published directory
     try:
-        recipients = select(iter_recipients(source, letter), letter, options)
+        recipients = select(iter_recipients(scan.path, letter), letter, options)
         with (staging / MANIFEST).open("w", encoding="utf-8") as manifest:
             counts, total = _run(
-                letter=letter,
-                serials=serials,
-                options=options,
-                staging=staging,
+                args=(letter, serials, options, staging, scan.path),
                 recipients=recipients,
                 manifest=manifest,
-                meter=Meter(Stage.RENDERING, expected, on_progress),
+                meter=Meter(Stage.RENDERING, expected_count(scan.counts, options), on_progress),
             )
         _publish(staging, out_dir)
     finally:
@@ -209,29 +234,35 @@ def render_batch(
     )
 
 
+_WorkerArgs = tuple[Letter, Mapping[str, int], BatchOptions, Path, Path]
+
+
 def _run(
     *,
-    letter: Letter,
-    serials: Mapping[str, int],
-    options: BatchOptions,
-    staging: Path,
+    args: _WorkerArgs,
     recipients: Iterator[Recipient],
     manifest: IO[str],
     meter: Meter,
 ) -> tuple[Counter[Language], int]:
     counts: Counter[Language] = Counter()
     total = 0
-    jobs = options.jobs or os.cpu_count() or 1
+    problems: set[Problem] = set()
+    jobs = args[2].jobs or os.cpu_count() or 1
     manifest.write("[")
-    with _results((letter, serials, options, staging), recipients, jobs) as results:
-        for entry in results:
-            manifest.write(
-                ("\n" if not counts.total() else ",\n")
-                + json.dumps(asdict(entry), ensure_ascii=False)
-            )
-            counts[Language(entry.language)] += 1
-            total += entry.bytes
-            meter.step(entry.recipient)
+    with _results(args, recipients, jobs) as results:
+        for result in results:
+            if isinstance(result, Refusal):
+                problems.update(result.problems)
+            elif not problems:
+                manifest.write(
+                    ("\n" if not counts.total() else ",\n")
+                    + json.dumps(asdict(result), ensure_ascii=False)
+                )
+                counts[Language(result.language)] += 1
+                total += result.bytes
+            meter.step(result.recipient, failed=isinstance(result, Refusal))
+    if problems:
+        raise InputError(problems)
     manifest.write("\n]\n")
     meter.finish()
     return counts, total
@@ -242,7 +273,7 @@ class _results:  # noqa: N801 (a context manager used like a function)
 
     def __init__(
         self,
-        args: tuple[Letter, Mapping[str, int], BatchOptions, Path],
+        args: _WorkerArgs,
         recipients: Iterator[Recipient],
         jobs: int,
     ) -> None:
@@ -251,7 +282,7 @@ class _results:  # noqa: N801 (a context manager used like a function)
         self.jobs = jobs
         self.pool: multiprocessing.pool.Pool | None = None
 
-    def __enter__(self) -> Iterator[ManifestEntry]:
+    def __enter__(self) -> Iterator[ManifestEntry | Refusal]:
         if self.jobs == 1:
             worker = _Worker(*self.args)
             return (worker(recipient) for recipient in self.recipients)
