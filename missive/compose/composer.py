@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from missive.compose.catalogs import LOCALE_DIR, catalog_problems, po_path
-from missive.compose.cover import CoverBodies, cover_bodies, cover_line
+from missive.compose.cover import CoverBodies, cover_line, shaped_cover_bodies
 from missive.compose.language_kit import LanguageKit, shown_path
 from missive.compose.markup import (
     ParagraphCache,
@@ -193,11 +193,11 @@ class Composer:
         text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
         bodies = self._covers.get((text, one_line))
         if bodies is None:
-            blocks = self._cover_paragraphs.paragraphs(text) or parse_blocks(
-                text, shown_path(kit.cover_path)
-            )
-            bodies = cover_bodies(
-                blocks, language=kit.language, lang_tag=kit.lang_tag, title=one_line
+            shaped = self._cover_paragraphs.shaped(text) or [
+                (block, "") for block in parse_blocks(text, shown_path(kit.cover_path))
+            ]
+            bodies = shaped_cover_bodies(
+                shaped, language=kit.language, lang_tag=kit.lang_tag, title=one_line
             )
             if len(self._covers) >= _CACHE_LIMIT:
                 self._covers.clear()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from missive.compose.direction import Isolate, isolates, mark_rtl_line, mark_rtl_text
-from missive.compose.markup import blocks_text
+from missive.compose.markup import block_text, fill_digits
 from missive.model import Block, Language, Paragraph, Run
 
 # Faces common on the systems mail is read on, then the free ones of Linux desktops; the
@@ -40,10 +40,41 @@ def cover_bodies(
     blocks: Sequence[Block], *, language: Language, lang_tag: str, title: str
 ) -> CoverBodies:
     """The plain-text and HTML bodies of a cover note parsed into `blocks`."""
-    text = blocks_text(blocks)
-    if language.is_rtl:
+    shaped = [(block, "") for block in blocks]
+    return shaped_cover_bodies(shaped, language=language, lang_tag=lang_tag, title=title)
+
+
+def shaped_cover_bodies(
+    shaped: Sequence[tuple[Block, str]], *, language: Language, lang_tag: str, title: str
+) -> CoverBodies:
+    """The bodies of a cover note whose blocks come with the digits their shapes stand for
+    (`ParagraphCache.shaped`): a shape's text and HTML are written once, then filled."""
+    rtl = language.is_rtl
+    written = [(_written(block, rtl), digits) for block, digits in shaped]
+    text = "\n\n".join(fill_digits(plain, d) if d else plain for (plain, _), d in written)
+    if rtl:
         text = mark_rtl_text(text)
-    return CoverBodies(text=text, html=_document(blocks, language, lang_tag, title))
+    body = "\n".join(fill_digits(markup, d) if d else markup for (_, markup), d in written)
+    return CoverBodies(text=text, html=_document(body, language, lang_tag, title))
+
+
+_WRITTEN_LIMIT = 4096
+# id(block), direction -> (block, text, HTML). Found by identity: the shapes handed out for
+# every recipient are the very same objects, and hashing a block means hashing each run.
+# The block is held so that its id cannot be reused while the entry lives.
+_written_blocks: dict[tuple[int, bool], tuple[Block, str, str]] = {}
+
+
+def _written(block: Block, rtl: bool) -> tuple[str, str]:
+    """The plain text and the HTML of `block`."""
+    found = _written_blocks.get((id(block), rtl))
+    if found is not None and found[0] is block:
+        return found[1], found[2]
+    if len(_written_blocks) >= _WRITTEN_LIMIT:
+        _written_blocks.clear()
+    plain, markup = block_text(block), _block_html(block, rtl)
+    _written_blocks[id(block), rtl] = (block, plain, markup)
+    return plain, markup
 
 
 def cover_line(value: str, language: Language) -> str:
@@ -52,7 +83,7 @@ def cover_line(value: str, language: Language) -> str:
     return mark_rtl_line(value) if language.is_rtl else value
 
 
-def _document(blocks: Sequence[Block], language: Language, lang_tag: str, title: str) -> str:
+def _document(body: str, language: Language, lang_tag: str, title: str) -> str:
     direction = "rtl" if language.is_rtl else "ltr"
     align = "right" if language.is_rtl else "left"
     style = (
@@ -61,7 +92,6 @@ def _document(blocks: Sequence[Block], language: Language, lang_tag: str, title:
         f"text-align: {align}; max-width: 42em;"
     )
     lang = html.escape(lang_tag, quote=True)
-    body = "\n".join(_block_html(block, language.is_rtl) for block in blocks)
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}" dir="{direction}">\n'
@@ -79,7 +109,7 @@ def _document(blocks: Sequence[Block], language: Language, lang_tag: str, title:
     )
 
 
-# Most paragraphs of a cover note are the same for every recipient.
+# Most paragraphs of a cover note, or their shapes, are the same for every recipient.
 @functools.lru_cache(maxsize=4096)
 def _block_html(block: Block, rtl: bool) -> str:
     if isinstance(block, Paragraph):

@@ -8,6 +8,7 @@ their structure.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ _ESCAPES = {ord(c): "\\" + c for c in _ASCII_PUNCTUATION}
 _ESCAPES.update({ord("\n"): " ", ord("\r"): " "})
 
 
+# Most values printed are the letter's own, the same for every recipient.
+@functools.lru_cache(maxsize=4096)
 def escape_markup(text: str) -> str:
     """Make `text` come out of the parser exactly as given (line breaks become spaces)."""
     return text.translate(_ESCAPES)
@@ -122,6 +125,17 @@ def parse_blocks(text: str, path: Path) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
+# What differs from one recipient's cover note to the next is mostly digits (the serial of a
+# reference), and digits mean nothing to the markup: a paragraph is parsed, and written as
+# HTML, with each ASCII digit replaced by this stand-in, which every rule that reads the text
+# (emphasis flanking, bidi isolates) classes as a digit too (Unicode category Nd, bidi class
+# EN), and the digits are put back in order. Where a digit could mean something (a numbered
+# list opens with one; a link's address is percent-encoded), the paragraph is parsed as is.
+DIGIT_STAND_IN = "\uff10"  # FULLWIDTH DIGIT ZERO
+_DIGIT = re.compile("[0-9]")
+_DIGITS = re.compile("[0-9]+")
+_DIGIT_OPENS_LINE = re.compile(r"^[ \t]*[0-9]", re.MULTILINE)
+
 # Blank lines, as the parser sees them: nothing but spaces and tabs between two line ends.
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
@@ -141,14 +155,12 @@ class ParagraphCache:
     def __init__(self, limit: int = 4096) -> None:
         self._limit = limit
         self._known: dict[str, Paragraph | None] = {}
+        self._shapes: dict[str, tuple[Paragraph, str] | None] = {}
 
     def paragraphs(self, text: str) -> tuple[Paragraph, ...] | None:
-        if "\r" in text or "\0" in text:
+        chunks = _chunks(text)
+        if chunks is None:
             return None
-        start = _LEADING_BLANK_LINES.match(text)
-        chunks = _BLANK_LINES.split(text[start.end() if start else 0 :])
-        if chunks and not chunks[-1].strip(" \t\n"):
-            chunks.pop()  # blank lines at the end
         found: list[Paragraph] = []
         for chunk in chunks:
             paragraph = self._paragraph(chunk)
@@ -156,6 +168,40 @@ class ParagraphCache:
                 return None
             found.append(paragraph)
         return tuple(found) if found else None
+
+    def shaped(self, text: str) -> tuple[tuple[Paragraph, str], ...] | None:
+        """Like `paragraphs`, each paragraph as (its shape, its digits): the shape has the
+        stand-in for each digit (`DIGIT_STAND_IN`), and `fill_digits(shape text, digits)`
+        gives back the text; a paragraph parsed as is has no digits to fill."""
+        chunks = _chunks(text)
+        if chunks is None:
+            return None
+        found: list[tuple[Paragraph, str]] = []
+        for chunk in chunks:
+            shaped = self._shaped(chunk)
+            if shaped is None:
+                return None
+            found.append(shaped)
+        return tuple(found) if found else None
+
+    def _shaped(self, chunk: str) -> tuple[Paragraph, str] | None:
+        if chunk in self._shapes:
+            return self._shapes[chunk]
+        if len(self._shapes) >= self._limit:
+            self._shapes.clear()
+        shaped = self._shapes[chunk] = self._shape(chunk)
+        return shaped
+
+    def _shape(self, chunk: str) -> tuple[Paragraph, str] | None:
+        digits = "".join(_DIGITS.findall(chunk))
+        if digits and DIGIT_STAND_IN not in chunk and not _DIGIT_OPENS_LINE.search(chunk):
+            shape = self._paragraph(_DIGIT.sub(DIGIT_STAND_IN, chunk))
+            if shape is not None and all(run.href is None for run in shape.runs):
+                stand_ins = sum(run.text.count(DIGIT_STAND_IN) for run in shape.runs)
+                if stand_ins == len(digits):
+                    return shape, digits
+        paragraph = self._paragraph(chunk)
+        return None if paragraph is None else (paragraph, "")
 
     def _paragraph(self, chunk: str) -> Paragraph | None:
         if chunk in self._known:
@@ -168,6 +214,29 @@ class ParagraphCache:
             self._known.clear()
         self._known[chunk] = paragraph
         return paragraph
+
+
+def _chunks(text: str) -> list[str] | None:
+    """The stretches of `text` between blank lines, or None if the parser rewrites it first
+    (a carriage return, a NUL)."""
+    if "\r" in text or "\0" in text:
+        return None
+    start = _LEADING_BLANK_LINES.match(text)
+    chunks = _BLANK_LINES.split(text[start.end() if start else 0 :])
+    if chunks and not chunks[-1].strip(" \t\n"):
+        chunks.pop()  # blank lines at the end
+    return chunks
+
+
+def fill_digits(shape: str, digits: str) -> str:
+    """`shape` with its stand-ins replaced by `digits`, in order (see `DIGIT_STAND_IN`)."""
+    if not digits:
+        return shape
+    pieces = shape.split(DIGIT_STAND_IN)
+    filled = [pieces[0]]
+    for digit, piece in zip(digits, pieces[1:], strict=True):
+        filled += (digit, piece)
+    return "".join(filled)
 
 
 def _list(
@@ -212,12 +281,13 @@ def runs_text(runs: Sequence[Run]) -> str:
     return "".join(parts)
 
 
+def block_text(block: Block) -> str:
+    """Plain text of a block: a paragraph's runs, or a list's items each as '- '."""
+    if isinstance(block, Paragraph):
+        return runs_text(block.runs)
+    return "\n".join(f"- {runs_text(item)}" for item in block.items)
+
+
 def blocks_text(blocks: Sequence[Block]) -> str:
     """Plain text of blocks: paragraphs separated by a blank line, list items as '- '."""
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            parts.append(runs_text(block.runs))
-        else:
-            parts.append("\n".join(f"- {runs_text(item)}" for item in block.items))
-    return "\n\n".join(parts)
+    return "\n\n".join(block_text(block) for block in blocks)

@@ -198,40 +198,51 @@ def _block_texts(blocks: tuple[Block, ...]) -> Iterator[str]:
             yield from (_run_texts(item) for item in block.items)
 
 
-def _fields(composed: ComposedLetter) -> Iterator[tuple[str, str, bool]]:
-    """(field, text, whether it may differ from recipient to recipient), in letter order."""
+def _fields(composed: ComposedLetter, *, fixed: bool = True) -> Iterator[tuple[str, str, bool]]:
+    """(field, text, whether it may differ from recipient to recipient), in letter order;
+    without `fixed`, only the fields that may differ."""
     recipient = composed.recipient
     yield "recipient.name", recipient.name, True
     yield "recipient.organization", recipient.organization, True
     yield "recipient.position", recipient.position, True
-    yield "organization", composed.organization, False
-    yield "date", composed.date_text, False
+    if fixed:
+        yield "organization", composed.organization, False
+        yield "date", composed.date_text, False
     yield "reference", composed.reference, True
     for index, header in enumerate(composed.header_fields):
         yield f"header_fields[{index}]", header.label + header.value, True
     yield from (("addressee", line, True) for line in composed.addressee)
-    yield "distribution_heading", composed.distribution_heading, False
-    yield from (("distribution", line, False) for line in composed.distribution)
+    if fixed:
+        yield "distribution_heading", composed.distribution_heading, False
+        yield from (("distribution", line, False) for line in composed.distribution)
     yield "subject", composed.subject, True
     yield "salutation", composed.salutation, True
-    yield from (("body", text, False) for text in _block_texts(composed.body))
-    yield "closing", composed.closing, False
-    for index, signatory in enumerate(composed.signatories):
-        text = signatory.signed_marker + signatory.name + "".join(signatory.title_lines)
-        yield f"signatories[{index}]", text + signatory.organization, False
-    yield "page_label", composed.page_label, False
+    if fixed:
+        yield from (("body", text, False) for text in _block_texts(composed.body))
+        yield "closing", composed.closing, False
+        for index, signatory in enumerate(composed.signatories):
+            text = signatory.signed_marker + signatory.name + "".join(signatory.title_lines)
+            yield f"signatories[{index}]", text + signatory.organization, False
+        yield "page_label", composed.page_label, False
 
 
-@lru_cache(maxsize=8192)
+# The characters known to be drawn by each chain: a text made of them only (most texts,
+# even the reference that differs for every recipient) needs no look at the fonts.
+_drawn: dict[tuple[Family, ...], set[str]] = {}
+
+
 def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
-    """The characters of `text` no family of `chain` draws, each once, in order.
-
-    Cached: the body and most fields are the same text for every recipient of a language,
-    so `check` over a long list only looks at what differs.
-    """
-    found = dict.fromkeys(
-        char for char in set(text) if char not in "\n\t" and family_for(char, chain) is None
-    )
+    """The characters of `text` no family of `chain` draws, each once, in order."""
+    drawn = _drawn.setdefault(chain, set())
+    unknown = set(text).difference(drawn)
+    if not unknown:
+        return ""
+    found: list[str] = []
+    for char in unknown:
+        if char in "\n\t" or family_for(char, chain) is not None:
+            drawn.add(char)
+        else:
+            found.append(char)
     return "".join(sorted(found, key=text.index))
 
 
@@ -283,10 +294,14 @@ def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     primary = face(chain[0]).name
     errors: list[CoverageError] = []
     seen: set[str] = set()
+    # Once the parts shared by the language are known to be covered, only the others are
+    # read, and most often all their characters are known to be drawn.
     covered = _fixed_parts_covered(composed, chain)
-    for field_name, text, personal in _fields(composed):
-        if covered and not personal:
-            continue
+    fields = list(_fields(composed, fixed=not covered))
+    every = set("".join(text for _, text, _ in fields))
+    if covered and every.issubset(_drawn.setdefault(chain, set())):
+        return []
+    for field_name, text, _ in fields:
         for char in _uncovered_in(text, chain):
             if char not in seen:
                 seen.add(char)
