@@ -1,23 +1,23 @@
 """Benchmark of the render stage: whole commands per language and mixed, beside Typst.
 
     .venv/bin/python bench/render.py [--count 300] [--check-count 100000]
-        [--full-check-count 2000] [--memory-count 100000] [--every 50] [--repeat 2]
-        [--scale-count 1200]
+        [--memory-count 100000] [--every 50] [--repeat 2] [--scale-count 1200]
 
 Recipients lists are GENERATED from the sample list (rows cycled over the chosen languages,
 ids and addresses made unique). What is measured:
   command   letters/s of a whole command, timed around a fresh process from start to exit
             (the best of --repeat runs):
-            missive's `render` (`render_letters`: check, serials, compose, render, each PDF
-            and the manifest written) with --jobs 1, and Typst the same way in one process
+            missive's `render` (`render_letters`: the list validated, serials, each letter
+            composed, checked and drawn, each PDF and the manifest written) with --jobs 1,
+            and Typst the same way in one process
             (list read and numbered, each letter composed by missive, typeset by one reused
             `typst.Compiler` through bench/letter.typ, each PDF written); per language with
             --count letters of that language, and mixed (--count cycling over all six)
   scaling   missive's mixed batch with --jobs 1 and --jobs 2, at --count and --scale-count
   size      bytes per letter per language (missive's manifest; Typst's beside it)
-  check     seconds of `check` over --check-count recipients as `render` runs it (no cover
-            notes), and of the full `check` (cover notes and messages, as before a send)
-            over --full-check-count
+  check     seconds of the `check` command (cover notes and messages, as before a send) over
+            --check-count recipients, and of the validation `render` runs before composing
+            (`scan_list`) over the same list
   memory    peak RSS of one process that streams --memory-count recipients, composes every
             one of them and renders one in --every, i.e. a render worker and the batch's
             main loop in a single process
@@ -46,7 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.peers import TypstPeer, WeasyPrintPeer  # noqa: E402
-from missive.app.check import CheckRequest, check_letter  # noqa: E402
+from missive.app.check import (  # noqa: E402
+    CheckRequest,
+    RecipientCheck,
+    check_letter,
+    scan_list,
+)
 from missive.app.render_batch import BatchOptions, RenderRequest, render_letters  # noqa: E402
 from missive.compose.composer import Composer, CoverMode  # noqa: E402
 from missive.load import iter_recipients, load_letter  # noqa: E402
@@ -107,22 +112,30 @@ def typst_command(recipients: Path, out: Path, jobs: int) -> None:
     (out / "sizes.json").write_text(json.dumps(sizes))
 
 
-def check_command(recipients: Path, covers: bool) -> None:
+def check_command(recipients: Path, kind: str) -> None:
     started = time.perf_counter()
-    report = check_letter(CheckRequest(SAMPLE, recipients, covers=covers))
-    print(f"{report.recipients} {time.perf_counter() - started:.2f}")
+    if kind == "full":
+        count = check_letter(CheckRequest(SAMPLE, recipients)).recipients
+    else:
+        count = len(scan_list(SAMPLE, recipients).ids)
+    print(f"{count} {time.perf_counter() - started:.2f}")
 
 
 def memory_command(recipients: Path, every: int) -> None:
-    """Compose all, render one in `every`, print peak RSS (MB) and seconds."""
-    letter = load_letter(SAMPLE)
-    ids = (r.id for r in iter_recipients(recipients, letter))
-    composer = Composer(letter, assign_serials(letter, ids, persist=False), covers=CoverMode.NONE)
+    """As a render with one process: the list validated and numbered, every recipient
+    composed and checked, one in `every` drawn; prints peak RSS (MB) and seconds."""
+    started = time.perf_counter()
+    scan = scan_list(SAMPLE, recipients)
+    letter = scan.letter
+    composer = Composer(
+        letter, assign_serials(letter, scan.ids, persist=False), covers=CoverMode.NONE
+    )
+    checks = RecipientCheck(letter, scan.path, scan.header, composer)
     renderer = Renderer()
     composed = rendered = 0
-    started = time.perf_counter()
     for index, recipient in enumerate(iter_recipients(recipients, letter)):
-        letter_value = composer.compose(recipient)
+        letter_value, problems = checks.compose(recipient)
+        assert letter_value is not None and not problems, problems
         composed += 1
         if index % every == 0:
             renderer.render(letter_value, created=letter.date)
@@ -232,16 +245,14 @@ def scaling(args: argparse.Namespace, work: Path) -> Iterator[str]:
 def checks(args: argparse.Namespace, work: Path) -> Iterator[str]:
     big = work / "check.csv"
     generate_recipients(SOURCE, big, args.check_count)
-    count, seconds = child(["check", str(big), "render"]).split()
-    yield f"\ncheck as `render` runs it: {int(count):,} recipients in {float(seconds):.1f} s"
-    full = work / "full-check.csv"
-    generate_recipients(SOURCE, full, args.full_check_count)
-    count, seconds = child(["check", str(full), "full"]).split()
+    count, seconds = child(["check", str(big), "full"]).split()
     per = float(seconds) / int(count) * 1000
     yield (
-        f"full check (cover notes, messages): {int(count):,} recipients in"
+        f"\n`check` (cover notes, messages, as before a send): {int(count):,} recipients in"
         f" {float(seconds):.1f} s ({per:.2f} ms each)"
     )
+    count, seconds = child(["check", str(big), "scan"]).split()
+    yield f"the list validated as `render` does first: {int(count):,} in {float(seconds):.1f} s"
     big = work / "memory.csv"
     generate_recipients(SOURCE, big, args.memory_count)
     composed, rendered, peak, elapsed = child(["memory", str(big), str(args.every)]).split()
@@ -306,7 +317,7 @@ def run_child(argv: list[str]) -> None:
         command = missive_command if kind == "missive" else typst_command
         command(Path(rest[0]), Path(rest[1]), int(rest[2]))
     elif kind == "check":
-        check_command(Path(rest[0]), covers=rest[1] == "full")
+        check_command(Path(rest[0]), rest[1])
     elif kind == "memory":
         memory_command(Path(rest[0]), int(rest[1]))
 
@@ -318,7 +329,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=300, help="letters per command run")
     parser.add_argument("--check-count", type=int, default=100_000)
-    parser.add_argument("--full-check-count", type=int, default=2_000)
     parser.add_argument("--memory-count", type=int, default=100_000)
     parser.add_argument("--every", type=int, default=50, help="render one letter in N")
     parser.add_argument("--peer-per-language", type=int, default=10)
