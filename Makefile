@@ -8,7 +8,10 @@ MO := $(PO:.po=.mo)
 
 .PHONY: install catalogs demo test lint typecheck layers pytest bench clean
 
+# Byte-code is written as a regular (non-editable) install would: with PYTHONDONTWRITEBYTECODE
+# set, every command would otherwise compile missive's modules again at start-up.
 install: $(STAMP) catalogs
+	$(BIN)/python -m compileall -q missive
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
