@@ -22,6 +22,7 @@ import jinja2
 
 from missive.compose.catalogs import LOCALE_DIR, catalog_problems, po_path
 from missive.compose.cover import CoverBodies, cover_line, shaped_cover_bodies
+from missive.compose.cover_shapes import ReferenceShapes
 from missive.compose.language_kit import LanguageKit, shown_path
 from missive.compose.markup import (
     ParagraphCache,
@@ -80,6 +81,7 @@ class Composer:
         # A personal cover note differs from the next in a paragraph or two (the salutation,
         # a reference): the others are parsed once.
         self._cover_paragraphs = ParagraphCache(_CACHE_LIMIT)
+        self._cover_shapes = ReferenceShapes(_CACHE_LIMIT)
         # Per language, the parts composed once: (kind, language) -> value.
         self._fixed: dict[tuple[str, Language], Any] = {}
 
@@ -190,6 +192,16 @@ class Composer:
         one_line = cover_line(" ".join(subject.split()), kit.language)
         if self.covers is CoverMode.NONE:
             return CoverNote(subject=one_line, text="", html="", attachment_name="")
+        if kit.cover_by_reference:
+            key = (kit.language, context["salutation"], context["closing"], one_line)
+            return self._cover_shapes.note(
+                key, context, lambda values: self._written_cover(kit, values, one_line)
+            )
+        return self._written_cover(kit, context, one_line)
+
+    def _written_cover(
+        self, kit: LanguageKit, context: Mapping[str, Any], one_line: str
+    ) -> CoverNote:
         text, name = self._once(kit, "cover", kit.personal_cover, self._cover_text, context)
         bodies = self._covers.get((text, one_line))
         if bodies is None:

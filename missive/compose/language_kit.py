@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
 from babel import Locale, UnknownLocaleError
 
 from missive.compose import catalogs as msg
@@ -41,6 +42,8 @@ DEFAULT_LOCALES: Mapping[Language, str] = {
 }
 # Globals of Jinja2's own that always give the same result for the same arguments.
 _PURE_GLOBALS = frozenset({"range", "dict", "namespace", "joiner", "cycler"})
+# Personal values that take a handful of forms for a whole list (one per courtesy form).
+_FEW_VALUES = frozenset({"salutation", "closing"})
 
 
 class _RememberingFilters(BabelFilters):
@@ -124,7 +127,9 @@ class LanguageKit:
         self.subject: jinja2.Template = subject
         # Parts that read nothing of the recipient are composed once for the language.
         self.personal_body = self._reads_recipient(env, self._source(env, self.body_path))
-        self.personal_cover = self._reads_recipient(env, self._source(env, self.cover_path))
+        cover_source = self._source(env, self.cover_path)
+        self.personal_cover = self._reads_recipient(env, cover_source)
+        self.cover_by_reference = self._by_reference(env, cover_source)
         self.personal_subject = self._reads_recipient(env, self._localized_subject())
 
     def _letter_problem(self, key: str, message: str) -> None:
@@ -179,6 +184,27 @@ class LanguageKit:
             return True
         fixed = self._base.keys() | _PURE_GLOBALS
         return not jinja2.meta.find_undeclared_variables(tree) <= fixed
+
+    def _by_reference(self, env: jinja2.Environment, source: str) -> bool:
+        """Whether a template's text is fixed by the reference, salutation and closing only,
+        and prints the reference as it is (`{{ reference }}`, no filter, test or operation).
+
+        Such a text differs from one recipient to the next only where the reference is
+        printed, so it can be written once per shape of the reference (see `Composer`).
+        """
+        tree = env.parse(source)
+        if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+            return False
+        fixed = self._base.keys() | _PURE_GLOBALS | _FEW_VALUES
+        if not jinja2.meta.find_undeclared_variables(tree) <= fixed | {"reference"}:
+            return False
+        printed = sum(
+            isinstance(child, jinja2.nodes.Name) and child.name == "reference"
+            for output in tree.find_all(jinja2.nodes.Output)
+            for child in output.nodes
+        )
+        named = sum(node.name == "reference" for node in tree.find_all(jinja2.nodes.Name))
+        return printed == named
 
     def _localized(self, texts: Mapping[Language, str], key: str) -> str:
         text = texts.get(self.language)

@@ -228,6 +228,14 @@ def _chunks(text: str) -> list[str] | None:
     return chunks
 
 
+def digit_shape(text: str) -> tuple[str, str] | None:
+    """(`text` with each ASCII digit as `DIGIT_STAND_IN`, its digits in order), or None if
+    `text` holds the stand-in itself."""
+    if DIGIT_STAND_IN in text:
+        return None
+    return _DIGIT.sub(DIGIT_STAND_IN, text), "".join(_DIGITS.findall(text))
+
+
 def fill_digits(shape: str, digits: str) -> str:
     """`shape` with its stand-ins replaced by `digits`, in order (see `DIGIT_STAND_IN`)."""
     if not digits:
