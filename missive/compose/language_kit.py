@@ -126,11 +126,11 @@ class LanguageKit:
         self.cover: jinja2.Template = cover
         self.subject: jinja2.Template = subject
         # Parts that read nothing of the recipient are composed once for the language.
-        self.personal_body = self._reads_recipient(env, self._source(env, self.body_path))
-        cover_source = self._source(env, self.cover_path)
-        self.personal_cover = self._reads_recipient(env, cover_source)
-        self.cover_by_reference = self._by_reference(env, cover_source)
-        self.personal_subject = self._reads_recipient(env, self._localized_subject())
+        self.personal_body = self._reads_recipient(env.parse(self._source(env, self.body_path)))
+        cover_tree = env.parse(self._source(env, self.cover_path))
+        self.personal_cover = self._reads_recipient(cover_tree)
+        self.cover_by_reference = self._by_reference(cover_tree)
+        self.personal_subject = self._reads_recipient(env.parse(self._localized_subject()))
 
     def _letter_problem(self, key: str, message: str) -> None:
         path = shown_path(self.letter.path)
@@ -171,7 +171,7 @@ class LanguageKit:
         assert env.loader is not None
         return env.loader.get_source(env, path.name)[0]
 
-    def _reads_recipient(self, env: jinja2.Environment, source: str) -> bool:
+    def _reads_recipient(self, tree: jinja2.nodes.Template) -> bool:
         """Whether a template's text may differ from one recipient to the next.
 
         Jinja2's meta API lists the variables a template looks up. Only the letter's own
@@ -179,20 +179,18 @@ class LanguageKit:
         any other name (`recipient`, `salutation`, a misspelt one) counts as personal, and so
         does a template that includes or imports another, which is not looked into.
         """
-        tree = env.parse(source)
         if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
             return True
         fixed = self._base.keys() | _PURE_GLOBALS
         return not jinja2.meta.find_undeclared_variables(tree) <= fixed
 
-    def _by_reference(self, env: jinja2.Environment, source: str) -> bool:
+    def _by_reference(self, tree: jinja2.nodes.Template) -> bool:
         """Whether a template's text is fixed by the reference, salutation and closing only,
         and prints the reference as it is (`{{ reference }}`, no filter, test or operation).
 
         Such a text differs from one recipient to the next only where the reference is
         printed, so it can be written once per shape of the reference (see `Composer`).
         """
-        tree = env.parse(source)
         if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
             return False
         fixed = self._base.keys() | _PURE_GLOBALS | _FEW_VALUES
