@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -140,6 +141,7 @@ _DIGIT_OPENS_LINE = re.compile(r"^[ \t]*[0-9]", re.MULTILINE)
 _LEADING_BLANK_LINES = re.compile(r"(?:[ \t]*\n)*")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 _PARAGRAPH_TOKENS = ["paragraph_open", "inline", "paragraph_close"]
+_Read = TypeVar("_Read")
 
 
 class ParagraphCache:
@@ -158,30 +160,25 @@ class ParagraphCache:
         self._shapes: dict[str, tuple[Paragraph, str] | None] = {}
 
     def paragraphs(self, text: str) -> tuple[Paragraph, ...] | None:
-        chunks = _chunks(text)
-        if chunks is None:
-            return None
-        found: list[Paragraph] = []
-        for chunk in chunks:
-            paragraph = self._paragraph(chunk)
-            if paragraph is None:
-                return None
-            found.append(paragraph)
-        return tuple(found) if found else None
+        return self._each(text, self._paragraph)
 
     def shaped(self, text: str) -> tuple[tuple[Paragraph, str], ...] | None:
         """Like `paragraphs`, each paragraph as (its shape, its digits): the shape has the
         stand-in for each digit (`DIGIT_STAND_IN`), and `fill_digits(shape text, digits)`
         gives back the text; a paragraph parsed as is has no digits to fill."""
+        return self._each(text, self._shaped)
+
+    def _each(self, text: str, read: Callable[[str], _Read | None]) -> tuple[_Read, ...] | None:
+        """`read` of each stretch between blank lines; None if any gives None."""
         chunks = _chunks(text)
         if chunks is None:
             return None
-        found: list[tuple[Paragraph, str]] = []
+        found: list[_Read] = []
         for chunk in chunks:
-            shaped = self._shaped(chunk)
-            if shaped is None:
+            item = read(chunk)
+            if item is None:
                 return None
-            found.append(shaped)
+            found.append(item)
         return tuple(found) if found else None
 
     def _shaped(self, chunk: str) -> tuple[Paragraph, str] | None:
