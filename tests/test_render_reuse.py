@@ -143,3 +143,16 @@ def test_a_letter_that_changes_how_its_ending_starts_is_laid_out_again() -> None
     assert ENDINGS.hits == recorded  # the subject takes another line: the ending moved down
     clear_caches()
     assert Renderer().render(moved).data == data
+
+
+def test_kept_strings_are_the_strings_reportlab_writes() -> None:
+    from reportlab.pdfbase import pdfdoc
+
+    from missive.render import writing
+
+    document = pdfdoc.PDFDocument()
+    texts = ["Invitation", "دعوة (المرجع) 2026", "邀请函：\\ 2026", "Приглашение", b"raw (bytes)"]
+    for text in texts:
+        written = [pdfdoc.PDFString(text).format(document) for _ in range(2)]
+        assert written == [writing._format_string(pdfdoc.PDFString(text), document)] * 2
+    assert len(writing._formatted_strings) >= len(texts)

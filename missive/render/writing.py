@@ -28,6 +28,7 @@ _NAMES_LIMIT = 4096
 _ENCODED_LIMIT = 8192
 _ENCODED_LONGEST = 80  # object headers, references, numbers, names: not text strings
 _CMAPS_LIMIT = 256
+_STRINGS_LIMIT = 4096
 
 
 class _FastFlate(pdfdoc.PDFStreamFilterZCompress):  # type: ignore[misc]
@@ -108,6 +109,26 @@ def _format_leaves_first(element: Any, document: Any, toplevel: int = 0) -> byte
     return bytes(_format(element, document, toplevel))
 
 
+_format_string = pdfdoc.PDFString.format
+_formatted_strings: dict[tuple[object, ...], bytes] = {}
+
+
+def _format_string_once(string: Any, document: Any) -> bytes:
+    """`PDFString.format`: a text string's bytes depend on nothing but the text and how it
+    is to be written (titles, dates, link addresses repeat from letter to letter), unless
+    the document encrypts."""
+    if not isinstance(document.encrypt, pdfdoc.NoEncryption):
+        return bytes(_format_string(string, document))
+    text = string.s
+    key = (type(text), text, getattr(string, "escape", 1), getattr(string, "enc", "auto"))
+    found = _formatted_strings.get(key)
+    if found is None:
+        if len(_formatted_strings) >= _STRINGS_LIMIT:
+            _formatted_strings.clear()
+        found = _formatted_strings[key] = bytes(_format_string(string, document))
+    return found
+
+
 _cmap = ttfonts.makeToUnicodeCMap
 
 
@@ -129,6 +150,7 @@ pdfdoc.PDFArray.format = _format_numbers_once
 pdfdoc.pdfdocEnc = _encode_once
 pdfdoc.PDFName = _names
 pdfdoc.format = _format_leaves_first
+pdfdoc.PDFString.format = _format_string_once
 ttfonts.makeToUnicodeCMap = _make_cmap
 
 
@@ -137,5 +159,6 @@ def clear_written() -> None:
     pdfdoc.PDFZCompress.clear()
     _formatted_arrays.clear()
     _encoded.clear()
+    _formatted_strings.clear()
     _cmap_once.cache_clear()
     _names.cache_clear()  # type: ignore[attr-defined]
