@@ -156,3 +156,24 @@ def test_kept_strings_are_the_strings_reportlab_writes() -> None:
         written = [pdfdoc.PDFString(text).format(document) for _ in range(2)]
         assert written == [writing._format_string(pdfdoc.PDFString(text), document)] * 2
     assert len(writing._formatted_strings) >= len(texts)
+
+
+def test_primed_codes_are_the_codes_reportlab_assigns() -> None:
+    from reportlab.pdfbase import pdfdoc, pdfmetrics
+
+    from missive.render import fonts, writing
+
+    fonts.register_all()
+    font = pdfmetrics.getFont(fonts.face(fonts.Family.NOTO_SANS).name)
+    characters = "Dear Ms Lee, ÉéçПривет 2026/0001 ‘’–"
+    documents = [pdfdoc.PDFDocument() for _ in range(3)]
+    writing.prime_codes(font, characters, documents[0])  # kept
+    writing.prime_codes(font, characters, documents[1])  # copied from what was kept
+    font.splitString(characters, documents[2])  # ReportLab's own
+    states = [font.state[document] for document in documents]
+    for state in states[:2]:
+        assert state.assignments == states[2].assignments
+        assert state.subsets == states[2].subsets
+        assert state.nextCode == states[2].nextCode
+    assert states[0].assignments is not states[1].assignments  # each document its own
+    assert font.splitString("Zz", documents[1]) == font.splitString("Zz", documents[2])

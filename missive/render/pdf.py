@@ -34,7 +34,7 @@ from missive.render.layout import LetterLayout, LetterStyles, clear_shared
 from missive.render.richtext import RichText, clear_drawn_characters
 from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
 from missive.render.textflow import Align, layout, make_pieces
-from missive.render.writing import clear_written
+from missive.render.writing import clear_written, prime_codes
 
 PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
 SIDE_MARGIN = 22 * mm
@@ -142,7 +142,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         if self.page == 1:
             canvas._doc._timeStamp = _timestamp(self.created)
             for font, characters in self.prime.items():
-                pdfmetrics.getFont(font).splitString(characters, canvas._doc)
+                prime_codes(pdfmetrics.getFont(font), characters, canvas._doc)
 
     def _footer(self, canvas: Any, doc: Any) -> None:
         """Page label from a letter's second page on, drawn when the page is complete."""

@@ -129,6 +129,36 @@ def _format_string_once(string: Any, document: Any) -> bytes:
     return found
 
 
+_PRIMED_LIMIT = 1024
+_primed: dict[tuple[str, str], tuple[dict[int, int], list[list[int]], int]] = {}
+
+
+def prime_codes(font: Any, characters: str, document: Any) -> None:
+    """`font.splitString(characters, document)`, for the codes it assigns to `characters`.
+
+    On a document the font has not written to yet, those codes depend on nothing but the
+    characters, which are the same for most letters of a language: the font's state after
+    the first such call is kept, and later documents get a copy of it.
+    """
+    if document in font.state:
+        font.splitString(characters, document)
+        return
+    key = (font.fontName, characters)
+    found = _primed.get(key)
+    if found is None:
+        font.splitString(characters, document)
+        state = font.state[document]
+        if len(_primed) >= _PRIMED_LIMIT:
+            _primed.clear()
+        _primed[key] = (dict(state.assignments), [list(s) for s in state.subsets], state.nextCode)
+        return
+    assignments, subsets, next_code = found
+    state = font.state[document] = ttfonts.TTFont.State(font._asciiReadable, font)
+    state.assignments = dict(assignments)
+    state.subsets = [list(subset) for subset in subsets]
+    state.nextCode = next_code
+
+
 _cmap = ttfonts.makeToUnicodeCMap
 
 
@@ -160,5 +190,6 @@ def clear_written() -> None:
     _formatted_arrays.clear()
     _encoded.clear()
     _formatted_strings.clear()
+    _primed.clear()
     _cmap_once.cache_clear()
     _names.cache_clear()  # type: ignore[attr-defined]
