@@ -255,6 +255,7 @@ def clear_caches() -> None:
     make_pieces.cache_clear()
     layout.cache_clear()
     clear_written()
+    _shared_orders.clear()
 
 
 def _rich_texts(flowables: Iterable[Any]) -> Iterator[RichText]:
@@ -274,17 +275,46 @@ def _character_order(story: Sequence[Flowable]) -> dict[str, str]:
     `missive.fonts` then cuts once (and subset 0 stays shared even when a name adds
     characters of its own).
     """
-    common: dict[str, set[str]] = {}
+    common: list[RichText] = []
     personal: dict[str, set[str]] = {}
     for text in _rich_texts(story):
-        for font, characters in text.characters_by_font().items():
-            (personal if text.personal else common).setdefault(font, set()).update(characters)
+        if text.personal:
+            for font, characters in text.characters_by_font().items():
+                personal.setdefault(font, set()).update(characters)
+        else:
+            common.append(text)
+    shared = _shared_characters(tuple(common))
     order: dict[str, str] = {}
-    for font in sorted(common.keys() | personal.keys()):
-        shared = common.get(font, set())
-        own = personal.get(font, set()) - shared
-        order[font] = "".join(sorted(shared)) + "".join(sorted(own))
+    for font in sorted(shared.keys() | personal.keys()):
+        characters, written = shared.get(font, (frozenset(), ""))
+        own = personal.get(font, set()) - characters
+        order[font] = written + "".join(sorted(own))
     return order
+
+
+_SHARED_LIMIT = 256
+# ids of a letter's common texts -> (those texts, per font: their characters, sorted). The
+# common texts are the flowables every letter of a language shares (see layout.py), found
+# by identity; they are held so that their ids cannot be reused while the entry lives.
+_shared_orders: dict[
+    tuple[int, ...], tuple[tuple[RichText, ...], dict[str, tuple[frozenset[str], str]]]
+] = {}
+
+
+def _shared_characters(texts: tuple[RichText, ...]) -> dict[str, tuple[frozenset[str], str]]:
+    key = tuple(map(id, texts))
+    found = _shared_orders.get(key)
+    if found is not None and all(a is b for a, b in zip(found[0], texts, strict=True)):
+        return found[1]
+    per_font: dict[str, set[str]] = {}
+    for text in texts:
+        for font, characters in text.characters_by_font().items():
+            per_font.setdefault(font, set()).update(characters)
+    result = {font: (frozenset(chars), "".join(sorted(chars))) for font, chars in per_font.items()}
+    if len(_shared_orders) >= _SHARED_LIMIT:
+        _shared_orders.clear()
+    _shared_orders[key] = (texts, result)
+    return result
 
 
 def _metadata(composed: ComposedLetter) -> dict[str, str]:
