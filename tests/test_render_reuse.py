@@ -12,8 +12,8 @@ from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
 from missive.load.serials import assign_serials
 from missive.model import Block, ComposedLetter, Language, Paragraph, Recipient, Run
+from missive.render import pdf as render_pdf
 from missive.render.drawn import DRAWN, PLACED
-from missive.render import pdf
 from missive.render.pdf import Renderer, clear_caches
 from missive.render.tails import ENDINGS
 
@@ -49,7 +49,7 @@ def test_a_cached_render_is_byte_identical_to_a_render_from_scratch() -> None:
             assert PLACED.hits - placed_before > 2 * (PLACED.misses - missed_before)
     assert DRAWN.hits > 0  # split paragraphs and personal lines reuse their text objects
     # The characters of the texts every letter of a language shares are gathered once.
-    assert len(pdf._shared_orders) < len(recipients) // 2
+    assert len(render_pdf._shared_orders) < len(recipients) // 2
     for recipient, data in zip(recipients, cached, strict=True):
         clear_caches()
         alone = Composer(letter, serials, covers=CoverMode.NONE).compose(recipient)
