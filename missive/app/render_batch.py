@@ -30,7 +30,7 @@ from missive.app.check import RecipientCheck, scan_list
 from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import InputError, MissiveError, Problem, RenderError
-from missive.load import id_problem, iter_recipients, read_header
+from missive.load import id_problem, iter_recipients
 from missive.load.serials import assign_serials
 from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
@@ -91,11 +91,11 @@ class _Worker:
         serials: Mapping[str, int],
         options: BatchOptions,
         out: Path,
-        source: Path,
+        source: tuple[Path, tuple[str, ...]],
     ) -> None:
         self.letter = letter
         composer = Composer(letter, serials, covers=CoverMode.NONE)
-        self.checks = RecipientCheck(letter, source, read_header(source), composer)
+        self.checks = RecipientCheck(letter, *source, composer)
         self.renderer = Renderer(options.page_size)
         self.out = out
         self.failed = False  # once a letter is refused, the others are only checked
@@ -129,7 +129,11 @@ _worker: _Worker | None = None
 
 
 def _init_worker(
-    letter: Letter, serials: Mapping[str, int], options: BatchOptions, out: Path, source: Path
+    letter: Letter,
+    serials: Mapping[str, int],
+    options: BatchOptions,
+    out: Path,
+    source: tuple[Path, tuple[str, ...]],
 ) -> None:
     global _worker  # noqa: PLW0603 (one worker state per pool process)
     _worker = _Worker(letter, serials, options, out, source)
@@ -217,7 +221,7 @@ def render_batch(
         recipients = select(iter_recipients(scan.path, letter), letter, options)
         with (staging / MANIFEST).open("w", encoding="utf-8") as manifest:
             counts, total = _run(
-                args=(letter, serials, options, staging, scan.path),
+                args=(letter, serials, options, staging, (scan.path, scan.header)),
                 recipients=recipients,
                 manifest=manifest,
                 meter=Meter(Stage.RENDERING, expected_count(scan.counts, options), on_progress),
@@ -234,7 +238,8 @@ def render_batch(
     )
 
 
-_WorkerArgs = tuple[Letter, Mapping[str, int], BatchOptions, Path, Path]
+# The list's path and header row come from the scan: workers locate problems with them.
+_WorkerArgs = tuple[Letter, Mapping[str, int], BatchOptions, Path, tuple[Path, tuple[str, ...]]]
 
 
 def _run(
