@@ -15,11 +15,11 @@ from pathlib import Path
 from missive.deliver.message import (
     TRIAL_BATCH,
     TRIAL_DATE,
-    DkimKey,
     build_message,
     check_message,
     load_dkim_key,
 )
+from missive.deliver.signing import DkimKey
 from missive.errors import MessageError, MissiveError, Problem
 from missive.load.letter import key_line
 from missive.model import ComposedLetter, Language, Letter

@@ -19,7 +19,7 @@ import datetime as dt
 import email.policy
 import functools
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import idna
 
+from missive.deliver.signing import DkimKey, dkim_signed
 from missive.errors import MessageError
 from missive.model import ComposedLetter, Language, MailSettings
 
@@ -46,28 +47,6 @@ _REFUSALS = (MessageError, ValueError, TypeError)
 # What `check_message` builds when it must build a message whole: no batch or date yet.
 TRIAL_BATCH = "check"
 TRIAL_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-_SIGNED_HEADERS = (
-    b"from",
-    b"reply-to",
-    b"to",
-    b"cc",
-    b"subject",
-    b"date",
-    b"message-id",
-    b"mime-version",
-    b"content-type",
-    b"auto-submitted",
-)
-
-
-@dataclass(frozen=True)
-class DkimKey:
-    """A DKIM private key; its repr never shows the key."""
-
-    selector: str
-    domain: str
-    private_key: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -250,7 +229,7 @@ def _build(
             data, {**addresses, "Cc": cc}, subject=None if subject.isascii() else subject
         )
     if dkim_key is not None:
-        data = _dkim_sign(data, dkim_key)
+        data = dkim_signed(data, dkim_key)
     recipients = (_envelope_address(to), *(_envelope_address(a) for a in cc))
     return BuiltMessage(
         data=data,
@@ -390,20 +369,3 @@ def _fix_boundaries(msg: EmailMessage, message_id: str) -> None:
     for index, part in enumerate(msg.walk()):
         if part.is_multipart():
             part.set_boundary(f"=_missive_{seed}_{index}")
-
-
-def _dkim_sign(data: bytes, key: DkimKey) -> bytes:
-    import dkim
-
-    try:
-        signature: bytes = dkim.sign(
-            data,
-            key.selector.encode("ascii"),
-            key.domain.encode("ascii"),
-            key.private_key,
-            include_headers=list(_SIGNED_HEADERS),
-            linesep=b"\r\n",
-        )
-    except dkim.DKIMException as exc:
-        raise MessageError(f"DKIM signing failed: {exc}") from exc
-    return signature + data

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from missive.deliver.journal import REPLACEABLE_STATES, BatchInfo, Journal, NewDelivery
-from missive.deliver.message import BuiltMessage, DkimKey, build_message
+from missive.deliver.message import BuiltMessage, build_message
+from missive.deliver.signing import DkimKey
 from missive.deliver.spool import Spool, SpoolEntry
 from missive.deliver.verp import verp_address, verp_key
 from missive.model import ComposedLetter, MailSettings, Recipient
