@@ -6,7 +6,8 @@
 Recipients lists are GENERATED from the sample list (rows cycled over the chosen languages,
 ids and addresses made unique). What is measured:
   command   letters/s of a whole command, timed around a fresh process from start to exit
-            (the best of --repeat runs):
+            (the best of --repeat runs; the commands a row compares run in turns, so that
+            a change in the machine's speed weighs on them alike):
             missive's `render` (`render_letters`: the list validated, serials, each letter
             composed, checked and drawn, each PDF and the manifest written) with --jobs 1,
             and Typst the same way in one process
@@ -206,11 +207,16 @@ def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
         recipients = work / f"{name}.csv"
         languages = () if name == MIXED else (name,)
         generate_recipients(SOURCE, recipients, args.count, languages)
-        rates = {}
-        for engine in ("missive", "Typst"):
-            out = work / f"{engine}-{name}"
-            seconds = best_of(args.repeat, [engine, str(recipients), str(out), "1"], out)
-            rates[engine] = args.count / seconds
+        runs = {
+            engine: (
+                [engine, str(recipients), str(work / f"{engine}-{name}"), "1"],
+                work / f"{engine}-{name}",
+            )
+            for engine in ("missive", "Typst")
+        }
+        best = best_of_interleaved(args.repeat, list(runs.values()))
+        rates = {engine: args.count / seconds for engine, seconds in zip(runs, best, strict=True)}
+        for engine, (_, out) in runs.items():
             read = missive_sizes if engine == "missive" else typst_sizes
             for language, found in read(out).items():
                 sizes[engine].setdefault(language, []).extend(found)
@@ -225,13 +231,16 @@ def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
         yield f"{'  ' + language:<28}{means[0]:>9.1f}{means[1]:>9.1f}"
 
 
-def best_of(repeat: int, command: list[str], out: Path) -> float:
-    """The shortest of `repeat` runs of a child command (a shared machine only slows)."""
-    times = []
+def best_of_interleaved(repeat: int, runs: list[tuple[list[str], Path]]) -> list[float]:
+    """The shortest of `repeat` runs of each child command (a shared machine only slows),
+    taken in turns (A B A B ...), so that a change in the machine's speed during the row
+    weighs on every command of the row alike and their ratio stays fair."""
+    times: list[list[float]] = [[] for _ in runs]
     for _ in range(repeat):
-        shutil.rmtree(out, ignore_errors=True)
-        times.append(timed_child(command))
-    return min(times)
+        for timing, (command, out) in zip(times, runs, strict=True):
+            shutil.rmtree(out, ignore_errors=True)
+            timing.append(timed_child(command))
+    return [min(timing) for timing in times]
 
 
 def scaling(args: argparse.Namespace, work: Path) -> Iterator[str]:
@@ -242,11 +251,14 @@ def scaling(args: argparse.Namespace, work: Path) -> Iterator[str]:
     for count in sorted({args.count, args.scale_count}):
         recipients = work / f"scale-{count}.csv"
         generate_recipients(SOURCE, recipients, count)
-        rates = []
-        for jobs in ("1", "2"):
-            out = work / f"scale-{count}-{jobs}"
-            command = ["missive", str(recipients), str(out), jobs]
-            rates.append(count / best_of(args.repeat, command, out))
+        runs = [
+            (
+                ["missive", str(recipients), str(work / f"scale-{count}-{jobs}"), jobs],
+                work / f"scale-{count}-{jobs}",
+            )
+            for jobs in ("1", "2")
+        ]
+        rates = [count / seconds for seconds in best_of_interleaved(args.repeat, runs)]
         yield f"{'':<26}{count:>8}{rates[0]:>10.1f}{rates[1]:>10.1f}{rates[1] / rates[0]:>7.2f}x"
 
 
