@@ -8,12 +8,15 @@ ids and addresses made unique). What is measured:
   command   letters/s of a whole command, timed around a fresh process from start to exit
             (the best of --repeat runs; the commands a row compares run in turns, so that
             a change in the machine's speed weighs on them alike):
-            missive's `render` (`render_letters`: the list validated, serials, each letter
-            composed, checked and drawn, each PDF and the manifest written) with --jobs 1,
-            and Typst the same way in one process
-            (list read and numbered, each letter composed by missive, typeset by one reused
-            `typst.Compiler` through bench/letter.typ, each PDF written); per language with
-            --count letters of that language, and mixed (--count cycling over all six)
+            missive is `python send.py render LETTER --recipients LIST --out DIR --jobs 1`,
+            the command a user types (the list validated, serials kept, each letter
+            composed, checked and drawn, each PDF and the manifest written), on a copy of
+            the project's data so that the serials of the generated recipients are kept
+            there; Typst does the same in one process (list read and numbered, each letter
+            composed by missive, typeset by one reused `typst.Compiler` through
+            bench/letter.typ, each PDF written) and ends as `render` ends, without the
+            interpreter's teardown; per language with --count letters of that language,
+            and mixed (--count cycling over all six)
   scaling   missive's mixed batch with --jobs 1 and --jobs 2, at --count and --scale-count
   size      bytes per letter per language (missive's manifest; Typst's beside it)
   check     seconds of the `check` command (cover notes and messages, as before a send) over
@@ -53,7 +56,6 @@ from missive.app.check import (  # noqa: E402
     check_letter,
     scan_list,
 )
-from missive.app.render_batch import BatchOptions, RenderRequest, render_letters  # noqa: E402
 from missive.compose.composer import Composer, CoverMode  # noqa: E402
 from missive.load import iter_recipients, load_letter  # noqa: E402
 from missive.load.serials import assign_serials  # noqa: E402
@@ -93,12 +95,36 @@ def generate_recipients(
 # --- what each child process runs ----------------------------------------------------------
 
 
-def missive_command(recipients: Path, out: Path, jobs: int) -> None:
-    options = BatchOptions(jobs=jobs, persist_serials=False)
-    render_letters(RenderRequest(SAMPLE, out, options, recipients_path=recipients))
+def missive_render(letter: Path, recipients: Path, out: Path, jobs: str) -> list[str]:
+    """missive's whole command: `send.py render` as a user types it."""
+    return [
+        sys.executable,
+        str(ROOT / "send.py"),
+        "render",
+        str(letter),
+        "--recipients",
+        str(recipients),
+        "--out",
+        str(out),
+        "--jobs",
+        jobs,
+    ]
 
 
-def typst_command(recipients: Path, out: Path, jobs: int) -> None:
+def typst_render(recipients: Path, out: Path) -> list[str]:
+    return [sys.executable, __file__, "--child", "Typst", str(recipients), str(out)]
+
+
+def project_copy(work: Path) -> Path:
+    """The sample letter in a copy of the project's data, where `render` may keep the
+    serials of the generated recipients; returns the copied letter."""
+    project = work / "project"
+    for folder in ("letters", "templates", "signatories", "recipients"):
+        shutil.copytree(ROOT / folder, project / folder)
+    return project / SAMPLE.relative_to(ROOT)
+
+
+def typst_command(recipients: Path, out: Path) -> None:
     """The same letters through Typst: list read and numbered, composed, typeset, written."""
     letter = load_letter(SAMPLE)
     ids = (r.id for r in iter_recipients(recipients, letter))
@@ -164,9 +190,9 @@ def child(args: list[str]) -> str:
     return result.stdout
 
 
-def timed_child(args: list[str]) -> float:
+def timed(command: list[str]) -> float:
     started = time.perf_counter()
-    child(args)
+    subprocess.run(command, check=True, capture_output=True)
     return time.perf_counter() - started
 
 
@@ -203,16 +229,15 @@ def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
     yield f"\nwhole command, one process each (load avg {load()} at start)"
     yield f"{'  letters/s':<26}{'letters':>8}{'missive':>9}{'Typst':>9}{'ratio':>8}"
     sizes: dict[str, dict[str, list[int]]] = {"missive": {}, "Typst": {}}
+    letter = project_copy(work)
     for name in [*(language.value for language in Language), MIXED]:
         recipients = work / f"{name}.csv"
         languages = () if name == MIXED else (name,)
         generate_recipients(SOURCE, recipients, args.count, languages)
+        outs = {engine: work / f"{engine}-{name}" for engine in ("missive", "Typst")}
         runs = {
-            engine: (
-                [engine, str(recipients), str(work / f"{engine}-{name}"), "1"],
-                work / f"{engine}-{name}",
-            )
-            for engine in ("missive", "Typst")
+            "missive": (missive_render(letter, recipients, outs["missive"], "1"), outs["missive"]),
+            "Typst": (typst_render(recipients, outs["Typst"]), outs["Typst"]),
         }
         best = best_of_interleaved(args.repeat, list(runs.values()))
         rates = {engine: args.count / seconds for engine, seconds in zip(runs, best, strict=True)}
@@ -224,7 +249,7 @@ def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
         row = f"{rates['missive']:>9.1f}{rates['Typst']:>9.1f}{ratio:>7.1f}x"
         yield f"{'  ' + name:<26}{args.count:>8}{row}"
     yield f"(load avg {load()} at end)"
-    yield from scaling(args, work)
+    yield from scaling(args, work, letter)
     yield f"\n{'bytes per letter (mean KB)':<28}{'missive':>9}{'Typst':>9}"
     for language in sorted(sizes["missive"]):
         means = [sum(s[language]) / len(s[language]) / 1024 for s in sizes.values()]
@@ -239,11 +264,11 @@ def best_of_interleaved(repeat: int, runs: list[tuple[list[str], Path]]) -> list
     for _ in range(repeat):
         for timing, (command, out) in zip(times, runs, strict=True):
             shutil.rmtree(out, ignore_errors=True)
-            timing.append(timed_child(command))
+            timing.append(timed(command))
     return [min(timing) for timing in times]
 
 
-def scaling(args: argparse.Namespace, work: Path) -> Iterator[str]:
+def scaling(args: argparse.Namespace, work: Path, letter: Path) -> Iterator[str]:
     """missive's mixed batch with one and two processes, at --count and at --scale-count:
     the check, the serials and the start-up run once whatever the jobs, so the ratio
     grows with the batch."""
@@ -251,12 +276,10 @@ def scaling(args: argparse.Namespace, work: Path) -> Iterator[str]:
     for count in sorted({args.count, args.scale_count}):
         recipients = work / f"scale-{count}.csv"
         generate_recipients(SOURCE, recipients, count)
+        outs = [work / f"scale-{count}-{jobs}" for jobs in ("1", "2")]
         runs = [
-            (
-                ["missive", str(recipients), str(work / f"scale-{count}-{jobs}"), jobs],
-                work / f"scale-{count}-{jobs}",
-            )
-            for jobs in ("1", "2")
+            (missive_render(letter, recipients, out, jobs), out)
+            for jobs, out in zip(("1", "2"), outs, strict=True)
         ]
         rates = [count / seconds for seconds in best_of_interleaved(args.repeat, runs)]
         yield f"{'':<26}{count:>8}{rates[0]:>10.1f}{rates[1]:>10.1f}{rates[1] / rates[0]:>7.2f}x"
@@ -334,9 +357,12 @@ def rows(args: argparse.Namespace, work: Path) -> Iterator[str]:
 
 def run_child(argv: list[str]) -> None:
     kind, *rest = argv
-    if kind in ("missive", "Typst"):
-        command = missive_command if kind == "missive" else typst_command
-        command(Path(rest[0]), Path(rest[1]), int(rest[2]))
+    if kind == "Typst":
+        typst_command(Path(rest[0]), Path(rest[1]))
+        # Timed to the point where missive's `render` ends: without the interpreter's
+        # teardown (see `missive.cli.run`).
+        sys.stdout.flush()
+        os._exit(0)
     elif kind == "check":
         check_command(Path(rest[0]), rest[1])
     elif kind == "memory":

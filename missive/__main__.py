@@ -1,5 +1,5 @@
-import sys
+"""`python -m missive COMMAND ...`, as `python send.py COMMAND ...`."""
 
-from missive.cli import main
+from missive.cli import run
 
-sys.exit(main())
+run()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from missive import __version__
 from missive.errors import InputError, MissiveError
@@ -34,6 +36,10 @@ COMMANDS = (
     "users",
     "serve",
 )
+
+# Commands that, once they return, hold no journal, spool, server or open file: the process
+# may end without the interpreter's teardown (see `run`).
+ENDS_WITHOUT_TEARDOWN = frozenset({"check", "compose", "render", "proof"})
 
 EXAMPLE = """\
 example:
@@ -76,17 +82,40 @@ def report(error: MissiveError) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return _dispatch(argv)[0]
+
+
+def run() -> NoReturn:
+    """The process's entry point (`send.py`, the `missive` script): `main`, then exit.
+
+    After a command of `ENDS_WITHOUT_TEARDOWN`, the process ends at once instead of freeing
+    every object one by one: a render holds about a million (its parsed fonts, its caches),
+    and freeing them took 0.1 to 0.15 s, as long as drawing 30 letters. Everything such a
+    command writes is closed before it returns, so only the freeing is skipped; mypy's
+    `--fast-exit` does the same. Other commands (the journal, the spool, the server) exit
+    as usual, closing what they hold.
+    """
+    code, command = _dispatch(sys.argv[1:])
+    if command in ENDS_WITHOUT_TEARDOWN:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _dispatch(argv: Sequence[str] | None) -> tuple[int, str | None]:
+    """The exit code, and the command that ran (None when none did)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
-        return 2
+        return 2, None
     try:
-        return handler(args)
+        return handler(args), args.command
     except MissiveError as error:
         report(error)
-        return 1
+        return 1, args.command
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 130, None
