@@ -1,7 +1,7 @@
 """Benchmark of the render stage: whole commands per language and mixed, beside Typst.
 
     .venv/bin/python bench/render.py [--count 300] [--check-count 100000]
-        [--memory-count 100000] [--every 50] [--repeat 2] [--scale-count 1200]
+        [--memory-count 100000] [--every 50] [--repeat 2] [--scale-count 1200 5000]
 
 Recipients lists are GENERATED from the sample list (rows cycled over the chosen languages,
 ids and addresses made unique). What is measured:
@@ -17,7 +17,7 @@ ids and addresses made unique). What is measured:
             bench/letter.typ, each PDF written) and ends as `render` ends, without the
             interpreter's teardown; per language with --count letters of that language,
             and mixed (--count cycling over all six)
-  scaling   missive's mixed batch with --jobs 1 and --jobs 2, at --count and --scale-count
+  scaling   missive's mixed batch with --jobs 1 and --jobs 2, at --count and each --scale-count
   size      bytes per letter per language (missive's manifest; Typst's beside it)
   check     seconds of the `check` command (cover notes and messages, as before a send) over
             --check-count recipients, and of the validation `render` runs before composing
@@ -269,11 +269,11 @@ def best_of_interleaved(repeat: int, runs: list[tuple[list[str], Path]]) -> list
 
 
 def scaling(args: argparse.Namespace, work: Path, letter: Path) -> Iterator[str]:
-    """missive's mixed batch with one and two processes, at --count and at --scale-count:
+    """missive's mixed batch with one and two processes, at --count and each --scale-count:
     the check, the serials and the start-up run once whatever the jobs, so the ratio
     grows with the batch."""
     yield f"\n{'  mixed, missive':<26}{'letters':>8}{'--jobs 1':>10}{'--jobs 2':>10}{'ratio':>8}"
-    for count in sorted({args.count, args.scale_count}):
+    for count in sorted({args.count, *args.scale_count}):
         recipients = work / f"scale-{count}.csv"
         generate_recipients(SOURCE, recipients, count)
         outs = [work / f"scale-{count}-{jobs}" for jobs in ("1", "2")]
@@ -283,6 +283,7 @@ def scaling(args: argparse.Namespace, work: Path, letter: Path) -> Iterator[str]
         ]
         rates = [count / seconds for seconds in best_of_interleaved(args.repeat, runs)]
         yield f"{'':<26}{count:>8}{rates[0]:>10.1f}{rates[1]:>10.1f}{rates[1] / rates[0]:>7.2f}x"
+    yield f"(load avg {load()} after the scaling rows)"
 
 
 def checks(args: argparse.Namespace, work: Path) -> Iterator[str]:
@@ -380,7 +381,9 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=50, help="render one letter in N")
     parser.add_argument("--peer-per-language", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each command; best kept")
-    parser.add_argument("--scale-count", type=int, default=1200, help="letters for --jobs 2")
+    parser.add_argument(
+        "--scale-count", type=int, nargs="+", default=[1200, 5000], help="letters for --jobs 2"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="missive-bench-") as tmp:
         for row in rows(args, Path(tmp)):
