@@ -44,6 +44,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,10 +191,20 @@ def child(args: list[str]) -> str:
     return result.stdout
 
 
-def timed(command: list[str]) -> float:
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds from start to exit
+    cpu: float  # processor seconds of the command and every process it started
+
+
+def timed(command: list[str]) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Timing(wall, cpu)
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -240,7 +251,7 @@ def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
             "Typst": (typst_render(recipients, outs["Typst"]), outs["Typst"]),
         }
         best = best_of_interleaved(args.repeat, list(runs.values()))
-        rates = {engine: args.count / seconds for engine, seconds in zip(runs, best, strict=True)}
+        rates = {engine: args.count / t.wall for engine, t in zip(runs, best, strict=True)}
         for engine, (_, out) in runs.items():
             read = missive_sizes if engine == "missive" else typst_sizes
             for language, found in read(out).items():
@@ -256,23 +267,27 @@ def commands(args: argparse.Namespace, work: Path) -> Iterator[str]:
         yield f"{'  ' + language:<28}{means[0]:>9.1f}{means[1]:>9.1f}"
 
 
-def best_of_interleaved(repeat: int, runs: list[tuple[list[str], Path]]) -> list[float]:
+def best_of_interleaved(repeat: int, runs: list[tuple[list[str], Path]]) -> list[Timing]:
     """The shortest of `repeat` runs of each child command (a shared machine only slows),
     taken in turns (A B A B ...), so that a change in the machine's speed during the row
     weighs on every command of the row alike and their ratio stays fair."""
-    times: list[list[float]] = [[] for _ in runs]
+    times: list[list[Timing]] = [[] for _ in runs]
     for _ in range(repeat):
         for timing, (command, out) in zip(times, runs, strict=True):
             shutil.rmtree(out, ignore_errors=True)
             timing.append(timed(command))
-    return [min(timing) for timing in times]
+    return [min(timing, key=lambda t: t.wall) for timing in times]
 
 
 def scaling(args: argparse.Namespace, work: Path, letter: Path) -> Iterator[str]:
     """missive's mixed batch with one and two processes, at --count and each --scale-count:
-    the check, the serials and the start-up run once whatever the jobs, so the ratio
-    grows with the batch."""
-    yield f"\n{'  mixed, missive':<26}{'letters':>8}{'--jobs 1':>10}{'--jobs 2':>10}{'ratio':>8}"
+    the validation, the serials and the imports run once whatever the jobs, so the ratio
+    grows with the batch. "CPU 2/1" compares the processor time the two commands took in
+    all their processes: above 1, what each worker does again (its fonts, composer and first
+    letter of each language) and the passing of recipients and results between processes;
+    a ratio short of 2 with CPU 2/1 near 1 is the serial start-up or a busy second core."""
+    header = f"{'--jobs 1':>10}{'--jobs 2':>10}{'ratio':>8}{'CPU 2/1':>9}"
+    yield f"\n{'  mixed, missive':<26}{'letters':>8}{header}"
     for count in sorted({args.count, *args.scale_count}):
         recipients = work / f"scale-{count}.csv"
         generate_recipients(SOURCE, recipients, count)
@@ -281,8 +296,9 @@ def scaling(args: argparse.Namespace, work: Path, letter: Path) -> Iterator[str]
             (missive_render(letter, recipients, out, jobs), out)
             for jobs, out in zip(("1", "2"), outs, strict=True)
         ]
-        rates = [count / seconds for seconds in best_of_interleaved(args.repeat, runs)]
-        yield f"{'':<26}{count:>8}{rates[0]:>10.1f}{rates[1]:>10.1f}{rates[1] / rates[0]:>7.2f}x"
+        one, two = best_of_interleaved(args.repeat, runs)
+        rates = f"{count / one.wall:>10.1f}{count / two.wall:>10.1f}{one.wall / two.wall:>7.2f}x"
+        yield f"{'':<26}{count:>8}{rates}{two.cpu / one.cpu:>9.2f}"
     yield f"(load avg {load()} after the scaling rows)"
 
 
