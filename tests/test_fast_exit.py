@@ -81,3 +81,21 @@ def test_other_commands_exit_as_usual(args: list[str], tmp_path: Path) -> None:
         args = [*args, "--journal", str(tmp_path / "journal.sqlite")]
     done = send_py(*args)
     assert "teardown ran" in done.stdout, (done.stdout, done.stderr)
+
+
+def test_a_reader_that_went_away_costs_no_traceback() -> None:
+    """`send.py check ... | head -c0`: the report stays in the buffer until the end, and
+    the flush then finds the pipe closed."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", PROBE, "check", MINI],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert errors == ""

@@ -97,8 +97,11 @@ def run() -> NoReturn:
     """
     code, command = _dispatch(sys.argv[1:])
     if command in ENDS_WITHOUT_TEARDOWN:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # the reader has gone (`| head`): there is no one left to tell
+            pass
         os._exit(code)
     sys.exit(code)
 
