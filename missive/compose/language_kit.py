@@ -99,6 +99,14 @@ def lang_tag(language: Language, locale: Locale) -> str:
     return language.value
 
 
+def _lookups(tree: jinja2.nodes.Template) -> frozenset[str] | None:
+    """The names a template looks up (Jinja2's meta API), or None if it includes or imports
+    another template, which is not looked into."""
+    if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+        return None
+    return frozenset(jinja2.meta.find_undeclared_variables(tree))
+
+
 class LanguageKit:
     """One language of a letter: locale, catalogs, compiled templates, fixed parts."""
 
@@ -126,11 +134,14 @@ class LanguageKit:
         self.cover: jinja2.Template = cover
         self.subject: jinja2.Template = subject
         # Parts that read nothing of the recipient are composed once for the language.
-        self.personal_body = self._reads_recipient(env.parse(self._source(env, self.body_path)))
+        body_tree = env.parse(self._source(env, self.body_path))
+        self.personal_body = self._reads_recipient(_lookups(body_tree))
         cover_tree = env.parse(self._source(env, self.cover_path))
-        self.personal_cover = self._reads_recipient(cover_tree)
-        self.cover_by_reference = self._by_reference(cover_tree)
-        self.personal_subject = self._reads_recipient(env.parse(self._localized_subject()))
+        cover_lookups = _lookups(cover_tree)
+        self.personal_cover = self._reads_recipient(cover_lookups)
+        self.cover_by_reference = self._by_reference(cover_tree, cover_lookups)
+        subject_tree = env.parse(self._localized_subject())
+        self.personal_subject = self._reads_recipient(_lookups(subject_tree))
 
     def _letter_problem(self, key: str, message: str) -> None:
         path = shown_path(self.letter.path)
@@ -171,7 +182,7 @@ class LanguageKit:
         assert env.loader is not None
         return env.loader.get_source(env, path.name)[0]
 
-    def _reads_recipient(self, tree: jinja2.nodes.Template) -> bool:
+    def _reads_recipient(self, lookups: frozenset[str] | None) -> bool:
         """Whether a template's text may differ from one recipient to the next.
 
         Jinja2's meta API lists the variables a template looks up. Only the letter's own
@@ -179,22 +190,21 @@ class LanguageKit:
         any other name (`recipient`, `salutation`, a misspelt one) counts as personal, and so
         does a template that includes or imports another, which is not looked into.
         """
-        if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+        if lookups is None:
             return True
-        fixed = self._base.keys() | _PURE_GLOBALS
-        return not jinja2.meta.find_undeclared_variables(tree) <= fixed
+        return not lookups <= self._base.keys() | _PURE_GLOBALS
 
-    def _by_reference(self, tree: jinja2.nodes.Template) -> bool:
+    def _by_reference(self, tree: jinja2.nodes.Template, lookups: frozenset[str] | None) -> bool:
         """Whether a template's text is fixed by the reference, salutation and closing only,
         and prints the reference as it is (`{{ reference }}`, no filter, test or operation).
 
         Such a text differs from one recipient to the next only where the reference is
         printed, so it can be written once per shape of the reference (see `Composer`).
         """
-        if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+        if lookups is None:
             return False
         fixed = self._base.keys() | _PURE_GLOBALS | _FEW_VALUES
-        if not jinja2.meta.find_undeclared_variables(tree) <= fixed | {"reference"}:
+        if not lookups <= fixed | {"reference"}:
             return False
         printed = sum(
             isinstance(child, jinja2.nodes.Name) and child.name == "reference"
