@@ -7,26 +7,27 @@ reported together; nothing is published.
 
 Recipients are streamed from the CSV and results streamed to the manifest, so memory stays
 flat whatever the length of the list (only the ids and their serials are held, as the
-serial registry requires). Work is spread over `jobs` processes; each loads the fonts and builds
-its `Composer` once, in the pool initializer. Files are written to a temporary directory
-next to `DIR` and moved into place only when every letter rendered, so a failure leaves
-no half-written set.
+serial registry requires). Work is spread over `jobs` processes (`LanguagePool`, which
+keeps each process to a few languages); each loads the fonts and builds its `Composer`
+once. Files are written to a temporary directory next to `DIR` and moved into place only
+when every letter rendered, so a failure leaves no half-written set.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 from missive.app.check import RecipientCheck, scan_list
+from missive.app.language_pool import LanguagePool
 from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import InputError, MissiveError, Problem, RenderError
@@ -36,7 +37,6 @@ from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
 from missive.review.digest import require_known_groups
 
-CHUNK_SIZE = 16
 MANIFEST = "manifest.json"
 
 
@@ -125,23 +125,8 @@ class _Worker:
         )
 
 
-_worker: _Worker | None = None
-
-
-def _init_worker(
-    letter: Letter,
-    serials: Mapping[str, int],
-    options: BatchOptions,
-    out: Path,
-    source: tuple[Path, tuple[str, ...]],
-) -> None:
-    global _worker  # noqa: PLW0603 (one worker state per pool process)
-    _worker = _Worker(letter, serials, options, out, source)
-
-
-def _work(recipient: Recipient) -> ManifestEntry | Refusal:
-    assert _worker is not None, "pool initializer did not run"
-    return _worker(recipient)
+def _language(recipient: Recipient) -> Language:
+    return recipient.language
 
 
 def pdf_name(recipient_id: str) -> str:
@@ -191,13 +176,20 @@ def render_letters(request: RenderRequest, on_progress: OnProgress | None = None
 
 def expected_count(counts: Mapping[tuple[Language, str], int], options: BatchOptions) -> int:
     """How many letters the selection renders, from the list's counts."""
-    languages, groups = options.languages, options.groups
-    total = sum(
-        count
-        for (language, group), count in counts.items()
-        if (not languages or language in languages) and (not groups or group in groups)
-    )
+    total = sum(selected_shares(counts, options).values())
     return total if options.limit is None else min(total, options.limit)
+
+
+def selected_shares(
+    counts: Mapping[tuple[Language, str], int], options: BatchOptions
+) -> Counter[Language]:
+    """How many of the selected recipients each language has (before any `limit`)."""
+    languages, groups = options.languages, options.groups
+    shares: Counter[Language] = Counter()
+    for (language, group), count in counts.items():
+        if (not languages or language in languages) and (not groups or group in groups):
+            shares[language] += count
+    return shares
 
 
 def render_batch(
@@ -225,6 +217,7 @@ def render_batch(
                 recipients=recipients,
                 manifest=manifest,
                 meter=Meter(Stage.RENDERING, expected_count(scan.counts, options), on_progress),
+                shares=selected_shares(scan.counts, options),
             )
         _publish(staging, out_dir)
     finally:
@@ -248,20 +241,21 @@ def _run(
     recipients: Iterator[Recipient],
     manifest: IO[str],
     meter: Meter,
+    shares: Mapping[Language, int],
 ) -> tuple[Counter[Language], int]:
     counts: Counter[Language] = Counter()
     total = 0
     problems: set[Problem] = set()
     jobs = args[2].jobs or os.cpu_count() or 1
     manifest.write("[")
-    with _results(args, recipients, jobs) as results:
+    with _results(args, recipients, jobs, shares) as results:
         for result in results:
             if isinstance(result, Refusal):
                 problems.update(result.problems)
             elif not problems:
                 manifest.write(
                     ("\n" if not counts.total() else ",\n")
-                    + json.dumps(asdict(result), ensure_ascii=False)
+                    + json.dumps(vars(result), ensure_ascii=False)  # flat: no asdict copy
                 )
                 counts[Language(result.language)] += 1
                 total += result.bytes
@@ -281,21 +275,23 @@ class _results:  # noqa: N801 (a context manager used like a function)
         args: _WorkerArgs,
         recipients: Iterator[Recipient],
         jobs: int,
+        shares: Mapping[Language, int],
     ) -> None:
         self.args = args
         self.recipients = recipients
         self.jobs = jobs
-        self.pool: multiprocessing.pool.Pool | None = None
+        self.shares = shares
+        self.pool: LanguagePool[Recipient, Language, ManifestEntry | Refusal] | None = None
 
     def __enter__(self) -> Iterator[ManifestEntry | Refusal]:
         if self.jobs == 1:
             worker = _Worker(*self.args)
             return (worker(recipient) for recipient in self.recipients)
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        self.pool = context.Pool(self.jobs, initializer=_init_worker, initargs=self.args)
+        make = partial(_Worker, *self.args)
+        self.pool = LanguagePool(self.jobs, make, _language, shares=self.shares)
         # Loaded recipients carry read-only mapping proxies, which do not pickle.
         portable = (replace(r, extra=dict(r.extra)) for r in self.recipients)
-        return self.pool.imap(_work, portable, chunksize=CHUNK_SIZE)
+        return self.pool.map(portable)
 
     def __exit__(self, error: type[BaseException] | None, *rest: object) -> None:
         if self.pool is not None:
@@ -303,7 +299,6 @@ class _results:  # noqa: N801 (a context manager used like a function)
                 self.pool.close()
             else:
                 self.pool.terminate()
-            self.pool.join()
 
 
 def _publish(staging: Path, out_dir: Path) -> None:
