@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from missive.access.permissions import Role
-from missive.access.users import User
-from missive.app.people import (
-    NewUser,
-    add_user,
-    change_password,
-    cli_origin,
-    disable_user,
-    list_users,
-)
 from missive.cli.options import add_journal
 from missive.errors import AccessError
 from missive.model import Language
+
+if TYPE_CHECKING:
+    from missive.access.users import User
 
 EXAMPLE = """\
 example:
@@ -108,6 +102,8 @@ def parse_languages(text: str) -> tuple[Language, ...]:
 def read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    import getpass  # a terminal module: loaded only when a password is asked
+
     first = getpass.getpass("password: ")
     if getpass.getpass("again: ") != first:
         raise AccessError("the two passwords differ")
@@ -115,6 +111,8 @@ def read_password(args: argparse.Namespace) -> str:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from missive.app.people import NewUser, add_user, cli_origin
+
     request = NewUser(args.journal, args.name, args.role, read_password(args), args.languages)
     user = add_user(request, cli_origin(), dt.datetime.now(dt.UTC))
     print(f"user {user.name} added as {describe(user)}")
@@ -122,17 +120,23 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from missive.app.people import list_users
+
     print(format_users(list_users(args.journal)))
     return 0
 
 
 def run_disable(args: argparse.Namespace) -> int:
+    from missive.app.people import cli_origin, disable_user
+
     user = disable_user(args.journal, args.name, cli_origin(), dt.datetime.now(dt.UTC))
     print(f"user {user.name} disabled")
     return 0
 
 
 def run_passwd(args: argparse.Namespace) -> int:
+    from missive.app.people import change_password, cli_origin
+
     password = read_password(args)
     user = change_password(args.journal, args.name, password, cli_origin(), dt.datetime.now(dt.UTC))
     print(f"password of {user.name} changed")
