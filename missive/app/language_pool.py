@@ -54,6 +54,9 @@ def _serve(tasks: Connection, results: Connection, make: Callable[[], Work[Item,
         work = make()
         while (chunk := tasks.recv()) is not None:
             results.send([(seq, work(item)) for seq, item in chunk])
+        finish = getattr(work, "close", None)  # a worker may have something to end
+        if callable(finish):
+            finish()
     except EOFError:  # the parent went away
         return
     except Exception as error:  # sent to the parent, which raises it

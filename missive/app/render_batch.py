@@ -100,6 +100,11 @@ class _Worker:
         self.out = out
         self.failed = False  # once a letter is refused, the others are only checked
 
+    def close(self) -> None:
+        """After the last letter: keep what the letters shared for the next run."""
+        if not self.failed:
+            self.renderer.keep_layouts()
+
     def __call__(self, recipient: Recipient) -> ManifestEntry | Refusal:
         composed, problems = self.checks.compose(recipient)
         if composed is None or problems or self.failed:
@@ -282,11 +287,12 @@ class _results:  # noqa: N801 (a context manager used like a function)
         self.jobs = jobs
         self.shares = shares
         self.pool: LanguagePool[Recipient, Language, ManifestEntry | Refusal] | None = None
+        self.worker: _Worker | None = None
 
     def __enter__(self) -> Iterator[ManifestEntry | Refusal]:
         if self.jobs == 1:
-            worker = _Worker(*self.args)
-            return (worker(recipient) for recipient in self.recipients)
+            self.worker = _Worker(*self.args)
+            return (self.worker(recipient) for recipient in self.recipients)
         make = partial(_Worker, *self.args)
         self.pool = LanguagePool(self.jobs, make, _language, shares=self.shares)
         # Loaded recipients carry read-only mapping proxies, which do not pickle.
@@ -294,6 +300,8 @@ class _results:  # noqa: N801 (a context manager used like a function)
         return self.pool.map(portable)
 
     def __exit__(self, error: type[BaseException] | None, *rest: object) -> None:
+        if self.worker is not None and error is None:
+            self.worker.close()
         if self.pool is not None:
             if error is None:
                 self.pool.close()

@@ -88,11 +88,16 @@ def chain_for(language: Language) -> tuple[Family, ...]:
 SUBSET_CACHE_SIZE = 64  # per face; a subset is a few tens of KB
 
 
+# stem -> sha256 of the font file: what results computed from the font's metrics depend on
+FINGERPRINTS: dict[str, str] = {}
+
+
 @cache
 def _loaded(stem: str) -> TTFont:
     path = FONT_DIR / f"{stem}.ttf"
     data = path.read_bytes()
-    parsed = startcache.kept("font", data, reportlab.Version, lambda: _parsed(path))
+    printed = FINGERPRINTS[stem] = startcache.fingerprint(data)
+    parsed = startcache.kept("font", printed, reportlab.Version, lambda: _parsed(path))
     font = _font(stem, path, data, parsed)
     _cache_subsets(font)
     pdfmetrics.registerFont(font)
@@ -157,6 +162,12 @@ def face(family: Family, *, bold: bool = False, italic: bool = False) -> Face:
     _loaded(stem)
     has_real_bold = _FILES[family][True, False] != _FILES[family][False, False]
     return Face(stem, fake_bold=bold and not has_real_bold)
+
+
+def fingerprint() -> str:
+    """The fingerprints of every font file, every font loaded."""
+    register_all()
+    return " ".join(f"{stem}={FINGERPRINTS[stem]}" for stem in sorted(FINGERPRINTS))
 
 
 def register_all() -> None:

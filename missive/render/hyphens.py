@@ -40,6 +40,15 @@ def _dictionary(language: Language) -> Any | None:
     return pyphen.Pyphen(lang=name, left=2, right=3)
 
 
+def pyphen_version() -> str:
+    """The version of pyphen, or "none" if it is not installed."""
+    try:
+        pyphen = importlib.import_module("pyphen")
+    except ImportError:
+        return "none"
+    return str(pyphen.__version__)
+
+
 @lru_cache(maxsize=16384)
 def _word(word: str, language: Language) -> str:
     dictionary = _dictionary(language)

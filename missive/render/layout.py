@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ from missive.model import (
 )
 from missive.render.bidi import isolate_ltr
 from missive.render.grid import Grid
+from missive.render.keptlayout import KeptParagraph
 from missive.render.richtext import RichText
 from missive.render.textflow import Align, TextStyle
 
@@ -84,6 +85,19 @@ _kept_blocks: OrderedDict[int, tuple[Sequence[Block], Hashable, list[Flowable]]]
 _label_widths: dict[Hashable, float] = {}
 
 
+def shared_paragraphs() -> Iterator[KeptParagraph]:
+    """The laid-out paragraphs that more than one letter drew, as `keptlayout` keeps them."""
+    flowables = list(_shared.values())
+    for _blocks, _styles, items in _kept_blocks.values():
+        flowables.extend(items)
+    while flowables:
+        flowable = flowables.pop()
+        if isinstance(flowable, Grid):
+            flowables.extend(flowable.flowables())
+        elif isinstance(flowable, RichText) and (kept := flowable.kept()) is not None:
+            yield kept
+
+
 def clear_shared() -> None:
     _shared.clear()
     _kept_blocks.clear()
@@ -118,8 +132,11 @@ class _Shared:
 def _fresh_marks(flowable: Flowable) -> None:
     """Undo what a previous story's build wrote on a flowable: platypus marks one it had
     to move to the next page (`_postponed`, a second time is an error) and clears
-    `keepWithNext` once it has grouped it with the next one."""
+    `keepWithNext` once it has grouped it with the next one. A paragraph taken up again
+    is one letters share, which a run keeps for the next (`keptlayout`)."""
     flowable.__dict__.pop("_postponed", None)
+    if isinstance(flowable, RichText):
+        flowable.reused = True
     if getattr(flowable, "keeps_with_next", False):
         flowable.keepWithNext = True
     if isinstance(flowable, Grid):

@@ -27,10 +27,10 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Page
 
 from missive.errors import RenderError
 from missive.model import ComposedLetter, PageSize
-from missive.render import fonts
+from missive.render import fonts, keptlayout
 from missive.render.drawn import DRAWN, PLACED
 from missive.render.grid import Grid
-from missive.render.layout import LetterLayout, LetterStyles, clear_shared
+from missive.render.layout import LetterLayout, LetterStyles, clear_shared, shared_paragraphs
 from missive.render.richtext import RichText, clear_drawn_characters
 from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
 from missive.render.textflow import Align, layout, make_pieces
@@ -186,6 +186,11 @@ class Renderer:
         self.page_size = page_size
         fonts.register_all()
 
+    def keep_layouts(self) -> None:
+        """Keep the paragraphs the letters drawn so far shared, for the next run's first
+        letters (`keptlayout`); written only if any is new."""
+        keptlayout.keep(shared_paragraphs())
+
     def render(self, composed: ComposedLetter, created: dt.date | None = None) -> RenderedPdf:
         return self.render_many([composed], created=created)
 
@@ -246,7 +251,9 @@ def _story(
 
 def clear_caches() -> None:
     """Forget every result kept for reuse (drawn paragraphs, laid-out lines, compressed
-    streams, formatted arrays): the next letter is rendered from scratch."""
+    streams, formatted arrays), and leave the paragraphs kept from earlier runs unread:
+    the next letter is rendered from scratch."""
+    keptlayout.forget()
     DRAWN.clear()
     PLACED.clear()
     ENDINGS.clear()

@@ -8,6 +8,7 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
+from missive.render import keptlayout
 from missive.render.drawn import (
     DRAWN,
     Characters,
@@ -17,6 +18,7 @@ from missive.render.drawn import (
     per_font,
     replay_or_draw,
 )
+from missive.render.keptlayout import KeptParagraph
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -25,8 +27,6 @@ from missive.render.textflow import (
     Segment,
     TextStyle,
     char_width,
-    layout,
-    make_pieces,
     stretchable_spaces,
 )
 
@@ -60,7 +60,9 @@ class RichText(Flowable):  # type: ignore[misc]
         super().__init__()
         self.style = style
         self.personal = personal  # text that differs from recipient to recipient
-        self.pieces = pieces if pieces is not None else make_pieces(tuple(runs), style)
+        self.runs = tuple(runs)
+        self.pieces = pieces if pieces is not None else keptlayout.pieces(self.runs, style)
+        self.reused = False  # drawn by more than one letter (set by `layout._fresh_marks`)
         self._lines = lines
         self._laid_width = -1.0
         self._first = first
@@ -92,12 +94,19 @@ class RichText(Flowable):  # type: ignore[misc]
             self._by_font = {font: frozenset(chars) for font, chars in found.items()}
         return self._by_font
 
+    def kept(self) -> KeptParagraph | None:
+        """What this paragraph laid out, if it is a whole one that letters share."""
+        if not (self.reused and self._first and self.runs and self._lines is not None):
+            return None
+        width = self._text_width(self._laid_width)
+        return KeptParagraph(self.runs, self.style, self.pieces, width, self._lines)
+
     def _text_width(self, avail_width: float) -> float:
         return avail_width - self.style.start_indent
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if self._lines is None or (self._first and self._laid_width != avail_width):
-            self._lines = layout(self.pieces, self.style, self._text_width(avail_width))
+            self._lines = keptlayout.lines(self.pieces, self.style, self._text_width(avail_width))
             self._laid_width = avail_width
             self._start = 0
         self.width = avail_width

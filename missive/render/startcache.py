@@ -1,4 +1,5 @@
-"""Start-up work kept on disk between runs: parsed font files and hyphenation patterns.
+"""Start-up work kept on disk between runs: parsed font files, hyphenation patterns and
+the paragraphs every letter of a language shares, laid out (`keptlayout.py`).
 
 Every process that renders parses its font files (ReportLab reads each table of the 4 MB
 Chinese face in Python) and its hyphenation dictionaries (pyphen compiles thousands of
@@ -16,13 +17,14 @@ never stops a render.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 CACHE_ENV = "MISSIVE_CACHE_DIR"
 FORMAT = "1"  # bumped when what is stored changes shape
@@ -38,26 +40,59 @@ def cache_dir() -> Path:
     return Path(base) / "missive"
 
 
-def entry_path(kind: str, source: bytes, version: str) -> Path:
-    digest = hashlib.sha256(b"\0".join((FORMAT.encode(), version.encode(), source)))
+def fingerprint(source: bytes) -> str:
+    """What an entry made from `source` is known by (with its kind and version)."""
+    return hashlib.sha256(source).hexdigest()
+
+
+def entry_path(kind: str, source: bytes | str, version: str) -> Path:
+    """`source`: the bytes the entry is made from, or their `fingerprint`."""
+    printed = fingerprint(source) if isinstance(source, bytes) else source
+    digest = hashlib.sha256("\0".join((FORMAT, version, printed)).encode())
     return cache_dir() / f"{kind}-{digest.hexdigest()[:24]}.pickle"
 
 
-def kept(kind: str, source: bytes, version: str, build: Callable[[], T]) -> T:
-    """`build()`, or what it returned for the same `source` bytes and `version` before."""
+def kept(kind: str, source: bytes | str, version: str, build: Callable[[], T]) -> T:
+    """`build()`, or what it returned for the same `source` and `version` before."""
+    found: T | None = load(kind, source, version)
+    if found is not None:
+        return found
+    value = build()
+    store(kind, source, version, value)
+    return value
+
+
+def load(kind: str, source: bytes | str, version: str) -> Any:
+    """The entry kept for `source` and `version`, or None."""
+    path = entry_path(kind, source, version)
+    if not (_private(path.parent) and _private(path, folder=False)):
+        return None
+    try:
+        with path.open("rb") as stream:
+            return pickle.load(stream)
+    except Exception:  # absent, unreadable, truncated, stale: built again
+        return None
+
+
+def store(kind: str, source: bytes | str, version: str, value: object) -> None:
+    path = entry_path(kind, source, version)
+    if _private(path.parent):
+        _store(path, value)
+
+
+def update(kind: str, source: bytes | str, version: str, change: Callable[[Any], object]) -> None:
+    """Store `change(entry)` (the entry None if there is none), one process at a time, so
+    that processes adding to the same entry do not write over each other's additions."""
     path = entry_path(kind, source, version)
     if not _private(path.parent):
-        return build()
+        return
     try:
-        if _private(path, folder=False):
-            with path.open("rb") as stream:
-                found: T = pickle.load(stream)
-            return found
-    except Exception:  # absent, unreadable, truncated, stale: built again
-        pass
-    value = build()
-    _store(path, value)
-    return value
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with path.with_suffix(".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            _store(path, change(load(kind, source, version)))
+    except OSError:  # the cache is optional
+        return
 
 
 def _private(path: Path, *, folder: bool = True) -> bool:

@@ -1,0 +1,156 @@
+"""The paragraphs a language's letters share, laid out once and kept between runs.
+
+The first letter of each language costs ten to twenty later ones in a process, and most of
+that is laying out the paragraphs every letter of the language shares (letterhead, date,
+subject, body, closing, signatures): fonts per character, hyphens, Arabic shaping
+(`textflow.make_pieces`), line breaking and bidi (`textflow.layout`). Their results depend
+only on the text, the style, the width, the font files and the code and libraries that
+compute them, so a render keeps them in the start-up cache (`startcache.py`) under a key
+made of all of those, and the next run's first letters read them back instead.
+
+Only paragraphs that at least two letters of the run drew are kept (`layout.py` marks a
+shared flowable when a second letter takes it up): never an addressee, a salutation or a
+reference, nor the body of a letter whose body differs from one recipient to the next.
+A result read back is the very one `textflow` would compute (`tests/test_startcache.py`
+renders cold and warm and compares the bytes); a missing, stale or damaged entry only
+means the work is done again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import arabic_reshaper
+import bidi
+import reportlab
+
+from missive.model import Run
+from missive.render import fonts, startcache
+from missive.render.hyphens import pyphen_version
+from missive.render.textflow import Line, Piece, TextStyle, layout, make_pieces
+
+KIND = "layouts"
+MAX_ENTRIES = 4096  # paragraphs per table: a few letters' worth of languages and variants
+# The code whose results are kept: a change in any of it is another entry.
+_SOURCES = ("textflow.py", "bidi.py", "hyphens.py", "fonts.py", "keptlayout.py")
+
+Pieces = tuple[Piece, ...]
+Lines = tuple[Line, ...]
+PiecesKey = tuple[tuple[Run, ...], TextStyle]
+LinesKey = tuple[Pieces, TextStyle, float]
+
+
+@dataclass(frozen=True)
+class KeptParagraph:
+    """One paragraph's results, as `RichText` has them after laying itself out."""
+
+    runs: tuple[Run, ...]
+    style: TextStyle
+    pieces: tuple[Piece, ...]
+    width: float  # of the text, as `layout` was called
+    lines: tuple[Line, ...]
+
+
+@dataclass
+class _Tables:
+    pieces: dict[PiecesKey, tuple[Piece, ...]] = field(default_factory=dict)
+    lines: dict[LinesKey, tuple[Line, ...]] = field(default_factory=dict)
+    read: bool = False  # from the cache, once per process
+
+
+_tables = _Tables()
+
+
+def pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
+    found = _read().pieces.get((runs, style))
+    return found if found is not None else make_pieces(runs, style)
+
+
+def lines(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[Line, ...]:
+    found = _read().lines.get((pieces, style, width))
+    return found if found is not None else layout(pieces, style, width)
+
+
+def keep(paragraphs: Iterable[KeptParagraph]) -> None:
+    """Add `paragraphs` to the cache's table (written only if any is new)."""
+    found = _Tables()
+    for paragraph in paragraphs:
+        found.pieces[paragraph.runs, paragraph.style] = paragraph.pieces
+        found.lines[paragraph.pieces, paragraph.style, paragraph.width] = paragraph.lines
+    if not found.pieces.keys() - _tables.pieces.keys() and not (
+        found.lines.keys() - _tables.lines.keys()
+    ):
+        return
+
+    def merged(stored: Any) -> tuple[dict[PiecesKey, Pieces], dict[LinesKey, Lines]]:
+        # Another process may have added to the table since this one read it.
+        before = _tables_of(stored)
+        if len(before.pieces) + len(found.pieces) > MAX_ENTRIES:
+            return found.pieces, found.lines
+        return {**before.pieces, **found.pieces}, {**before.lines, **found.lines}
+
+    with contextlib.suppress(OSError):  # the cache is optional
+        startcache.update(KIND, _fingerprint(), _versions(), merged)
+
+
+def forget() -> None:
+    """Use nothing kept from earlier runs in this process (renders from scratch)."""
+    _tables.pieces.clear()
+    _tables.lines.clear()
+    _tables.read = True
+
+
+def reread() -> None:
+    """Read the cache again at the next paragraph (after `forget`; tests)."""
+    _tables.pieces.clear()
+    _tables.lines.clear()
+    _tables.read = False
+
+
+def _read() -> _Tables:
+    if not _tables.read:
+        stored = _stored()
+        _tables.pieces, _tables.lines, _tables.read = stored.pieces, stored.lines, True
+    return _tables
+
+
+def _stored() -> _Tables:
+    try:
+        return _tables_of(startcache.load(KIND, _fingerprint(), _versions()))
+    except OSError:  # the code's own files unreadable: nothing kept is trusted
+        return _Tables()
+
+
+def _tables_of(value: Any) -> _Tables:
+    """The tables in a cache entry (pickled by this code under this very key)."""
+    try:
+        stored_pieces, stored_lines = value
+        return _Tables(dict(stored_pieces), dict(stored_lines))
+    except (TypeError, ValueError):  # none, or not what this code writes
+        return _Tables()
+
+
+@cache
+def _fingerprint() -> str:
+    here = Path(__file__).parent
+    sources = b"".join((here / name).read_bytes() for name in _SOURCES)
+    return startcache.fingerprint(sources + fonts.fingerprint().encode())
+
+
+@cache
+def _versions() -> str:
+    return " ".join(
+        (
+            f"python {sys.version_info.major}.{sys.version_info.minor}",
+            f"reportlab {reportlab.Version}",
+            f"arabic-reshaper {getattr(arabic_reshaper, '__version__', '?')}",
+            f"python-bidi {getattr(bidi, 'VERSION', getattr(bidi, '__version__', '?'))}",
+            f"pyphen {pyphen_version()}",
+        )
+    )
