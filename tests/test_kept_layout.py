@@ -12,12 +12,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from pdf_reading import pdfium_pages
 
 from missive.model import Language, Run
 from missive.render import fonts, keptlayout, startcache
 from missive.render.keptlayout import KeptParagraph, LinesKey, PiecesKey
 from missive.render.textflow import Line, Piece, Segment, TextStyle
-from tests.pdf_reading import pdfium_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = "letters/wsis20-invitation.yaml"
