@@ -15,9 +15,10 @@ import pytest
 from pdf_reading import pdfium_pages
 
 from missive.model import Language, Run
-from missive.render import fonts, keptlayout, startcache
+from missive.render import fonts, keptlayout
 from missive.render.keptlayout import KeptParagraph, LinesKey, PiecesKey
 from missive.render.textflow import Line, Piece, Segment, TextStyle
+from missive.storage import startcache
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTER = "letters/wsis20-invitation.yaml"

@@ -24,10 +24,9 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from missive.app.check import RecipientCheck, scan_list
-from missive.app.language_pool import LanguagePool
 from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import InputError, MissiveError, Problem, RenderError
@@ -36,6 +35,9 @@ from missive.load.serials import assign_serials
 from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
 from missive.review.digest import require_known_groups
+
+if TYPE_CHECKING:
+    from missive.app.language_pool import LanguagePool
 
 MANIFEST = "manifest.json"
 
@@ -293,6 +295,9 @@ class _results:  # noqa: N801 (a context manager used like a function)
         if self.jobs == 1:
             self.worker = _Worker(*self.args)
             return (self.worker(recipient) for recipient in self.recipients)
+        # multiprocessing is imported only by a render that forks.
+        from missive.app.language_pool import LanguagePool
+
         make = partial(_Worker, *self.args)
         self.pool = LanguagePool(self.jobs, make, _language, shares=self.shares)
         # Loaded recipients carry read-only mapping proxies, which do not pickle.

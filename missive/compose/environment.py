@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import concat
 
 from missive.compose.dates import UnDates, close_date_points, mark_date
+from missive.compose.kept_templates import KeptBytecode
 from missive.compose.markup import escape_markup
 from missive.errors import Problem
 from missive.model import Language
@@ -108,6 +109,7 @@ def build_environment(templates_dir: Path, filters: BabelFilters) -> SandboxedEn
         finalize=filters.literal,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=KeptBytecode(),
     )
     env.template_class = LetterTemplate
     bound: Mapping[str, Callable[..., str]] = {

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.meta
-import jinja2.nodes
 from babel import Locale, UnknownLocaleError
 
 from missive.compose import catalogs as msg
@@ -23,6 +21,7 @@ from missive.compose.environment import (
     error_message,
     template_problem,
 )
+from missive.compose.kept_templates import TemplateFacts, template_facts
 from missive.errors import InputError, Problem
 from missive.model import (
     ComposedSignatory,
@@ -99,14 +98,6 @@ def lang_tag(language: Language, locale: Locale) -> str:
     return language.value
 
 
-def _lookups(tree: jinja2.nodes.Template) -> frozenset[str] | None:
-    """The names a template looks up (Jinja2's meta API), or None if it includes or imports
-    another template, which is not looked into."""
-    if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
-        return None
-    return frozenset(jinja2.meta.find_undeclared_variables(tree))
-
-
 class LanguageKit:
     """One language of a letter: locale, catalogs, compiled templates, fixed parts."""
 
@@ -134,14 +125,14 @@ class LanguageKit:
         self.cover: jinja2.Template = cover
         self.subject: jinja2.Template = subject
         # Parts that read nothing of the recipient are composed once for the language.
-        body_tree = env.parse(self._source(env, self.body_path))
-        self.personal_body = self._reads_recipient(_lookups(body_tree))
-        cover_tree = env.parse(self._source(env, self.cover_path))
-        cover_lookups = _lookups(cover_tree)
-        self.personal_cover = self._reads_recipient(cover_lookups)
-        self.cover_by_reference = self._by_reference(cover_tree, cover_lookups)
-        subject_tree = env.parse(self._localized_subject())
-        self.personal_subject = self._reads_recipient(_lookups(subject_tree))
+        body_facts = self._facts(env, self.body_path)
+        self.personal_body = self._reads_recipient(body_facts.lookups)
+        cover_facts = self._facts(env, self.cover_path)
+        self.personal_cover = self._reads_recipient(cover_facts.lookups)
+        self.cover_by_reference = self._by_reference(cover_facts)
+        subject_place = f"{letter.path.resolve()} subject {language.value}"
+        subject_facts = template_facts(env, self._localized_subject(), subject_place)
+        self.personal_subject = self._reads_recipient(subject_facts.lookups)
 
     def _letter_problem(self, key: str, message: str) -> None:
         path = shown_path(self.letter.path)
@@ -178,9 +169,10 @@ class LanguageKit:
     def _localized_subject(self) -> str:
         return self._localized(self.letter.subject, "subject")
 
-    def _source(self, env: jinja2.Environment, path: Path) -> str:
+    def _facts(self, env: jinja2.Environment, path: Path) -> TemplateFacts:
         assert env.loader is not None
-        return env.loader.get_source(env, path.name)[0]
+        source = env.loader.get_source(env, path.name)[0]
+        return template_facts(env, source, str(path.resolve()))
 
     def _reads_recipient(self, lookups: frozenset[str] | None) -> bool:
         """Whether a template's text may differ from one recipient to the next.
@@ -194,25 +186,17 @@ class LanguageKit:
             return True
         return not lookups <= self._base.keys() | _PURE_GLOBALS
 
-    def _by_reference(self, tree: jinja2.nodes.Template, lookups: frozenset[str] | None) -> bool:
+    def _by_reference(self, facts: TemplateFacts) -> bool:
         """Whether a template's text is fixed by the reference, salutation and closing only,
         and prints the reference as it is (`{{ reference }}`, no filter, test or operation).
 
         Such a text differs from one recipient to the next only where the reference is
         printed, so it can be written once per shape of the reference (see `Composer`).
         """
-        if lookups is None:
+        if facts.lookups is None:
             return False
         fixed = self._base.keys() | _PURE_GLOBALS | _FEW_VALUES
-        if not lookups <= fixed | {"reference"}:
-            return False
-        printed = sum(
-            isinstance(child, jinja2.nodes.Name) and child.name == "reference"
-            for output in tree.find_all(jinja2.nodes.Output)
-            for child in output.nodes
-        )
-        named = sum(node.name == "reference" for node in tree.find_all(jinja2.nodes.Name))
-        return printed == named
+        return facts.lookups <= fixed | {"reference"} and facts.reference_as_is
 
     def _localized(self, texts: Mapping[Language, str], key: str) -> str:
         text = texts.get(self.language)

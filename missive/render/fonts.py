@@ -28,7 +28,8 @@ from reportlab.pdfbase.ttfonts import TTEncoding, TTFont, TTFontFace
 
 from missive.errors import CoverageError
 from missive.model import Block, BulletList, ComposedLetter, Language, Paragraph, Run
-from missive.render import startcache
+from missive.render.font_tables import KeptFace, pack, unpack
+from missive.storage import startcache
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -97,11 +98,17 @@ def _loaded(stem: str) -> TTFont:
     path = FONT_DIR / f"{stem}.ttf"
     data = path.read_bytes()
     printed = FINGERPRINTS[stem] = startcache.fingerprint(data)
-    parsed = startcache.kept("font", printed, reportlab.Version, lambda: _parsed(path))
-    font = _font(stem, path, data, parsed)
+    font = _font(stem, path, data, _kept_tables(printed, path))
     _cache_subsets(font)
     pdfmetrics.registerFont(font)
     return font
+
+
+def _kept_tables(printed: str, path: Path) -> dict[str, Any]:
+    """What ReportLab reads from the font file `path` (fingerprint `printed`), from the
+    start-up cache if it is there (its large tables as `font_tables` reads them)."""
+    packed = startcache.kept("font", printed, _PARSED_VERSION, lambda: pack(_parsed(path)))
+    return unpack(packed)
 
 
 def _parsed(path: Path) -> dict[str, Any]:
@@ -112,13 +119,16 @@ def _parsed(path: Path) -> dict[str, Any]:
 
 
 _REBUILT = frozenset({"_ttf_data", "_pdfScale", "filename"})
+# What a cache entry holds: ReportLab's reading, its large tables packed (font_tables.py).
+_PARSED_VERSION = f"{reportlab.Version} packed 1"
 
 
 def _font(stem: str, path: Path, data: bytes, parsed: dict[str, Any]) -> TTFont:
     """`TTFont(stem, path)` from its parsed tables: what `TTFont.__init__` sets, minus
     the parsing (tests/test_fonts.py compares the two attribute by attribute)."""
-    face = TTFontFace.__new__(TTFontFace)
-    vars(face).update(parsed)
+    face = KeptFace.__new__(KeptFace)
+    face.__dict__.update(parsed)
+    face.keep_packed()
     face._ttf_data = data
     face.filename = str(path)
     per_em = face.unitsPerEm

@@ -15,7 +15,7 @@ from functools import cache, lru_cache, partial
 from typing import Any
 
 from missive.model import Language
-from missive.render import startcache
+from missive.storage import startcache
 
 SOFT_HYPHEN = "\u00ad"
 _PATTERNS = {Language.EN: "en_GB", Language.FR: "fr", Language.RU: "ru_RU", Language.ES: "es"}

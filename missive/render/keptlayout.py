@@ -5,8 +5,8 @@ that is laying out the paragraphs every letter of the language shares (letterhea
 subject, body, closing, signatures): fonts per character, hyphens, Arabic shaping
 (`textflow.make_pieces`), line breaking and bidi (`textflow.layout`). Their results depend
 only on the text, the style, the width, the font files and the code and libraries that
-compute them, so a render keeps them in the start-up cache (`startcache.py`) under a key
-made of all of those, and the next run's first letters read them back instead.
+compute them, so a render keeps them in the start-up cache (`storage/startcache.py`) under
+a key made of all of those, and the next run's first letters read them back instead.
 
 Only paragraphs that at least two letters of the run drew are kept (`layout.py` marks a
 shared flowable when a second letter takes it up): never an addressee, a salutation or a
@@ -31,9 +31,10 @@ import bidi
 import reportlab
 
 from missive.model import Run
-from missive.render import fonts, startcache
+from missive.render import fonts
 from missive.render.hyphens import pyphen_version
 from missive.render.textflow import Line, Piece, TextStyle, layout, make_pieces
+from missive.storage import startcache
 
 KIND = "layouts"
 MAX_ENTRIES = 4096  # paragraphs per table: a few letters' worth of languages and variants

@@ -1,5 +1,6 @@
 """Start-up work kept on disk between runs: parsed font files, hyphenation patterns and
-the paragraphs every letter of a language shares, laid out (`keptlayout.py`).
+the paragraphs every letter of a language shares, laid out (`render/keptlayout.py`); the
+letter templates compiled and analysed (`compose/kept_templates.py`).
 
 Every process that renders parses its font files (ReportLab reads each table of the 4 MB
 Chinese face in Python) and its hyphenation dictionaries (pyphen compiles thousands of

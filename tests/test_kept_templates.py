@@ -1,0 +1,116 @@
+"""Templates compiled and analysed in one run and read back by the next (`kept_templates`),
+and catalogs checked once per text."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from babel.messages.pofile import read_po
+
+from missive.compose import catalogs, kept_templates
+from missive.compose.catalogs import catalog_problems, po_path
+from missive.compose.composer import Composer, CoverMode
+from missive.load import iter_recipients, load_letter
+from missive.model import ComposedLetter, Language
+from missive.storage import startcache
+
+ROOT = Path(__file__).resolve().parent.parent
+LETTER = "letters/wsis20-invitation.yaml"
+
+
+@pytest.fixture(autouse=True)
+def cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(startcache.CACHE_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def letter_path(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    for folder in ("letters", "templates", "signatories", "recipients"):
+        shutil.copytree(ROOT / folder, project / folder)
+    return project / LETTER
+
+
+def compose_all(letter_path: Path) -> list[ComposedLetter]:
+    letter = load_letter(letter_path)
+    composer = Composer(letter, covers=CoverMode.FULL)
+    return [composer.compose(r) for r in iter_recipients(letter.recipients_path, letter)]
+
+
+def entries(cache: Path, kind: str) -> list[Path]:
+    return sorted(cache.glob(f"{kind}-*.pickle"))
+
+
+def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the template files Jinja2 compiles from now on."""
+    compiled: list[str] = []
+    compile_source = jinja2.Environment.compile
+
+    def counted(env: jinja2.Environment, source: str, *rest: Any, **options: Any) -> Any:
+        name = rest[0] if rest else options.get("name")
+        if name is not None:
+            compiled.append(name)
+        return compile_source(env, source, *rest, **options)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled
+
+
+def test_a_warm_composer_reads_what_a_cold_one_kept_and_composes_the_same(
+    letter_path: Path, cache_in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = compose_all(letter_path)
+    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 12  # body, cover x 6
+    assert len(entries(cache_in_tmp, kept_templates.FACTS_KIND)) == 18  # and subjects
+    compiled = count_compiles(monkeypatch)
+    monkeypatch.setattr(kept_templates, "_facts", lambda tree: pytest.fail("parsed again"))
+    warm = compose_all(letter_path)
+    assert compiled == []
+    assert warm == cold
+
+
+def test_an_edited_template_is_compiled_and_analysed_again(
+    letter_path: Path, cache_in_tmp: Path
+) -> None:
+    before = {c.recipient.id: c for c in compose_all(letter_path)}
+    body = letter_path.parent.parent / "templates" / "wsis20-invitation.en.md.j2"
+    body.write_text(body.read_text(encoding="utf-8") + "\nFor {{ recipient.name }}.\n")
+    after = compose_all(letter_path)
+    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 12  # replaced, not added
+    assert len(entries(cache_in_tmp, kept_templates.FACTS_KIND)) == 18
+    for composed in after:
+        changed = composed.language is Language.EN
+        assert (f"For {composed.recipient.name}." in repr(composed.body)) is changed
+        assert (composed == before[composed.recipient.id]) is not changed
+
+
+def test_damaged_entries_are_only_work_done_again(letter_path: Path, cache_in_tmp: Path) -> None:
+    cold = compose_all(letter_path)
+    for kind, junk in ((kept_templates.CODE_KIND, b"junk"), (kept_templates.FACTS_KIND, "x")):
+        for entry in entries(cache_in_tmp, kind):
+            entry.write_bytes(pickle.dumps(junk))
+    assert compose_all(letter_path) == cold
+
+
+def test_catalog_problems_are_found_once_per_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locale_dir = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, locale_dir)
+    assert catalog_problems(list(Language), locale_dir) == []
+    monkeypatch.setattr(catalogs, "read_po", lambda *a, **k: pytest.fail("read again"))
+    assert catalog_problems(list(Language), locale_dir) == []
+    path = po_path(Language.FR, locale_dir)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('msgstr "Page {page}"', 'msgstr "Page"'), encoding="utf-8")
+    monkeypatch.setattr(catalogs, "read_po", read_po)
+    (problem,) = catalog_problems(list(Language), locale_dir)
+    assert problem.path == path
+    assert "must use {page}" in problem.message
