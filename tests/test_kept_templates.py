@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 import pytest
+from babel.messages import pofile
 from babel.messages.pofile import read_po
 
 from missive.compose import catalogs, kept_templates
@@ -49,14 +50,12 @@ def entries(cache: Path, kind: str) -> list[Path]:
 
 
 def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Names of the template files Jinja2 compiles from now on."""
+    """The sources Jinja2 compiles from now on."""
     compiled: list[str] = []
     compile_source = jinja2.Environment.compile
 
     def counted(env: jinja2.Environment, source: str, *rest: Any, **options: Any) -> Any:
-        name = rest[0] if rest else options.get("name")
-        if name is not None:
-            compiled.append(name)
+        compiled.append(source)
         return compile_source(env, source, *rest, **options)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
@@ -67,8 +66,9 @@ def test_a_warm_composer_reads_what_a_cold_one_kept_and_composes_the_same(
     letter_path: Path, cache_in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = compose_all(letter_path)
-    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 12  # body, cover x 6
-    assert len(entries(cache_in_tmp, kept_templates.FACTS_KIND)) == 18  # and subjects
+    # body, cover and subject x 6 languages
+    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 18
+    assert len(entries(cache_in_tmp, kept_templates.FACTS_KIND)) == 18
     compiled = count_compiles(monkeypatch)
     monkeypatch.setattr(kept_templates, "_facts", lambda tree: pytest.fail("parsed again"))
     warm = compose_all(letter_path)
@@ -83,12 +83,29 @@ def test_an_edited_template_is_compiled_and_analysed_again(
     body = letter_path.parent.parent / "templates" / "wsis20-invitation.en.md.j2"
     body.write_text(body.read_text(encoding="utf-8") + "\nFor {{ recipient.name }}.\n")
     after = compose_all(letter_path)
-    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 12  # replaced, not added
+    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 18  # replaced, not added
     assert len(entries(cache_in_tmp, kept_templates.FACTS_KIND)) == 18
     for composed in after:
         changed = composed.language is Language.EN
         assert (f"For {composed.recipient.name}." in repr(composed.body)) is changed
         assert (composed == before[composed.recipient.id]) is not changed
+
+
+def test_an_edited_subject_is_compiled_and_analysed_again(
+    letter_path: Path, cache_in_tmp: Path
+) -> None:
+    compose_all(letter_path)
+    text = letter_path.read_text(encoding="utf-8")
+    fixed = '  fr: "Invitation à la Manifestation'
+    assert fixed in text
+    letter_path.write_text(
+        text.replace(fixed, '  fr: "{{ recipient.name }}: Invitation à la Manifestation'),
+        encoding="utf-8",
+    )
+    for composed in compose_all(letter_path):
+        personal = composed.language is Language.FR
+        assert composed.subject.startswith(f"{composed.recipient.name}: ") is personal
+    assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 18
 
 
 def test_damaged_entries_are_only_work_done_again(letter_path: Path, cache_in_tmp: Path) -> None:
@@ -105,12 +122,12 @@ def test_catalog_problems_are_found_once_per_text(
     locale_dir = tmp_path / "locale"
     shutil.copytree(catalogs.LOCALE_DIR, locale_dir)
     assert catalog_problems(list(Language), locale_dir) == []
-    monkeypatch.setattr(catalogs, "read_po", lambda *a, **k: pytest.fail("read again"))
+    monkeypatch.setattr(pofile, "read_po", lambda *a, **k: pytest.fail("read again"))
     assert catalog_problems(list(Language), locale_dir) == []
     path = po_path(Language.FR, locale_dir)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace('msgstr "Page {page}"', 'msgstr "Page"'), encoding="utf-8")
-    monkeypatch.setattr(catalogs, "read_po", read_po)
+    monkeypatch.setattr(pofile, "read_po", read_po)
     (problem,) = catalog_problems(list(Language), locale_dir)
     assert problem.path == path
     assert "must use {page}" in problem.message

@@ -6,14 +6,16 @@ import csv
 import datetime as dt
 import importlib
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from missive.errors import InputError
-from missive.load import iter_recipients, load_letter, load_recipients, load_signatory
+from missive.load import iter_recipients, load_letter, load_recipients, load_signatory, yaml_nodes
 from missive.load.recipients import LINE_BREAKS, control_character_problem, normalize_address
 from missive.model import Gender, Group, Language, LetterKind
 
@@ -454,3 +456,27 @@ def test_a_file_not_in_utf8_is_located_at_its_first_bad_line(tmp_path: Path) -> 
     assert recipient_problems(path) == [
         f'{path}:402:1: not valid UTF-8 text (in Excel, save as "CSV UTF-8")'
     ]
+
+
+def node_positions(node: yaml.Node) -> Iterator[tuple[str, str, int, int, object]]:
+    """Every node's kind, tag, start and scalar value, depth first."""
+    value = node.value if isinstance(node.value, str) else None
+    yield type(node).__name__, node.tag, node.start_mark.line, node.start_mark.column, value
+    children = node.value if isinstance(node.value, list) else []
+    for child in children:
+        for part in child if isinstance(child, tuple) else (child,):
+            yield from node_positions(part)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "letters").glob("*.yaml")) + sorted((ROOT / "signatories").glob("*.yaml")),
+    ids=lambda path: path.name,
+)
+def test_libyaml_gives_the_nodes_and_positions_pyyaml_gives(path: Path) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    fast = yaml.compose(text, Loader=yaml_nodes._FAST_LOADER)
+    pure = yaml.compose(text, Loader=yaml.SafeLoader)
+    assert yaml_nodes._FAST_LOADER is yaml.CSafeLoader  # the wheels carry libyaml
+    assert fast is not None and pure is not None
+    assert list(node_positions(fast)) == list(node_positions(pure))

@@ -14,16 +14,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import babel
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
 
 from missive.errors import InputError, Problem
 from missive.model import Gender, Group, Language
 from missive.storage import startcache
+
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
 
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "missive"
@@ -122,15 +123,22 @@ def _load(po: Path) -> Translations:
 @cache
 def _read(path: Path, po_time: float, mo_time: float | None) -> Translations:
     try:
-        if path.suffix == ".mo":
-            with path.open("rb") as stream:
-                return Translations(stream, domain=DOMAIN)
         with path.open("rb") as stream:
-            catalog = read_po(stream, domain=DOMAIN)
+            if path.suffix == ".mo":
+                return Translations(stream, domain=DOMAIN)
+            return _compiled(stream)
     except OSError as exc:
         raise InputError([Problem(path, 1, 1, f"cannot read catalog: {exc.strerror}")]) from exc
+
+
+def _compiled(po: IO[bytes]) -> Translations:
+    # babel.messages is imported only where a `.po` is parsed: here (a `.mo` older than its
+    # `.po`), a catalog's text checked for the first time, the `.pot` written.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     compiled = io.BytesIO()
-    write_mo(compiled, catalog)
+    write_mo(compiled, read_po(po, domain=DOMAIN))
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
 
@@ -158,6 +166,8 @@ def catalog_problems(languages: Iterable[Language], locale_dir: Path = LOCALE_DI
 
 def _entry_problems(text: bytes) -> tuple[tuple[int, str], ...]:
     """(line, message) of each problem of the catalog `text`."""
+    from babel.messages.pofile import read_po
+
     catalog = read_po(io.BytesIO(text), domain=DOMAIN)
     problems: list[tuple[int, str]] = []
     for message in MESSAGES:
@@ -182,6 +192,8 @@ def _version() -> str:
 
 def template_catalog() -> Catalog:
     """The `.pot`: every message, untranslated."""
+    from babel.messages.catalog import Catalog
+
     catalog = Catalog(project="missive", domain=DOMAIN, charset="utf-8")
     for message in MESSAGES:
         catalog.add(message.msgid, context=message.context)
@@ -189,6 +201,8 @@ def template_catalog() -> Catalog:
 
 
 def write_template(path: Path = LOCALE_DIR / f"{DOMAIN}.pot") -> None:
+    from babel.messages.pofile import write_po
+
     with path.open("wb") as stream:
         write_po(stream, template_catalog(), omit_header=False, width=100)
 

@@ -8,8 +8,8 @@ results depend only on the template's text, on Jinja2 and on the code here, so t
 kept in the start-up cache (`storage/startcache.py`):
 
 - the compiled code through Jinja2's own `BytecodeCache` protocol, one entry per template
-  file; Jinja2 stores the checksum of the source with the code and compiles again when the
-  file changed;
+  file or letter key (the subject); Jinja2 stores the checksum of the source with the code
+  and compiles again when the text changed;
 - what a template reads (`TemplateFacts`), one entry per template file or letter key, with
   the digest of the text it was found in.
 
@@ -74,6 +74,19 @@ def _facts(tree: jinja2.nodes.Template) -> TemplateFacts:
     )
     named = sum(node.name == "reference" for node in tree.find_all(jinja2.nodes.Name))
     return TemplateFacts(lookups, printed == named)
+
+
+def template_from_text(env: jinja2.Environment, source: str, place: str) -> jinja2.Template:
+    """`env.from_string(source)`, its compiled code kept like a template file's, under
+    `place` (a letter's key: Jinja2 keeps only what it loads from files)."""
+    kept = env.bytecode_cache
+    if kept is None:
+        return env.from_string(source)
+    bucket = kept.get_bucket(env, place, None, source)
+    if bucket.code is None:
+        bucket.code = env.compile(source)
+        kept.set_bucket(bucket)
+    return env.template_class.from_code(env, bucket.code, env.make_globals(None), None)
 
 
 class KeptBytecode(jinja2.BytecodeCache):

@@ -21,7 +21,7 @@ from missive.compose.environment import (
     error_message,
     template_problem,
 )
-from missive.compose.kept_templates import TemplateFacts, template_facts
+from missive.compose.kept_templates import TemplateFacts, template_facts, template_from_text
 from missive.errors import InputError, Problem
 from missive.model import (
     ComposedSignatory,
@@ -130,8 +130,7 @@ class LanguageKit:
         cover_facts = self._facts(env, self.cover_path)
         self.personal_cover = self._reads_recipient(cover_facts.lookups)
         self.cover_by_reference = self._by_reference(cover_facts)
-        subject_place = f"{letter.path.resolve()} subject {language.value}"
-        subject_facts = template_facts(env, self._localized_subject(), subject_place)
+        subject_facts = template_facts(env, self._localized_subject(), self._subject_place())
         self.personal_subject = self._reads_recipient(subject_facts.lookups)
 
     def _letter_problem(self, key: str, message: str) -> None:
@@ -161,10 +160,13 @@ class LanguageKit:
 
     def _subject_template(self, env: jinja2.Environment) -> jinja2.Template | None:
         try:
-            return env.from_string(self._localized_subject())
+            return template_from_text(env, self._localized_subject(), self._subject_place())
         except jinja2.TemplateSyntaxError as exc:
             self._letter_problem("subject", f"subject ({self.language}): {exc.message}")
             return None
+
+    def _subject_place(self) -> str:
+        return f"{self.letter.path.resolve()} subject {self.language.value}"
 
     def _localized_subject(self) -> str:
         return self._localized(self.letter.subject, "subject")
