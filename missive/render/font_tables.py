@@ -18,13 +18,14 @@ table. A table of any other shape is stored as it is.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
 from reportlab.pdfbase.ttfonts import TTFontFace
 
-_WHOLE = "q"  # signed 64-bit: glyph ids, code points, font units, offsets
+_WHOLE = "i"  # signed 32-bit: glyph ids, code points, font units, offsets...
+_LONG = "q"  # ...unless one does not fit
 _REAL = "d"  # a double holds any Python float exactly
 
 
@@ -130,27 +131,35 @@ def _packed(value: Any) -> Any:
 
 
 def _packed_map(table: dict[int, Any]) -> Any:
-    keys = array(_WHOLE, table)
+    keys = _whole_array(table)
     values = list(table.values())
     if all(type(v) is int for v in values):
-        return Packed("whole-map", (keys, array(_WHOLE, values)))
+        return Packed("whole-map", (keys, _whole_array(values)))
     if all(type(v) is float for v in values):
         return Packed("real-map", (keys, array(_REAL, values)))
     if all(type(v) is list and all(type(i) is int for i in v) for v in values):
-        lengths = array(_WHOLE, (len(v) for v in values))
-        items = array(_WHOLE, (i for v in values for i in v))
+        lengths = _whole_array([len(v) for v in values])
+        items = _whole_array([i for v in values for i in v])
         return Packed("list-map", (keys, lengths, items))
     return table
 
 
 def _packed_list(items: list[Any]) -> Any:
     if all(type(i) is int for i in items):
-        return Packed("wholes", (array(_WHOLE, items),))
+        return Packed("wholes", (_whole_array(items),))
     if all(type(i) is tuple and len(i) == 2 and all(type(n) is int for n in i) for i in items):
-        firsts = array(_WHOLE, (pair[0] for pair in items))
-        seconds = array(_WHOLE, (pair[1] for pair in items))
+        firsts = _whole_array([pair[0] for pair in items])
+        seconds = _whole_array([pair[1] for pair in items])
         return Packed("pairs", (firsts, seconds))
     return items
+
+
+def _whole_array(numbers: Iterable[int]) -> array[int]:
+    listed = list(numbers)
+    try:
+        return array(_WHOLE, listed)
+    except OverflowError:
+        return array(_LONG, listed)
 
 
 def _map(keys: array[int], values: array[Any]) -> dict[int, Any]:

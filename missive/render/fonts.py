@@ -120,7 +120,7 @@ def _parsed(path: Path) -> dict[str, Any]:
 
 _REBUILT = frozenset({"_ttf_data", "_pdfScale", "filename"})
 # What a cache entry holds: ReportLab's reading, its large tables packed (font_tables.py).
-_PARSED_VERSION = f"{reportlab.Version} packed 1"
+_PARSED_VERSION = f"{reportlab.Version} packed 2"
 
 
 def _font(stem: str, path: Path, data: bytes, parsed: dict[str, Any]) -> TTFont:
