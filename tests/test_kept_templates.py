@@ -1,10 +1,13 @@
 """Templates compiled and analysed in one run and read back by the next (`kept_templates`),
-and catalogs checked once per text."""
+what Babel answered kept (`kept_babel`), and catalogs checked once per text."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from missive.compose import catalogs, kept_templates
 from missive.compose.catalogs import catalog_problems, po_path
 from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
+from missive.load.recipients import country_codes
 from missive.model import ComposedLetter, Language
 from missive.storage import startcache
 
@@ -74,6 +78,42 @@ def test_a_warm_composer_reads_what_a_cold_one_kept_and_composes_the_same(
     warm = compose_all(letter_path)
     assert compiled == []
     assert warm == cold
+
+
+# Composes every letter of a project in a process of its own (Babel keeps what it read in
+# the process), failing if Babel reads any locale's data.
+NO_LOCALE_DATA = """
+import sys
+from pathlib import Path
+import babel.localedata
+def refuse(name, *rest, **options):
+    raise SystemExit(f"locale data read: {name}")
+babel.localedata.load = refuse
+from missive.compose.composer import Composer, CoverMode
+from missive.load import iter_recipients, load_letter
+from missive.load.recipients import country_codes
+letter = load_letter(Path(sys.argv[1]))
+composer = Composer(letter, covers=CoverMode.FULL)
+for recipient in iter_recipients(letter.recipients_path, letter):
+    composer.compose(recipient)
+"""
+
+
+def test_a_warm_process_reads_no_locale_data(letter_path: Path, cache_in_tmp: Path) -> None:
+    country_codes.cache_clear()  # so that this process asks, and keeps the answer here
+    compose_all(letter_path)
+    assert compose_elsewhere(letter_path, cache_in_tmp).returncode == 0
+    # The same script does read it when nothing is kept.
+    cold = compose_elsewhere(letter_path, cache_in_tmp.parent / "empty")
+    assert "locale data read" in cold.stderr
+
+
+def compose_elsewhere(letter_path: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", NO_LOCALE_DATA, str(letter_path)]
+    environment = {**os.environ, startcache.CACHE_ENV: str(cache)}
+    return subprocess.run(
+        command, env=environment, capture_output=True, text=True, cwd=ROOT, check=False
+    )
 
 
 def test_an_edited_template_is_compiled_and_analysed_again(

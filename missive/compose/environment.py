@@ -42,7 +42,13 @@ class BabelFilters:
     def __init__(self, locale: Locale, language: Language) -> None:
         self.locale = locale
         self.dates = UnDates(language, locale)
-        self._countries: Mapping[str, str] = locale.territories
+        self._countries: Mapping[str, str] | None = None
+
+    def country_names(self) -> Mapping[str, str]:
+        """ISO 3166 code -> the country's name in this locale (read when first asked)."""
+        if self._countries is None:
+            self._countries = self.locale.territories
+        return self._countries
 
     def date(self, value: dt.date, format: str = "long") -> str:
         """UN style for `long` (the default); Babel for other names and CLDR patterns."""
@@ -72,7 +78,7 @@ class BabelFilters:
         return url.split("://", 1)[-1].removeprefix("mailto:").rstrip("/")
 
     def country(self, code: str) -> str:
-        return self._countries.get(code.upper(), code)
+        return self.country_names().get(code.upper(), code)
 
     def literal(self, value: object) -> object:
         """Jinja2 `finalize`: what `{{ ... }}` prints is text, never markup."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from missive.compose.environment import (
     error_message,
     template_problem,
 )
+from missive.compose.kept_babel import KeptLocaleResults
 from missive.compose.kept_templates import TemplateFacts, template_facts, template_from_text
 from missive.errors import InputError, Problem
 from missive.model import (
@@ -46,24 +47,37 @@ _FEW_VALUES = frozenset({"salutation", "closing"})
 
 
 class _RememberingFilters(BabelFilters):
-    """Dates and intervals formatted once per value: a cover note that prints the event's
-    dates would otherwise ask Babel again for every recipient."""
+    """Dates, intervals and country names asked of Babel once per value, and kept between
+    runs (`kept_babel`): a cover note that prints the event's dates would otherwise ask
+    Babel again for every recipient, and every process would read the locale's data."""
 
     def __init__(self, locale: Locale, language: Language) -> None:
         super().__init__(locale, language)
+        self._kept = KeptLocaleResults(locale)
         self._dates: dict[tuple[dt.date, str], str] = {}
         self._intervals: dict[tuple[dt.date, dt.date, str], str] = {}
+        self._names: Mapping[str, str] | None = None
+
+    def country_names(self) -> Mapping[str, str]:
+        if self._names is None:
+            self._names = self._kept.get("territories", self._babel_country_names)
+        return self._names
+
+    def _babel_country_names(self) -> dict[str, str]:
+        return dict(BabelFilters.country_names(self))
 
     def date(self, value: dt.date, format: str = "long") -> str:
         key = (value, format)
         if key not in self._dates:
-            self._dates[key] = super().date(value, format)
+            ask = partial(BabelFilters.date, self, value, format)
+            self._dates[key] = self._kept.get(("date", *key), ask)
         return self._dates[key]
 
     def interval(self, start: dt.date, end: dt.date, skeleton: str = UN_INTERVAL) -> str:
         key = (start, end, skeleton)
         if key not in self._intervals:
-            self._intervals[key] = super().interval(start, end, skeleton)
+            ask = partial(BabelFilters.interval, self, start, end, skeleton)
+            self._intervals[key] = self._kept.get(("interval", *key), ask)
         return self._intervals[key]
 
 
