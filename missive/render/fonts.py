@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -28,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTEncoding, TTFont, TTFontFace
 
 from missive.errors import CoverageError
 from missive.model import Block, BulletList, ComposedLetter, Language, Paragraph, Run
+from missive.render import kept_subsets
 from missive.render.font_tables import KeptFace, pack, unpack
 from missive.storage import startcache
 
@@ -99,7 +100,7 @@ def _loaded(stem: str) -> TTFont:
     data = path.read_bytes()
     printed = FINGERPRINTS[stem] = startcache.fingerprint(data)
     font = _font(stem, path, data, _kept_tables(printed, path))
-    _cache_subsets(font)
+    _cache_subsets(font, stem)
     pdfmetrics.registerFont(font)
     return font
 
@@ -143,22 +144,28 @@ def _font(stem: str, path: Path, data: bytes, parsed: dict[str, Any]) -> TTFont:
     return font
 
 
-def _cache_subsets(font: TTFont) -> None:
+def _cache_subsets(font: TTFont, stem: str) -> None:
     """Memoise the font program ReportLab cuts for each subset.
 
     Cutting a subset is the costliest step of a letter (a few ms per face). Its result
     depends only on the list of characters, which `missive.render` makes the same for every
     letter drawing the same characters (it assigns them in sorted order), so letters of one
-    language mostly share their subsets. Bounded, so memory stays flat.
+    language mostly share their subsets. Bounded, so memory stays flat. The subsets shared
+    by two letters or more are kept for the next run (`kept_subsets`).
     """
     make = font.face.makeSubset
+    digest = FINGERPRINTS[stem]
 
     @lru_cache(maxsize=SUBSET_CACHE_SIZE)
     def cut(subset: tuple[int, ...]) -> bytes:
-        data: bytes = make(list(subset))
-        return data
+        return kept_subsets.cut(stem, digest, subset, partial(make, list(subset)))
 
-    font.face.makeSubset = lambda subset: cut(tuple(subset))
+    def drawn(subset: list[int]) -> bytes:
+        key = tuple(subset)
+        kept_subsets.drawn(stem, key)
+        return cut(key)
+
+    font.face.makeSubset = drawn
 
 
 @cache

@@ -27,7 +27,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, Page
 
 from missive.errors import RenderError
 from missive.model import ComposedLetter, PageSize
-from missive.render import fonts, keptlayout
+from missive.render import fonts, kept_subsets, keptlayout
 from missive.render.drawn import DRAWN, PLACED
 from missive.render.grid import Grid
 from missive.render.layout import LetterLayout, LetterStyles, clear_shared, shared_paragraphs
@@ -187,9 +187,10 @@ class Renderer:
         fonts.register_all()
 
     def keep_layouts(self) -> None:
-        """Keep the paragraphs the letters drawn so far shared, for the next run's first
-        letters (`keptlayout`); written only if any is new."""
+        """Keep the paragraphs and font subsets the letters drawn so far shared, for the
+        next run's first letters (`keptlayout`, `kept_subsets`); written only if any is new."""
         keptlayout.keep(shared_paragraphs())
+        kept_subsets.keep()
 
     def render(self, composed: ComposedLetter, created: dt.date | None = None) -> RenderedPdf:
         return self.render_many([composed], created=created)
@@ -254,6 +255,7 @@ def clear_caches() -> None:
     streams, formatted arrays), and leave the paragraphs kept from earlier runs unread:
     the next letter is rendered from scratch."""
     keptlayout.forget()
+    kept_subsets.forget()
     DRAWN.clear()
     PLACED.clear()
     ENDINGS.clear()
