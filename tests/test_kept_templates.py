@@ -13,12 +13,14 @@ from typing import Any
 
 import jinja2
 import pytest
+from babel import Locale
 from babel.messages import pofile
 from babel.messages.pofile import read_po
 
 from missive.compose import catalogs, kept_templates
 from missive.compose.catalogs import catalog_problems, po_path
 from missive.compose.composer import Composer, CoverMode
+from missive.compose.kept_babel import KeptLocaleResults
 from missive.load import iter_recipients, load_letter
 from missive.load.recipients import country_codes
 from missive.model import ComposedLetter, Language
@@ -171,3 +173,13 @@ def test_catalog_problems_are_found_once_per_text(
     (problem,) = catalog_problems(list(Language), locale_dir)
     assert problem.path == path
     assert "must use {page}" in problem.message
+
+
+def test_babel_answers_are_kept_per_language_and_locale(cache_in_tmp: Path) -> None:
+    # A letter may give English the French locale; the UN date patterns stay English.
+    french = Locale.parse("fr_FR")
+    KeptLocaleResults(Language.FR, french).get("question", lambda: "1er juillet 2025")
+    english = KeptLocaleResults(Language.EN, french)
+    assert english.get("question", lambda: "1 juillet 2025") == "1 juillet 2025"
+    again = KeptLocaleResults(Language.FR, french)
+    assert again.get("question", lambda: pytest.fail("asked again")) == "1er juillet 2025"

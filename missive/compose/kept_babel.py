@@ -2,11 +2,12 @@
 
 Babel reads a locale's CLDR data the first time any of it is asked for, merging the
 locale with its parents: about 6 ms a locale, 35 ms for a six-language letter, in every
-process that composes. What a letter asks of it is small and depends only on the locale,
-on Babel's version and on the code that asks: the country names, and the dates and
-intervals it prints. Those are kept in the start-up cache (`storage/startcache.py`), one
-entry per locale; a value not found there is asked of Babel, which then reads its data,
-and is added to the entry (one process at a time).
+process that composes. What a letter asks of it is small and depends only on the
+language, the locale, Babel's version and the code that asks: the country names, and the
+dates and intervals it prints. Those are kept in the start-up cache
+(`storage/startcache.py`), one entry per language and locale; a value not found there is
+asked of Babel, which then reads its data, and is added to the entry (one process at a
+time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 import babel
 from babel import Locale
 
+from missive.model import Language
 from missive.storage import startcache
 
 KIND = "locale-results"
@@ -29,10 +31,12 @@ T = TypeVar("T")
 
 
 class KeptLocaleResults:
-    """Results of Babel for one locale, by a key that names the question asked."""
+    """Results of Babel for one letter language in one locale (a letter may give a
+    language another locale, and the UN date patterns are the language's), by a key that
+    names the question asked."""
 
-    def __init__(self, locale: Locale) -> None:
-        self._key = startcache.fingerprint(str(locale).encode())
+    def __init__(self, language: Language, locale: Locale) -> None:
+        self._key = startcache.fingerprint(f"{language.value} {locale}".encode())
         found = startcache.load(KIND, self._key, _version())
         self._values: dict[Hashable, Any] = dict(found) if isinstance(found, dict) else {}
 

@@ -53,7 +53,7 @@ class _RememberingFilters(BabelFilters):
 
     def __init__(self, locale: Locale, language: Language) -> None:
         super().__init__(locale, language)
-        self._kept = KeptLocaleResults(locale)
+        self._kept = KeptLocaleResults(language, locale)
         self._dates: dict[tuple[dt.date, str], str] = {}
         self._intervals: dict[tuple[dt.date, dt.date, str], str] = {}
         self._names: Mapping[str, str] | None = None
