@@ -186,7 +186,8 @@ def _entry_problems(text: bytes) -> tuple[tuple[int, str], ...]:
 @cache
 def _version() -> str:
     """The messages and rules above, and Babel's reading of a `.po`."""
-    code = startcache.fingerprint(Path(__file__).read_bytes())
+    path = Path(__file__)
+    code = startcache.source_fingerprint(path.parent, [path.name])
     return f"babel {babel.__version__} code {code[:16]}"
 
 

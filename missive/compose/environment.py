@@ -47,8 +47,11 @@ class BabelFilters:
     def country_names(self) -> Mapping[str, str]:
         """ISO 3166 code -> the country's name in this locale (read when first asked)."""
         if self._countries is None:
-            self._countries = self.locale.territories
+            self._countries = self._country_table()
         return self._countries
+
+    def _country_table(self) -> Mapping[str, str]:
+        return self.locale.territories
 
     def date(self, value: dt.date, format: str = "long") -> str:
         """UN style for `long` (the default); Babel for other names and CLDR patterns."""

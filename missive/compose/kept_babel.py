@@ -58,6 +58,5 @@ def _added(question: Hashable, value: object, stored: object) -> dict[Hashable, 
 
 @cache
 def _version() -> str:
-    here = Path(__file__).parent
-    code = startcache.fingerprint(b"".join((here / name).read_bytes() for name in _SOURCES))
+    code = startcache.source_fingerprint(Path(__file__).parent, _SOURCES)
     return f"babel {babel.__version__} code {code[:16]}"

@@ -18,7 +18,6 @@ Anything missing, stale or damaged only means the work is done again.
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -107,7 +106,6 @@ class KeptBytecode(jinja2.BytecodeCache):
 
 @cache
 def _version() -> str:
-    here = Path(__file__).parent
-    code = hashlib.sha256(b"".join((here / name).read_bytes() for name in _SOURCES))
+    code = startcache.source_fingerprint(Path(__file__).parent, _SOURCES)
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return f"jinja2 {jinja2.__version__} python {python} code {code.hexdigest()[:16]}"
+    return f"jinja2 {jinja2.__version__} python {python} code {code[:16]}"

@@ -56,15 +56,12 @@ class _RememberingFilters(BabelFilters):
         self._kept = KeptLocaleResults(language, locale)
         self._dates: dict[tuple[dt.date, str], str] = {}
         self._intervals: dict[tuple[dt.date, dt.date, str], str] = {}
-        self._names: Mapping[str, str] | None = None
 
-    def country_names(self) -> Mapping[str, str]:
-        if self._names is None:
-            self._names = self._kept.get("territories", self._babel_country_names)
-        return self._names
+    def _country_table(self) -> Mapping[str, str]:
+        return self._kept.get("territories", self._babel_country_table)
 
-    def _babel_country_names(self) -> dict[str, str]:
-        return dict(BabelFilters.country_names(self))
+    def _babel_country_table(self) -> dict[str, str]:
+        return dict(super()._country_table())
 
     def date(self, value: dt.date, format: str = "long") -> str:
         key = (value, format)

@@ -57,14 +57,15 @@ def _read(name: str, value: Any) -> Any:
 
 _VIEWED = frozenset({"glyphPos", "hmetrics"})
 _UNREAD = "glyphToChar"
+_ASIDE = f"_packed_{_UNREAD}"
 
 
 class KeptFace(TTFontFace):  # type: ignore[misc]  # ReportLab is untyped
     """A face made from a cache entry; unpacks its glyph-to-characters table when asked."""
 
     def __getattr__(self, name: str) -> Any:
-        # Called only for what the instance lacks: the packed table is then in its place.
-        packed = self.__dict__.get(f"_packed_{name}")
+        # Called only for what the instance lacks: the packed table is then set aside.
+        packed = self.__dict__.get(_ASIDE)
         if name != _UNREAD or packed is None:
             raise AttributeError(name)
         table = _UNPACK[packed.kind](*packed.arrays)
@@ -72,12 +73,9 @@ class KeptFace(TTFontFace):  # type: ignore[misc]  # ReportLab is untyped
         return table
 
     def keep_packed(self) -> None:
-        """Move a packed glyph-to-characters table aside, to be unpacked on first use."""
-        packed = self.__dict__.pop(_UNREAD, None)
-        if isinstance(packed, Packed):
-            setattr(self, f"_packed_{_UNREAD}", packed)
-        elif packed is not None:
-            setattr(self, _UNREAD, packed)
+        """Set a packed glyph-to-characters table aside, to be unpacked on first use."""
+        if isinstance(self.__dict__.get(_UNREAD), Packed):
+            self.__dict__[_ASIDE] = self.__dict__.pop(_UNREAD)
 
 
 class Wholes(Sequence[int]):

@@ -30,10 +30,16 @@ Subset = tuple[int, ...]
 
 
 @dataclass
+class _Cut:
+    data: bytes
+    letters: int = 0  # that drew it
+
+
+@dataclass
 class _Face:
     digest: str  # of the font file
     kept: dict[Subset, bytes] | None = None  # read from the cache on first use
-    new: OrderedDict[Subset, list[bytes | int]] = field(default_factory=OrderedDict)
+    new: OrderedDict[Subset, _Cut] = field(default_factory=OrderedDict)
 
 
 @dataclass
@@ -54,7 +60,7 @@ def cut(stem: str, digest: str, subset: Subset, make: Callable[[], bytes]) -> by
     if found is not None:
         return found
     made = make()
-    face.new[subset] = [made, 0]
+    face.new[subset] = _Cut(made)
     if len(face.new) > MAX_NEW:
         face.new.popitem(last=False)
     return made
@@ -63,15 +69,15 @@ def cut(stem: str, digest: str, subset: Subset, make: Callable[[], bytes]) -> by
 def drawn(stem: str, subset: Subset) -> None:
     """A letter draws `subset` (counted for the subsets this process cut)."""
     face = _state.faces.get(stem)
-    entry = face.new.get(subset) if face else None
-    if entry is not None:
-        entry[1] = int(entry[1]) + 1
+    made = face.new.get(subset) if face else None
+    if made is not None:
+        made.letters += 1
 
 
 def keep() -> None:
     """Add the subsets two letters or more drew to the cache's tables."""
     for face in _state.faces.values():
-        shared = {s: bytes(e[0]) for s, e in face.new.items() if int(e[1]) >= 2}
+        shared = {s: made.data for s, made in face.new.items() if made.letters >= 2}
         if shared:
             startcache.update(KIND, face.digest, _VERSION, _merged(shared))
 

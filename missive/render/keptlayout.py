@@ -139,9 +139,8 @@ def _tables_of(value: Any) -> _Tables:
 
 @cache
 def _fingerprint() -> str:
-    here = Path(__file__).parent
-    sources = b"".join((here / name).read_bytes() for name in _SOURCES)
-    return startcache.fingerprint(sources + fonts.fingerprint().encode())
+    code = startcache.source_fingerprint(Path(__file__).parent, _SOURCES)
+    return startcache.fingerprint(f"{code} {fonts.fingerprint()}".encode())
 
 
 @cache

@@ -23,7 +23,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,6 +44,12 @@ def cache_dir() -> Path:
 def fingerprint(source: bytes) -> str:
     """What an entry made from `source` is known by (with its kind and version)."""
     return hashlib.sha256(source).hexdigest()
+
+
+def source_fingerprint(folder: Path, names: Iterable[str]) -> str:
+    """What results computed by the modules `names` of `folder` are known by: a change in
+    their code is another entry."""
+    return fingerprint(b"".join((folder / name).read_bytes() for name in names))
 
 
 def entry_path(kind: str, source: bytes | str, version: str) -> Path:
