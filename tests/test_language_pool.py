@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from missive.app.language_pool import CHUNK_SIZE, CHUNKS_IN_FLIGHT, LanguagePool, deal
 from missive.errors import RenderError
+from missive.render.language_pool import CHUNK_SIZE, CHUNKS_IN_FLIGHT, LanguagePool, deal
 
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 

@@ -251,24 +251,3 @@ def report_rows(ops: Operations, actor: Actor | None, key: str) -> list[list[str
     with Journal.open(ops.journal_path, writer=False) as journal:
         rows.extend(status_rows(journal, journal.batches(key)))
     return rows
-    with Journal.open(ops.journal_path, writer=False) as journal:
-        for batch in journal.batches(key):
-            rows.extend(
-                [
-                    batch.id,
-                    d.recipient_id,
-                    d.email,
-                    d.language,
-                    d.group,
-                    d.state.value,
-                    str(d.attempts),
-                    "" if d.last_code is None else str(d.last_code),
-                    d.last_text or "",
-                    d.sent_at or "",
-                    d.notice_status or "",
-                    d.notice_text or "",
-                    d.notice_at or "",
-                ]
-                for d in journal.rows(batch.id)
-            )
-    return rows

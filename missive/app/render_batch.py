@@ -34,10 +34,15 @@ from missive.load import id_problem, iter_recipients
 from missive.load.serials import assign_serials
 from missive.model import Language, Letter, PageSize, Recipient
 from missive.render.pdf import Renderer
-from missive.review.digest import require_known_groups
+from missive.review.digest import (
+    Selection,
+    iter_selected,
+    require_known_groups,
+    selected_counts,
+)
 
 if TYPE_CHECKING:
-    from missive.app.language_pool import LanguagePool
+    from missive.render.language_pool import LanguagePool
 
 MANIFEST = "manifest.json"
 
@@ -73,6 +78,10 @@ class BatchOptions:
     jobs: int | None = None  # None: every core
     page_size: PageSize | None = None
     persist_serials: bool = True
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(tuple(self.languages), tuple(self.groups), self.limit)
 
 
 @dataclass(frozen=True)
@@ -142,23 +151,6 @@ def pdf_name(recipient_id: str) -> str:
     return f"{recipient_id}.pdf"
 
 
-def select(
-    recipients: Iterator[Recipient], letter: Letter, options: BatchOptions
-) -> Iterator[Recipient]:
-    count = 0
-    for recipient in recipients:
-        if options.limit is not None and count >= options.limit:
-            return
-        if recipient.language not in letter.languages:
-            continue
-        if options.languages and recipient.language not in options.languages:
-            continue
-        if options.groups and recipient.group not in options.groups:
-            continue
-        count += 1
-        yield recipient
-
-
 @dataclass(frozen=True)
 class RenderRequest:
     letter_path: Path
@@ -181,22 +173,12 @@ def render_letters(request: RenderRequest, on_progress: OnProgress | None = None
     )
 
 
-def expected_count(counts: Mapping[tuple[Language, str], int], options: BatchOptions) -> int:
+def expected_count(
+    letter: Letter, counts: Mapping[tuple[Language, str], int], selection: Selection
+) -> int:
     """How many letters the selection renders, from the list's counts."""
-    total = sum(selected_shares(counts, options).values())
-    return total if options.limit is None else min(total, options.limit)
-
-
-def selected_shares(
-    counts: Mapping[tuple[Language, str], int], options: BatchOptions
-) -> Counter[Language]:
-    """How many of the selected recipients each language has (before any `limit`)."""
-    languages, groups = options.languages, options.groups
-    shares: Counter[Language] = Counter()
-    for (language, group), count in counts.items():
-        if (not languages or language in languages) and (not groups or group in groups):
-            shares[language] += count
-    return shares
+    total = selected_counts(letter, counts, selection).total()
+    return total if selection.limit is None else min(total, selection.limit)
 
 
 def render_batch(
@@ -211,20 +193,23 @@ def render_batch(
         raise RenderError(f"{out_dir} exists and is not a folder")
     scan = scan_list(letter_path, recipients_path)
     letter = scan.letter
-    require_known_groups(letter, options.groups)
+    selection = options.selection
+    require_known_groups(letter, selection.groups)
     serials = assign_serials(letter, scan.ids, persist=options.persist_serials)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would carry over to the published directory
     try:
-        recipients = select(iter_recipients(scan.path, letter), letter, options)
+        recipients = iter_selected(letter, iter_recipients(scan.path, letter), selection)
         with (staging / MANIFEST).open("w", encoding="utf-8") as manifest:
             counts, total = _run(
                 args=(letter, serials, options, staging, (scan.path, scan.header)),
                 recipients=recipients,
                 manifest=manifest,
-                meter=Meter(Stage.RENDERING, expected_count(scan.counts, options), on_progress),
-                shares=selected_shares(scan.counts, options),
+                meter=Meter(
+                    Stage.RENDERING, expected_count(letter, scan.counts, selection), on_progress
+                ),
+                shares=selected_counts(letter, scan.counts, selection),
             )
         _publish(staging, out_dir)
     finally:
@@ -296,7 +281,7 @@ class _results:  # noqa: N801 (a context manager used like a function)
             self.worker = _Worker(*self.args)
             return (self.worker(recipient) for recipient in self.recipients)
         # multiprocessing is imported only by a render that forks.
-        from missive.app.language_pool import LanguagePool
+        from missive.render.language_pool import LanguagePool
 
         make = partial(_Worker, *self.args)
         self.pool = LanguagePool(self.jobs, make, _language, shares=self.shares)

@@ -32,7 +32,9 @@ from missive.review.digest import (
     changed_files,
     collect_inputs,
     digest_batch,
+    iter_selected,
     select_recipients,
+    selected_counts,
 )
 from missive.storage import shared_file as ledger
 
@@ -53,11 +55,13 @@ __all__ = [
     "check_approved",
     "collect_inputs",
     "digest_batch",
+    "iter_selected",
     "list_approvals",
     "record_decision",
     "refusal_message",
     "require_approved",
     "select_recipients",
+    "selected_counts",
 ]
 
 MAX_LISTED = 6

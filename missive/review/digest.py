@@ -14,7 +14,9 @@ that a refusal can say which files changed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,17 +91,45 @@ def require_known_groups(letter: Letter, groups: Iterable[str]) -> None:
         raise SelectionError(unknown, letter.groups)
 
 
+def is_selected(letter: Letter, selection: Selection, language: Language, group: str) -> bool:
+    """Whether a recipient of this language and group is in the selection (before its limit)."""
+    if language not in letter.languages:
+        return False
+    if selection.languages and language not in selection.languages:
+        return False
+    return not selection.groups or group in selection.groups
+
+
+def iter_selected(
+    letter: Letter, recipients: Iterable[Recipient], selection: Selection
+) -> Iterator[Recipient]:
+    """The recipients a batch sends to, in file order, read no further than the limit needs.
+
+    An unknown group is refused at the call, not at the first recipient read."""
+    require_known_groups(letter, selection.groups)
+    chosen = (r for r in recipients if is_selected(letter, selection, r.language, r.group))
+    if selection.limit is None:
+        return chosen
+    return itertools.islice(chosen, max(selection.limit, 0))
+
+
 def select_recipients(
     letter: Letter, recipients: Iterable[Recipient], selection: Selection
 ) -> tuple[Recipient, ...]:
     """The recipients a batch sends to, in file order (the limit keeps the first ones)."""
-    languages = set(selection.languages or letter.languages) & set(letter.languages)
-    groups = set(selection.groups)
-    require_known_groups(letter, selection.groups)
-    chosen = [
-        r for r in recipients if r.language in languages and (not groups or r.group in groups)
-    ]
-    return tuple(chosen if selection.limit is None else chosen[: selection.limit])
+    return tuple(iter_selected(letter, recipients, selection))
+
+
+def selected_counts(
+    letter: Letter, counts: Mapping[tuple[Language, str], int], selection: Selection
+) -> Counter[Language]:
+    """How many recipients each language has in the selection, from a list's counts per
+    (language, group), before the limit."""
+    shares: Counter[Language] = Counter()
+    for (language, group), count in counts.items():
+        if is_selected(letter, selection, language, group):
+            shares[language] += count
+    return shares
 
 
 def collect_inputs(
