@@ -136,7 +136,7 @@ def test_letter_and_recipient_problems_are_reported_together() -> None:
         "tests/data/letters/unknown-signatory.yaml:28:20: "
         "unknown signatory 'unesko', did you mean 'unesco'?",
         "tests/data/recipients/line-break.csv:3:5: line break in name",
-        "tests/data/recipients/line-break.csv:5:10: unknown country code 'XX' (ISO 3166-1 alpha-2)",
+        "tests/data/recipients/line-break.csv:5:10: unknown country code 'XX': no UN name",
     ]
 
 
@@ -177,8 +177,7 @@ def test_cli_prints_the_table_and_exits_0_for_the_sample() -> None:
             ],
             [
                 "tests/data/recipients/line-break.csv:3:5: line break in name",
-                "tests/data/recipients/line-break.csv:5:10: "
-                "unknown country code 'XX' (ISO 3166-1 alpha-2)",
+                "tests/data/recipients/line-break.csv:5:10: unknown country code 'XX': no UN name",
             ],
         ),
     ],

@@ -22,7 +22,6 @@ from missive.compose.catalogs import catalog_problems, po_path
 from missive.compose.composer import Composer, CoverMode
 from missive.compose.kept_babel import KeptLocaleResults
 from missive.load import iter_recipients, load_letter
-from missive.load.recipients import country_codes
 from missive.model import ComposedLetter, Language
 from missive.storage import startcache
 
@@ -93,7 +92,6 @@ def refuse(name, *rest, **options):
 babel.localedata.load = refuse
 from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
-from missive.load.recipients import country_codes
 letter = load_letter(Path(sys.argv[1]))
 composer = Composer(letter, covers=CoverMode.FULL)
 for recipient in iter_recipients(letter.recipients_path, letter):
@@ -102,7 +100,6 @@ for recipient in iter_recipients(letter.recipients_path, letter):
 
 
 def test_a_warm_process_reads_no_locale_data(letter_path: Path, cache_in_tmp: Path) -> None:
-    country_codes.cache_clear()  # so that this process asks, and keeps the answer here
     compose_all(letter_path)
     assert compose_elsewhere(letter_path, cache_in_tmp).returncode == 0
     # The same script does read it when nothing is kept.

@@ -258,7 +258,7 @@ def test_duplicate_id_names_the_first_line() -> None:
 def test_line_break_in_name_and_physical_line_numbers_after_it() -> None:
     assert recipient_problems(DATA / "recipients/line-break.csv") == [
         "tests/data/recipients/line-break.csv:3:5: line break in name",
-        "tests/data/recipients/line-break.csv:5:10: unknown country code 'XX' (ISO 3166-1 alpha-2)",
+        "tests/data/recipients/line-break.csv:5:10: unknown country code 'XX': no UN name",
     ]
 
 
@@ -344,7 +344,7 @@ def test_every_row_problem_at_once(tmp_path: Path) -> None:
         f"{path}:2:4: unknown group 'goverments', did you mean 'governments'?",
         f"{path}:2:5: empty name",
         f"{path}:2:6: unknown gender 'f'; expected one of female, male, unspecified",
-        f"{path}:2:10: unknown country code 'XX' (ISO 3166-1 alpha-2)",
+        f"{path}:2:10: unknown country code 'XX': no UN name",
         f"{path}:2:11: invalid e-mail address 'nope': An email address must have an @-sign.",
         f"{path}:3:11: row has 10 fields but the header has 11",
     ]

@@ -22,6 +22,7 @@ from jinja2.utils import concat
 from missive.compose.dates import UnDates, close_date_points, mark_date
 from missive.compose.kept_templates import KeptBytecode
 from missive.compose.markup import escape_markup
+from missive.data.countries import country_name
 from missive.errors import Problem
 from missive.model import Language
 
@@ -41,17 +42,8 @@ class BabelFilters:
 
     def __init__(self, locale: Locale, language: Language) -> None:
         self.locale = locale
+        self.language = language
         self.dates = UnDates(language, locale)
-        self._countries: Mapping[str, str] | None = None
-
-    def country_names(self) -> Mapping[str, str]:
-        """ISO 3166 code -> the country's name in this locale (read when first asked)."""
-        if self._countries is None:
-            self._countries = self._country_table()
-        return self._countries
-
-    def _country_table(self) -> Mapping[str, str]:
-        return self.locale.territories
 
     def date(self, value: dt.date, format: str = "long") -> str:
         """UN style for `long` (the default); Babel for other names and CLDR patterns."""
@@ -81,7 +73,9 @@ class BabelFilters:
         return url.split("://", 1)[-1].removeprefix("mailto:").rstrip("/")
 
     def country(self, code: str) -> str:
-        return self.country_names().get(code.upper(), code)
+        """The UN's short name of the country or area, in the letter's language (not
+        CLDR's: "Russian Federation", "Holy See"); the code itself if the UN has none."""
+        return country_name(code, self.language) or code
 
     def literal(self, value: object) -> object:
         """Jinja2 `finalize`: what `{{ ... }}` prints is text, never markup."""

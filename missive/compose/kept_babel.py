@@ -3,11 +3,11 @@
 Babel reads a locale's CLDR data the first time any of it is asked for, merging the
 locale with its parents: about 6 ms a locale, 35 ms for a six-language letter, in every
 process that composes. What a letter asks of it is small and depends only on the
-language, the locale, Babel's version and the code that asks: the country names, and the
-dates and intervals it prints. Those are kept in the start-up cache
-(`storage/startcache.py`), one entry per language and locale; a value not found there is
-asked of Babel, which then reads its data, and is added to the entry (one process at a
-time).
+language, the locale, Babel's version and the code that asks: the dates and intervals it
+prints (country names are the UN's, from missive/data, not Babel's). Those are kept in the
+start-up cache (`storage/startcache.py`), one entry per language and locale; a value not
+found there is asked of Babel, which then reads its data, and is added to the entry (one
+process at a time).
 """
 
 from __future__ import annotations

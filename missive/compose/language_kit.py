@@ -47,21 +47,15 @@ _FEW_VALUES = frozenset({"salutation", "closing"})
 
 
 class _RememberingFilters(BabelFilters):
-    """Dates, intervals and country names asked of Babel once per value, and kept between
-    runs (`kept_babel`): a cover note that prints the event's dates would otherwise ask
-    Babel again for every recipient, and every process would read the locale's data."""
+    """Dates and intervals asked of Babel once per value, and kept between runs
+    (`kept_babel`): a cover note that prints the event's dates would otherwise ask Babel
+    again for every recipient, and every process would read the locale's data."""
 
     def __init__(self, locale: Locale, language: Language) -> None:
         super().__init__(locale, language)
         self._kept = KeptLocaleResults(language, locale)
         self._dates: dict[tuple[dt.date, str], str] = {}
         self._intervals: dict[tuple[dt.date, dt.date, str], str] = {}
-
-    def _country_table(self) -> Mapping[str, str]:
-        return self._kept.get("territories", self._babel_country_table)
-
-    def _babel_country_table(self) -> dict[str, str]:
-        return dict(super()._country_table())
 
     def date(self, value: dt.date, format: str = "long") -> str:
         key = (value, format)

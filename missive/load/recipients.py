@@ -18,13 +18,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
-import babel
 from email_validator import EmailNotValidError, validate_email
 
+from missive.data.countries import country_codes
 from missive.errors import InputError, Problem
 from missive.load.yaml_nodes import did_you_mean, enum_hint
 from missive.model import Gender, Group, Language, Letter, Recipient
-from missive.storage import startcache
 
 E = TypeVar("E", Language, Gender)
 
@@ -50,8 +49,6 @@ MAX_ID_BYTES = 200
 # Fields that end up in a mail header (To, Cc, the display name): a line break there
 # would let a CSV cell inject headers, so any control character is refused.
 HEADER_FIELDS = ("id", "email", "name", "cc", "organization", "honorific")
-# CLDR region codes that name no country (unknown region, EU, UN, pseudo-locales).
-NOT_COUNTRIES = frozenset({"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"})
 # email_validator's check of an address's domain, which `_remember_domains` remembers.
 _DOMAIN_CHECK = "validate_email_domain_name"
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
@@ -110,24 +107,6 @@ def _remember_domains() -> None:
     check = getattr(module, _DOMAIN_CHECK, None)
     if callable(check) and not hasattr(check, "cache_info"):
         setattr(module, _DOMAIN_CHECK, functools.lru_cache(maxsize=4096)(check))
-
-
-@functools.cache
-def country_codes() -> frozenset[str]:
-    """The ISO 3166 codes CLDR names; kept in the start-up cache, since reading Babel's
-    locale data for them costs about 8 ms in every command that reads a list."""
-    version = f"babel {babel.__version__} {sorted(NOT_COUNTRIES)}"
-    kept = startcache.kept("country-codes", "iso-3166", version, _babel_country_codes)
-    return frozenset(kept)
-
-
-def _babel_country_codes() -> frozenset[str]:
-    codes = babel.Locale("en").territories
-    return frozenset(
-        code
-        for code in codes
-        if isinstance(code, str) and len(code) == 2 and code not in NOT_COUNTRIES
-    )
 
 
 def control_character_problem(value: str, column: str) -> str | None:
@@ -368,5 +347,5 @@ class _RowCheck:
     def country(self) -> str:
         code = self.required("country").upper()
         if code and code not in country_codes():
-            self.problem("country", f"unknown country code '{code}' (ISO 3166-1 alpha-2)")
+            self.problem("country", f"unknown country code '{code}': no UN name")
         return code
