@@ -84,7 +84,13 @@ def test_approve_then_reject_then_change(cli: Cli) -> None:
 
     (entry,) = audit_log(Path(cli.journal), Actor("admin", Role.ADMIN))
     assert entry.actor == f"os:{os_user()}" and entry.action.startswith("approved ar,zh")
-    assert entry.detail == "declared reviewer Nadia Haddad; ok"
+    # One `decide` for both front ends: the audit log keeps the hashes decided on, as the
+    # workspace's decisions always did, and the name declared on the command line.
+    hashes = ", ".join(a.hash[:12] for a in list_approvals(Path(cli.journal), "wsis20-invitation"))
+    assert entry.detail == f"hash {hashes}; declared reviewer Nadia Haddad; ok"
+    # ... and keeps the text inputs, so the review page can show what changed since.
+    kept = Path(cli.journal).with_name(Path(cli.journal).name + ".inputs")
+    assert len(list(kept.iterdir())) >= 6  # the letter, its templates and catalogs
     assert out.rstrip().endswith("approved: every language at hash " + cli.batch_hash()[:12] + "…")
     code, out, _ = cli("reject", *SELECT, "--lang", "es", "--reviewer", "Carmen", "--reason", "x")
     assert code == 0
@@ -182,9 +188,10 @@ def test_worker_runs_a_due_job_through_the_send_gate(cli: Cli) -> None:
 def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
     from smtp_server import Faults, RecordingHandler, running_server
 
-    from missive.app.report import collect_report, render_html_report
+    from missive.app.report import collect_report
     from missive.deliver.journal import Journal
     from missive.load import load_recipients
+    from missive.web.report_view import report_document
 
     cli("approve", *SELECT, "--reviewer", "Nadia <Haddad>", "--comment", "vu & approuvé")
     everyone = load_recipients(cli.root / "recipients" / "wsis20-stakeholders.csv")
@@ -212,8 +219,8 @@ def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
     sent = len(governments) - 1
     with Journal.open(journal, writer=False) as reader:
         report = collect_report(reader, "wsis20-invitation", Path(cli.letter), now=now)
-    page = render_html_report(report)
-    assert f'1 <span class="failed_permanent">failed permanent</span>, {sent} <span' in page
+    page = report_document(report)
+    assert f'1 <span class="state failed_permanent">failed permanent</span>, {sent} <span' in page
     assert "5.1.1 &lt;nobody&gt; here</td>" in page
     assert "<td>Nadia &lt;Haddad&gt;</td><td>ar, zh, en, fr, ru, es</td>" in page
     assert "vu &amp; approuvé" in page

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from missive.access.permissions import Role
 from missive.app.people import NewUser, Origin, add_user
 from missive.model import Language
-from missive.web import WorkspaceConfig, create_app
+from missive.web.app import create_app
+from missive.web.context import WorkspaceConfig
 
 REPO = Path(__file__).resolve().parent.parent
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from missive.app.progress import OnProgress, Progress, Stage
     from missive.app.proof import ProofRequest, make_proof
     from missive.app.render_batch import BatchOptions, Manifest, RenderRequest, render_letters
-    from missive.app.report import LetterReport, collect_report, render_html_report
+    from missive.app.report import BatchReport, LetterReport, collect_report
     from missive.app.review import (
         BatchRequest,
         BatchReview,
@@ -41,19 +41,19 @@ if TYPE_CHECKING:
         decide,
         review_batch,
     )
-    from missive.app.send import SendRequest
-    from missive.app.sending import (
+    from missive.app.send import (
         BatchStarted,
         Previewed,
         Recovered,
         SendEnd,
         SendEvent,
+        SendRequest,
         SendResult,
         Spooled,
         WindowWait,
         send_batch,
     )
-    from missive.app.status import BatchStatus, LetterStatus, StatusRequest, letter_status
+    from missive.app.status import LetterStatus, StatusRequest, letter_status
     from missive.deliver.mailboxes import MailboxKind, MailboxSpec, imap_credentials
     from missive.review.approvals import (
         Approval,
@@ -69,8 +69,8 @@ _HOMES = {
     "BatchOptions": "missive.app.render_batch",
     "BatchRequest": "missive.app.review",
     "BatchReview": "missive.app.review",
-    "BatchStarted": "missive.app.sending",
-    "BatchStatus": "missive.app.status",
+    "BatchStarted": "missive.app.send",
+    "BatchReport": "missive.app.report",
     "CheckReport": "missive.app.check",
     "CheckRequest": "missive.app.check",
     "ComposeRequest": "missive.app.compose_one",
@@ -94,23 +94,23 @@ _HOMES = {
     "NewLetter": "missive.app.new_letter",
     "NewLetterRequest": "missive.app.new_letter",
     "OnProgress": "missive.app.progress",
-    "Previewed": "missive.app.sending",
+    "Previewed": "missive.app.send",
     "Progress": "missive.app.progress",
     "ProofRequest": "missive.app.proof",
-    "Recovered": "missive.app.sending",
+    "Recovered": "missive.app.send",
     "RenderRequest": "missive.app.render_batch",
     "RunJob": "missive.app.jobs",
     "ScheduleRequest": "missive.app.jobs",
     "Scheduled": "missive.app.jobs",
     "Selection": "missive.review.approvals",
-    "SendEnd": "missive.app.sending",
-    "SendEvent": "missive.app.sending",
+    "SendEnd": "missive.app.send",
+    "SendEvent": "missive.app.send",
     "SendRequest": "missive.app.send",
-    "SendResult": "missive.app.sending",
-    "Spooled": "missive.app.sending",
+    "SendResult": "missive.app.send",
+    "Spooled": "missive.app.send",
     "Stage": "missive.app.progress",
     "StatusRequest": "missive.app.status",
-    "WindowWait": "missive.app.sending",
+    "WindowWait": "missive.app.send",
     "WorkerRequest": "missive.app.jobs",
     "cancel_job": "missive.app.jobs",
     "check_letter": "missive.app.check",
@@ -124,22 +124,21 @@ _HOMES = {
     "start_letter": "missive.app.new_letter",
     "parse_due": "missive.schedule.jobs",
     "release_job": "missive.app.jobs",
-    "render_html_report": "missive.app.report",
     "render_letters": "missive.app.render_batch",
     "review_batch": "missive.app.review",
     "run_demo": "missive.app.demo",
     "schedule_send": "missive.app.jobs",
-    "send_batch": "missive.app.sending",
+    "send_batch": "missive.app.send",
     "work": "missive.app.jobs",
 }
 
 __all__ = [
     "Approval",
     "BatchOptions",
+    "BatchReport",
     "BatchRequest",
     "BatchReview",
     "BatchStarted",
-    "BatchStatus",
     "CheckReport",
     "CheckRequest",
     "ComposeRequest",
@@ -192,7 +191,6 @@ __all__ = [
     "make_proof",
     "parse_due",
     "release_job",
-    "render_html_report",
     "render_letters",
     "review_batch",
     "run_demo",

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive.access.permissions import Role
+from missive.app.batch_letters import LetterMaker, PreparedBatch, prepare
 from missive.app.bounces import BouncesRequest, BouncesResult, read_bounces
 from missive.app.check import CheckReport, CheckRequest, check_letter
 from missive.app.people import NewUser, add_user, cli_origin
 from missive.app.proof import write_proof
 from missive.app.review import BatchRequest, DecisionRequest, approval_gate, decide
-from missive.app.send import LetterMaker, PreparedBatch, Relay, SendRequest, deliver, prepare
+from missive.app.send import Relay, deliver
 from missive.app.send import spool as spool_messages
 from missive.app.status import LetterStatus, StatusRequest, letter_status
 from missive.deliver.journal import Journal, SendState
@@ -154,7 +155,7 @@ def run_demo(request: DemoRequest, on_event: Callable[[DemoEvent], None]) -> Dem
     _fresh_start(out, journal_path)
     on_event(StepStarted(DemoStep.CHECK))
     on_event(Checked(check_letter(CheckRequest(request.letter_path))))
-    prepared = prepare(SendRequest(letter_path=request.letter_path, journal_path=journal_path))
+    prepared = prepare(request.letter_path)
     on_event(StepStarted(DemoStep.RENDER))
     on_event(SamplesRendered(_render_samples(prepared, out / "pdf")))
     write_proof(request.letter_path, out / "proof.pdf")
@@ -216,7 +217,7 @@ def _fresh_start(out: Path, journal_path: Path) -> None:
 
 def _render_samples(prepared: PreparedBatch, folder: Path) -> tuple[Path, ...]:
     folder.mkdir(parents=True, exist_ok=True)
-    make = LetterMaker(prepared, persist_serials=False)
+    make = LetterMaker(prepared.letter, prepared.recipients_path, persist_serials=False)
     written: list[Path] = []
     seen: set[str] = set()
     for recipient in prepared.recipients:

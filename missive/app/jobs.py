@@ -2,7 +2,10 @@
 
 A job stores the letter and the options of `send` as its command line spells them (never a
 password: a worker reads the credentials from its own environment), so that what an
-operator scheduled reads back exactly as the command it runs.
+operator scheduled reads back exactly as the command it runs. `schedule_send` is the one
+place a send is scheduled, whichever front end asks: the command line (`schedule`) and the
+workspace (which first checks the person's permission and then writes the audit log,
+`operations.Operations.schedule`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from missive.errors import MissiveError
 from missive.load import load_letter, load_recipients
 from missive.review.approvals import Selection, require_approved, select_recipients
-from missive.schedule.jobs import DEFAULT_GRACE, Job, cancel, list_jobs, parse_due, release
+from missive.schedule.jobs import DEFAULT_GRACE, Job, cancel, list_jobs, release
 from missive.schedule.jobs import schedule as store_job
 from missive.schedule.window import SendWindow
 from missive.schedule.worker import DEFAULT_POLL_SECONDS, run_worker
@@ -26,8 +29,8 @@ from missive.schedule.worker import DEFAULT_POLL_SECONDS, run_worker
 class ScheduleRequest:
     letter_path: Path
     journal_path: Path
-    at: str  # "2024-02-01 09:00" or ISO 8601
-    tz: str = "UTC"  # the zone of `at` (an offset in `at` wins)
+    due: dt.datetime | None = None  # aware (`parse_due`); None: now
+    tz: str = "UTC"  # the zone the job's time is shown in
     # The send's options, stored with the job:
     smtp: str | None = None
     recipients_path: Path | None = None
@@ -35,6 +38,8 @@ class ScheduleRequest:
     rate: str | None = None
     connections: int | None = None
     window: str | None = None
+    to_self: str | None = None  # one sample per language to this address (needs no approval)
+    resend_ambiguous: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,9 @@ RunJob = Callable[[Job], dt.datetime | None]
 
 
 def schedule_send(request: ScheduleRequest, now: dt.datetime | None = None) -> Scheduled:
-    due = parse_due(request.at, request.tz)
+    moment = now or dt.datetime.now(dt.UTC)
+    # "Now" is a second ahead: a job is stored for a time still to come.
+    due = request.due or moment + dt.timedelta(seconds=1)
     window = None
     if request.window is not None:
         window = str(SendWindow.parse(request.window))  # refused now, not at send time
@@ -67,7 +74,7 @@ def schedule_send(request: ScheduleRequest, now: dt.datetime | None = None) -> S
         due,
         tz=request.tz,
         options=job_options(request, window),
-        now=now or dt.datetime.now(dt.UTC),
+        now=moment,
     )
     return Scheduled(job, unapproved(request), list_jobs(request.journal_path))
 
@@ -90,11 +97,17 @@ def job_options(request: ScheduleRequest, window: str | None) -> list[str]:
         options += ["--lang", language.value]
     for group in selection.groups:
         options += ["--group", group]
+    if request.to_self:
+        options += ["--to-self", request.to_self]
+    if request.resend_ambiguous:
+        options.append("--resend-ambiguous")
     return options
 
 
 def unapproved(request: ScheduleRequest) -> str | None:
-    """Say now, not at send time, that approvals are still missing."""
+    """Say now, not at send time, that approvals are still missing (samples need none)."""
+    if request.to_self:
+        return None
     try:
         letter = load_letter(request.letter_path)
         path = request.recipients_path or letter.recipients_path

@@ -16,15 +16,16 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from missive.access.permissions import Action, Actor, require
+from missive.app.changes import FileChange, changes_since_approval
+from missive.app.proof import render_proof
+from missive.app.review import DigestedBatch, render_for_review
 from missive.errors import InputError, NotFoundError
 from missive.load import load_letter, load_recipients
 from missive.model import Language, Letter, Recipient
 from missive.render import raster
 from missive.review.approvals import (
-    BatchDigest,
     BatchInputs,
     LanguageStatus,
     Selection,
@@ -35,34 +36,19 @@ from missive.review.approvals import (
     select_recipients,
 )
 
-if TYPE_CHECKING:
-    from missive.app.changes import FileChange
-
 KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 @dataclass(frozen=True)
-class RenderedBatch:
+class RenderedBatch(DigestedBatch):
     """The whole list of a letter, rendered: what a reviewer sees and approves."""
 
-    letter: Letter
-    recipients: tuple[Recipient, ...]
-    recipients_path: Path
-    digest: BatchDigest
-    inputs: BatchInputs
     pdfs: Mapping[str, bytes]  # recipient id -> PDF
     subjects: Mapping[str, str]  # recipient id -> cover e-mail subject
     covers: Mapping[str, str]  # recipient id -> cover e-mail text
 
     def in_language(self, language: Language) -> tuple[Recipient, ...]:
         return tuple(r for r in self.recipients if r.language is language)
-
-    def digest_of(self, label: str) -> str | None:
-        """The sha256 of an input file of the batch, by its label."""
-        for language in self.digest.languages.values():
-            if label in language.files:
-                return language.files[label]
-        return None
 
 
 @dataclass(frozen=True)
@@ -87,7 +73,6 @@ class LetterShelf:
         self.letters_dir = letters_dir
         self.journal_path = journal_path
         self.cache_dir = cache_dir
-        self.inputs_dir = journal_path.with_name(journal_path.name + ".inputs")
         self._batches: dict[str, tuple[str, RenderedBatch]] = {}
         self._lock = threading.Lock()
 
@@ -137,16 +122,12 @@ class LetterShelf:
 
     def changes(self, actor: Actor | None, key: str, language: Language) -> tuple[FileChange, ...]:
         """The input files changed since the language's last approval, with text diffs."""
-        from missive.app.changes import changes_since_approval
-
         require(actor, Action.VIEW)
         batch = self.batch(key)
-        return changes_since_approval(batch, self.journal_path, self.inputs_dir, language)
+        return changes_since_approval(batch.inputs, batch.digest, self.journal_path, language)
 
     def proof(self, actor: Actor | None, key: str) -> bytes:
         """The reviewers' proof: a letter per language and the hard cases, in one PDF."""
-        from missive.app.proof import render_proof
-
         require(actor, Action.VIEW)
         return render_proof(self.path_of(key)).data
 
@@ -176,8 +157,6 @@ class LetterShelf:
 def _render(
     letter: Letter, recipients: tuple[Recipient, ...], inputs: BatchInputs
 ) -> RenderedBatch:
-    from missive.app.review import render_for_review
-
     pdfs: dict[str, bytes] = {}
     subjects: dict[str, str] = {}
     covers: dict[str, str] = {}
@@ -187,12 +166,12 @@ def _render(
         covers[recipient.id] = composed.cover.text
     digests = sorted((rid, hashlib.sha256(pdf).hexdigest()) for rid, pdf in pdfs.items())
     return RenderedBatch(
-        letter,
-        recipients,
-        letter.recipients_path,
-        digest_batch(inputs, digests),
-        inputs,
-        pdfs,
-        subjects,
-        covers,
+        letter=letter,
+        recipients=recipients,
+        recipients_path=letter.recipients_path,
+        inputs=inputs,
+        digest=digest_batch(inputs, digests),
+        pdfs=pdfs,
+        subjects=subjects,
+        covers=covers,
     )

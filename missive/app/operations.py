@@ -1,8 +1,9 @@
-"""Use cases that change things from the workspace: decisions, jobs, and a send's progress.
+"""The workspace's use cases that change things: decisions, jobs, and a send's progress.
 
-Each checks the actor against the permission matrix, does the one thing, and writes it to
-the audit log under the logged-in person and their address. Nothing here sends: a send is
-a job in the journal, run by `send.py worker` in its own process.
+Each checks the actor against the permission matrix, then calls the one use case every
+front end calls (`review.decide`, `jobs.schedule_send`, `jobs.cancel_job`, ...), with the
+audit log written under the logged-in person and their address. Nothing here sends: a send
+is a job in the journal, run by `send.py worker` in its own process.
 """
 
 from __future__ import annotations
@@ -14,20 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from missive.access.permissions import Action, Actor, require
-from missive.app.changes import keep_inputs
-from missive.app.jobs import ScheduleRequest, cancel_job, job_options, jobs_of, release_job
+from missive.app.jobs import ScheduleRequest, cancel_job, jobs_of, release_job, schedule_send
 from missive.app.letters import LetterShelf
 from missive.app.people import Origin, record_decision
 from missive.app.report import LetterReport, collect_report
+from missive.app.review import BatchRequest, DecisionRequest, decide
 from missive.app.status import CSV_COLUMNS, status_rows
 from missive.deliver.journal import Delivery, Journal, SendState
 from missive.errors import NotFoundError, ScheduleError
 from missive.model import Language
 from missive.review.approvals import Approval, Decision, Selection
-from missive.review.approvals import record_decision as record_approval
 from missive.schedule import jobs
 from missive.schedule.jobs import Job
-from missive.schedule.window import SendWindow
 
 RATE_SPAN = dt.timedelta(minutes=1)
 
@@ -93,26 +92,15 @@ class Operations:
         batch = self.shelf.batch(key)
         if language not in batch.digest.languages:
             raise NotFoundError(f"no recipient reads {language.value} in {key}")
-        # Kept so that the next review can show what changed since this decision.
-        keep_inputs(batch, self.shelf.inputs_dir)
-        (row,) = record_approval(
-            self.journal_path,
-            batch.digest,
+        request = DecisionRequest(
+            BatchRequest(batch.letter.path, self.journal_path, selection=Selection((language,))),
             reviewer=who.name,
             decision=decision,
-            languages=(language,),
             comment=comment,
-            now=now,
             recorded_by=f"login {who.name} from {origin.address}",
+            audit=origin,
         )
-        record_decision(
-            self.journal_path,
-            origin,
-            f"{decision.value} {language.value}",
-            target=key,
-            detail=f"hash {row.hash[:12]}; {comment}",
-            now=now,
-        )
+        (row,) = decide(request, batch, now).rows
         return row
 
     def schedule(
@@ -120,16 +108,22 @@ class Operations:
     ) -> Job:
         require(actor, Action.SEND)
         path = self.shelf.path_of(request.letter_key)
-        # "Now" is a second ahead: a job is stored for a time still to come.
-        due = request.due_at or now + dt.timedelta(seconds=1)
-        job = jobs.schedule(
-            self.journal_path,
-            path,
-            due,
-            tz=request.tz,
-            options=self._options(request, path),
-            now=now,
+        scheduled = schedule_send(
+            ScheduleRequest(
+                letter_path=path,
+                journal_path=self.journal_path,
+                due=request.due_at,
+                tz=request.tz,
+                smtp=request.smtp or self.smtp,
+                selection=Selection(request.languages, request.groups, request.limit),
+                rate=request.rate,
+                window=request.window,
+                to_self=request.to_self,
+                resend_ambiguous=request.resend_ambiguous,
+            ),
+            now,
         )
+        job = scheduled.job
         record_decision(
             self.journal_path,
             origin,
@@ -139,25 +133,6 @@ class Operations:
             now=now,
         )
         return job
-
-    def _options(self, request: SendJobRequest, letter_path: Path) -> list[str]:
-        """`schedule`'s options (one spelling, `job_options`), plus the workspace's own two."""
-        window = str(SendWindow.parse(request.window)) if request.window else None
-        common = ScheduleRequest(
-            letter_path=letter_path,
-            journal_path=self.journal_path,
-            at="",
-            tz=request.tz,
-            smtp=request.smtp or self.smtp,
-            selection=Selection(request.languages, request.groups, request.limit),
-            rate=request.rate,
-        )
-        options = job_options(common, window)
-        if request.to_self:
-            options += ["--to-self", request.to_self]
-        if request.resend_ambiguous:
-            options.append("--resend-ambiguous")
-        return options
 
     def jobs(self, actor: Actor | None, key: str | None = None) -> tuple[Job, ...]:
         require(actor, Action.VIEW)

@@ -1,5 +1,10 @@
 """A batch under review: its digest, its approval state, and reviewers' decisions.
 
+`decide` is the one place a decision is recorded, whichever front end asks: the command
+line (`approve`, `reject`) and the workspace (which first checks the person's permission,
+`operations.Operations.decide`). Each decision keeps the batch's text inputs for the
+review's "what changed since" and, when the request names an origin, goes to the audit log.
+
 The digest includes the sha256 of every selected recipient's PDF, so an approval names the
 exact bytes. They come either from a render folder (the `manifest.json` that
 `render_letters` wrote next to the PDFs the reviewer proofread; each PDF on disk is checked
@@ -16,10 +21,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from missive.app.batch_letters import LetterMaker, PreparedBatch
+from missive.app.changes import inputs_store, keep_inputs
 from missive.app.people import Origin
 from missive.app.people import record_decision as record_audit
-from missive.app.send import LetterMaker, PreparedBatch
-from missive.deliver.journal import BatchInfo
 from missive.errors import InputError, Problem
 from missive.load import load_letter, load_recipients
 from missive.model import ComposedLetter, Language, Letter, Recipient
@@ -27,6 +32,7 @@ from missive.review.approvals import (
     Approval,
     ApprovalGate,
     BatchDigest,
+    BatchInputs,
     Decision,
     LanguageState,
     LanguageStatus,
@@ -80,48 +86,73 @@ class Decided:
 
 
 @dataclass(frozen=True)
-class _Loaded:
+class DigestedBatch:
+    """A batch loaded, selected and digested (PDFs included): what a reviewer decides on."""
+
     letter: Letter
-    recipients: tuple[Recipient, ...]
+    recipients: tuple[Recipient, ...]  # selected
     recipients_path: Path
+    inputs: BatchInputs
     digest: BatchDigest
 
 
 def review_batch(request: BatchRequest) -> BatchReview:
     """Load, select and digest the batch (PDFs included), with its approval state."""
-    return _review(_load(request), request.journal_path)
+    return _review(load_batch(request), request.journal_path)
 
 
-def decide(request: DecisionRequest) -> Decided:
-    """Record one reviewer's decision on the selected languages at the batch's hash."""
-    batch = _load(request.batch)
+def decide(
+    request: DecisionRequest, batch: DigestedBatch | None = None, now: dt.datetime | None = None
+) -> Decided:
+    """Record one reviewer's decision at the batch's hash, on the languages of the request's
+    selection that the batch has (no languages selected: every language of the batch).
+
+    `batch` is the batch already digested (the workspace keeps each letter's rendered);
+    without it the batch is loaded from `request.batch`.
+    """
+    digested = batch or load_batch(request.batch)
+    journal_path = request.batch.journal_path
+    moment = now or dt.datetime.now(dt.UTC)
+    wanted = request.batch.selection.languages
+    languages = tuple(lang for lang in digested.digest.languages if not wanted or lang in wanted)
+    # Kept so that a later review can show what changed since this decision.
+    keep_inputs(digested.inputs, digested.digest, inputs_store(journal_path))
     rows = record_decision(
-        request.batch.journal_path,
-        batch.digest,
+        journal_path,
+        digested.digest,
         reviewer=request.reviewer,
         decision=request.decision,
+        languages=languages,
         comment=request.comment,
+        now=moment,
         recorded_by=request.recorded_by,
     )
     if request.audit is not None:
-        _audit(request, rows, request.audit)
-    return Decided(rows, _review(batch, request.batch.journal_path))
+        _audit(request, rows, request.audit, moment)
+    return Decided(rows, _review(digested, journal_path))
 
 
-def _audit(request: DecisionRequest, rows: Sequence[Approval], origin: Origin) -> None:
-    """The audit log keeps the decision under who asked, as the workspace's decisions are."""
+def _audit(
+    request: DecisionRequest, rows: Sequence[Approval], origin: Origin, now: dt.datetime
+) -> None:
+    """The audit log keeps what was decided at which hash, under who asked; a reviewer who
+    is not the one asking (a name given on the command line) is kept as declared."""
     languages = ",".join(row.language.value for row in rows)
+    details = ["hash " + ", ".join(row.hash[:12] for row in rows)]
+    if request.reviewer != origin.name:
+        details.append(f"declared reviewer {request.reviewer}")
     record_audit(
         request.batch.journal_path,
         origin,
         f"{request.decision.value} {languages}",
         target=rows[0].batch_key,
-        detail=f"declared reviewer {rows[0].reviewer}; {request.comment}",
-        now=dt.datetime.now(dt.UTC),
+        detail="; ".join([*details, request.comment]),
+        now=now,
     )
 
 
-def _load(request: BatchRequest) -> _Loaded:
+def load_batch(request: BatchRequest) -> DigestedBatch:
+    """Load, check the selection and digest the batch, PDFs included."""
     letter = load_letter(request.letter_path)
     path = request.recipients_path or letter.recipients_path
     chosen = select_recipients(letter, load_recipients(path, letter), request.selection)
@@ -130,10 +161,10 @@ def _load(request: BatchRequest) -> _Loaded:
     else:
         pdfs = dict(render_digests(letter, path, chosen))
     inputs = collect_inputs(letter, chosen, recipients_path=path)
-    return _Loaded(letter, chosen, path, digest_batch(inputs, sorted(pdfs.items())))
+    return DigestedBatch(letter, chosen, path, inputs, digest_batch(inputs, sorted(pdfs.items())))
 
 
-def _review(batch: _Loaded, journal_path: Path) -> BatchReview:
+def _review(batch: DigestedBatch, journal_path: Path) -> BatchReview:
     required = batch.letter.reviewers_required
     history = list_approvals(journal_path, batch.letter.key)
     statuses = approval_status(history, batch.digest, required)
@@ -176,10 +207,7 @@ def render_for_review(
 ) -> Iterator[tuple[Recipient, ComposedLetter, bytes]]:
     """Compose and render each chosen recipient's letter in memory, as a send would."""
     # The send's own composer and renderer, with the serials it would give (not recorded).
-    info = BatchInfo("review", letter.key, str(letter.path), str(recipients_path))
-    make = LetterMaker(
-        PreparedBatch(letter, info, tuple(chosen), recipients_path), persist_serials=False
-    )
+    make = LetterMaker(letter, recipients_path, persist_serials=False)
     for recipient in chosen:
         composed, pdf = make(recipient)
         yield recipient, composed, pdf

@@ -1,7 +1,8 @@
 """Where every recipient of a letter's batches stands, from the journal.
 
-Besides the counts a front end shows, the status can be written out: a CSV with one row per
-recipient, and the one-page HTML report a person can read and forward. What came back after
+Besides the counts a front end shows, the status can be written out as a CSV with one row
+per recipient, and can carry the letter's report (`report.LetterReport`), which front ends
+show as the one-page HTML report a person can read and forward. What came back after
 delivery (`send.py bounces`: bounced, delayed, replied) is part of it, with each diagnostic,
 and so are the rows an address correction replaced.
 """
@@ -10,17 +11,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from missive.app.report import (
-    NOTICE_STATES,
-    PROBLEM_STATES,
-    collect_report,
-    render_html_report,
-)
+from missive.app.report import BatchReport, LetterReport, batch_report, collect_report
 from missive.deliver.journal import BatchInfo, Delivery, Journal
 from missive.load import load_letter
 
@@ -42,8 +37,6 @@ CSV_COLUMNS = (
     "notice_text",
     "notice_at",
 )
-# Where a recipient's letter is done with: it arrived, or is still on its way downstream.
-DONE_STATES = frozenset({"sent", "delayed", "replied"})
 
 
 @dataclass(frozen=True)
@@ -51,34 +44,14 @@ class StatusRequest:
     letter_path: Path
     journal_path: Path
     csv_path: Path | None = None  # write one row per recipient here
-    html_path: Path | None = None  # write the one-page report here
-
-
-@dataclass(frozen=True)
-class BatchStatus:
-    info: BatchInfo
-    counts: tuple[tuple[str, str, str, int], ...]  # (state, language, group, count)
-    failures: tuple[Delivery, ...]  # failed, held or interrupted, with their last reply
-    notices: tuple[Delivery, ...] = ()  # bounced, delayed or replied, with the diagnostic
-    replaced: tuple[tuple[str, str, str, str, str], ...] = ()  # see Journal.history
-
-    @property
-    def states(self) -> Counter[str]:
-        totals = Counter[str]()
-        for state, _, _, n in self.counts:
-            totals[state] += n
-        return totals
-
-    @property
-    def complete(self) -> bool:
-        return set(self.states) <= DONE_STATES
+    with_report: bool = False  # gather the letter's report too (approvals, jobs, times)
 
 
 @dataclass(frozen=True)
 class LetterStatus:
     letter_key: str
-    batches: tuple[BatchStatus, ...]
-    html_path: Path | None  # written, if asked
+    batches: tuple[BatchReport, ...]
+    report: LetterReport | None  # if asked
     csv_rows: int | None  # rows written to the CSV, if asked and there was a batch
 
     @property
@@ -89,29 +62,15 @@ class LetterStatus:
 def letter_status(request: StatusRequest) -> LetterStatus:
     letter = load_letter(request.letter_path)
     with Journal.open(request.journal_path, writer=False) as journal:
-        if request.html_path is not None:
-            _write_html(journal, letter.key, letter.path, request.html_path)
+        report = None
+        if request.with_report:
+            report = collect_report(journal, letter.key, letter.path, now=dt.datetime.now(dt.UTC))
         infos = journal.batches(letter.key)
-        batches = tuple(
-            BatchStatus(
-                info,
-                tuple(journal.counts(info.id)),
-                tuple(journal.rows(info.id, PROBLEM_STATES)),
-                tuple(journal.rows(info.id, NOTICE_STATES)),
-                tuple(journal.history(info.id)),
-            )
-            for info in infos
-        )
+        batches = report.batches if report else tuple(batch_report(journal, i) for i in infos)
         rows = None
         if infos and request.csv_path is not None:
             rows = _write_csv(journal, infos, request.csv_path)
-    return LetterStatus(letter.key, batches, request.html_path, rows)
-
-
-def _write_html(journal: Journal, letter_key: str, letter_path: Path, path: Path) -> None:
-    report = collect_report(journal, letter_key, letter_path, now=dt.datetime.now(dt.UTC))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html_report(report), encoding="utf-8")
+    return LetterStatus(letter.key, batches, report, rows)
 
 
 def _write_csv(journal: Journal, batches: Sequence[BatchInfo], path: Path) -> int:

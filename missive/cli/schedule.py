@@ -55,12 +55,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from missive.app import ScheduleRequest, schedule_send
+    from missive.app import ScheduleRequest, parse_due, schedule_send
 
     request = ScheduleRequest(
         letter_path=args.letter,
         journal_path=args.journal,
-        at=args.at,
+        due=parse_due(args.at, args.tz),
         tz=args.tz,
         smtp=args.smtp,
         recipients_path=args.recipients,

@@ -164,7 +164,7 @@ class EventPrinter:
         self.bars = bars
 
     def __call__(self, event: SendEvent) -> None:
-        from missive.app import sending
+        from missive.app import send as sending
 
         match event:
             case sending.BatchStarted(batch_id, letter_path, recipients, relay, dry_run):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from missive.app import BatchStatus
+    from missive.app import BatchReport, LetterReport
 from missive.cli.options import add_journal, add_letter
 
 EXAMPLE = """\
@@ -50,9 +50,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from missive.app import StatusRequest, letter_status
 
-    status = letter_status(StatusRequest(args.letter, args.journal, args.csv, args.html))
-    if status.html_path is not None:
-        print(f"wrote {status.html_path}")
+    request = StatusRequest(args.letter, args.journal, args.csv, with_report=args.html is not None)
+    status = letter_status(request)
+    if status.report is not None:
+        write_report(status.report, args.html)
+        print(f"wrote {args.html}")
     if not status.batches:
         print(f"no batch of {status.letter_key} in {args.journal}")
         return 0
@@ -63,7 +65,15 @@ def run(args: argparse.Namespace) -> int:
     return 0 if status.complete else 3
 
 
-def print_batch(batch: BatchStatus) -> None:
+def write_report(report: LetterReport, path: Path) -> None:
+    """The one-page report, from the template the workspace's report page shows."""
+    from missive.web.report_view import report_document
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(report_document(report), encoding="utf-8")
+
+
+def print_batch(batch: BatchReport) -> None:
     info, counts = batch.info, list(batch.counts)
     print(f"batch {info.id} (created {info.created}, recipients {info.recipients_path})")
     print("  " + ", ".join(f"{n} {state}" for state, n in sorted(batch.states.items())))
@@ -79,7 +89,7 @@ def print_batch(batch: BatchStatus) -> None:
     print()
 
 
-def print_notices(batch: BatchStatus) -> None:
+def print_notices(batch: BatchReport) -> None:
     """What came back after delivery, per language x group, then recipient by recipient."""
     if batch.notices:
         print_notice_matrix(batch.counts)
@@ -125,7 +135,7 @@ def print_table(label: str, entries: list[tuple[str, str, int]]) -> None:
 def print_matrix(counts: list[tuple[str, str, str, int]]) -> None:
     """Language x group, each cell `sent/total`, so a gap in one corner shows at a glance
     (delayed and replied count as sent: the relay took them and they were not returned)."""
-    from missive.app.status import DONE_STATES
+    from missive.app.report import DONE_STATES
 
     sent: Counter[tuple[str, str]] = Counter()
     total: Counter[tuple[str, str]] = Counter()

@@ -1,6 +1,6 @@
-"""The workspace in the browser and its JSON API (Starlette); a front end of missive.app."""
+"""The workspace in the browser and its JSON API (Starlette); a front end of missive.app.
 
-from missive.web.app import create_app
-from missive.web.context import WorkspaceConfig
-
-__all__ = ["WorkspaceConfig", "create_app"]
+`missive.web.app.create_app` builds the application and `missive.web.server.serve` runs it.
+The package itself imports nothing, so that the command line can render the report's
+template (`missive.web.report_view`) without loading Starlette.
+"""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -31,8 +30,10 @@ from missive.web.context import (
     visitor,
 )
 from missive.web.errors import NotLoggedInError
+from missive.web.report_view import TEMPLATES, add_filters
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+templates = Jinja2Templates(directory=TEMPLATES)
+add_filters(templates.env)
 MAX_QUERY_NUMBER = 100_000
 
 
