@@ -10,10 +10,10 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from missive.errors import MissiveError
-from missive.web import api, pages
+from missive.web import api, pages, review_pages, send_pages
 from missive.web.context import Services, WorkspaceConfig
-from missive.web.errors import handle
 from missive.web.security import SecurityHeaders
+from missive.web.views import handle
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -22,7 +22,9 @@ def create_app(config: WorkspaceConfig) -> Starlette:
     app = Starlette(
         routes=[
             *api.ROUTES,
-            *pages.routes(),
+            *pages.ROUTES,
+            *review_pages.ROUTES,
+            *send_pages.ROUTES,
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],

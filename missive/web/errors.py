@@ -1,9 +1,7 @@
-"""Errors as HTTP statuses: the one place the workspace turns a MissiveError into a reply."""
+"""Errors as HTTP statuses: the one place the workspace gives a MissiveError its status
+(`views.handle` makes the reply)."""
 
 from __future__ import annotations
-
-from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from missive.errors import (
     AccessError,
@@ -43,21 +41,3 @@ def status_of(error: MissiveError) -> int:
         (AccessError, 400),
     )
     return next((code for kind, code in statuses if isinstance(error, kind)), 500)
-
-
-async def handle(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, MissiveError)
-    status = status_of(exc)
-    headers = {}
-    if isinstance(exc, LoginThrottledError):
-        headers["Retry-After"] = str(exc.retry_after)
-    if request.url.path.startswith("/api/"):
-        body: dict[str, object] = {"error": str(exc)}
-        if isinstance(exc, InputError):
-            body["problems"] = [str(p) for p in exc.problems]
-        return JSONResponse(body, status_code=status, headers=headers)
-    if status == 401 and not isinstance(exc, LoginRefusedError):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    from missive.web.pages import error_page
-
-    return error_page(request, status, str(exc), headers)

@@ -9,96 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
-from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
-from starlette.templating import Jinja2Templates
 
-from missive.access.permissions import Action, can
+from missive.app.operations import report, report_rows
 from missive.app.people import audit_log, log_in
-from missive.errors import LoginRefusedError, LoginThrottledError, NotFoundError
-from missive.model import Language
-from missive.web.context import (
-    COOKIE,
-    CSRF_FIELD,
-    Visitor,
-    services,
-    set_session_cookie,
-    visitor,
-)
-from missive.web.errors import NotLoggedInError
-from missive.web.report_view import TEMPLATES, add_filters
-
-templates = Jinja2Templates(directory=TEMPLATES)
-add_filters(templates.env)
-MAX_QUERY_NUMBER = 100_000
-
-
-def render(
-    request: Request, name: str, context: Mapping[str, Any], status: int = 200
-) -> HTMLResponse:
-    who = visitor(request)
-    base = {
-        "actor": who.actor,
-        "csrf_token": who.session.csrf_token if who.session else "",
-        "can": can,
-        "Action": Action,
-    }
-    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
-
-
-def error_page(request: Request, status: int, message: str, headers: Mapping[str, str]) -> Response:
-    response = render(request, "error.html", {"status": status, "message": message}, status)
-    response.headers.update(headers)
-    return response
-
-
-def logged_in(request: Request) -> Visitor:
-    who = visitor(request)
-    if who.actor is None:
-        raise NotLoggedInError()
-    return who
-
-
-async def changing(request: Request) -> tuple[Visitor, Mapping[str, str]]:
-    """A logged-in visitor and the form, whose CSRF token must match the session's."""
-    who = logged_in(request)
-    form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not who.csrf_ok(fields.get(CSRF_FIELD)):
-        from missive.errors import PermissionDeniedError
-
-        assert who.actor is not None
-        raise PermissionDeniedError(who.actor.name, "change anything without a valid CSRF token")
-    return who, fields
-
-
-def query_number(request: Request, name: str, default: int = 1) -> int:
-    """A positive integer from the query string, or 404 (never a path built from it)."""
-    text = request.query_params.get(name)
-    if text is None:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= MAX_QUERY_NUMBER:
-        raise NotFoundError(f"{name}={text!r} is not a page of this workspace")
-    return int(text)
-
-
-def language_param(text: str | None) -> Language:
-    try:
-        return Language(text or "")
-    except ValueError as exc:
-        raise NotFoundError(f"no language {text!r}") from exc
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path of this site: never `//other.site` or an absolute URL."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
-
+from missive.errors import LoginRefusedError, LoginThrottledError
+from missive.web.context import COOKIE, services, set_session_cookie
+from missive.web.views import changing, logged_in, render, safe_next
 
 # --- log in and out -----------------------------------------------------------------
 
@@ -144,8 +64,6 @@ async def letters_page(request: Request) -> Response:
 
 
 async def report_page(request: Request) -> Response:
-    from missive.app.operations import report
-
     who = logged_in(request)
     found = services(request)
     key = request.path_params["key"]
@@ -157,8 +75,6 @@ async def report_page(request: Request) -> Response:
 
 
 async def report_csv(request: Request) -> Response:
-    from missive.app.operations import report_rows
-
     who = logged_in(request)
     key = request.path_params["key"]
     rows = report_rows(services(request).operations, who.actor, key)
@@ -177,17 +93,12 @@ async def audit_page(request: Request) -> Response:
     return render(request, "audit.html", {"entries": entries})
 
 
-def routes() -> list[Route]:
-    from missive.web import review_pages, send_pages
-
-    return [
-        Route("/login", login_form, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/", letters_page, methods=["GET"]),
-        Route("/letters/{key}/report", report_page, methods=["GET"]),
-        Route("/letters/{key}/report.csv", report_csv, methods=["GET"]),
-        Route("/audit", audit_page, methods=["GET"]),
-        *review_pages.ROUTES,
-        *send_pages.ROUTES,
-    ]
+ROUTES = [
+    Route("/login", login_form, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/", letters_page, methods=["GET"]),
+    Route("/letters/{key}/report", report_page, methods=["GET"]),
+    Route("/letters/{key}/report.csv", report_csv, methods=["GET"]),
+    Route("/audit", audit_page, methods=["GET"]),
+]

@@ -15,7 +15,7 @@ from missive.app.letters import RenderedBatch
 from missive.errors import NotFoundError
 from missive.model import Language, Recipient
 from missive.web.context import services
-from missive.web.pages import changing, language_param, logged_in, query_number, render
+from missive.web.views import changing, language_param, logged_in, query_number, render
 
 DECISIONS = {"approve": Decision.APPROVED, "reject": Decision.REJECTED}
 

@@ -18,7 +18,7 @@ from missive.app.operations import SendJobRequest
 from missive.errors import ScheduleError
 from missive.web.context import services
 from missive.web.errors import BadRequestError
-from missive.web.pages import changing, logged_in, render
+from missive.web.views import changing, logged_in, render
 
 KINDS = ("now", "at", "self", "ambiguous")
 

@@ -1,0 +1,110 @@
+"""What every page handler of the workspace shares: rendering a template for the visitor,
+the login and CSRF checks, reading path and query parameters, and the reply to an error.
+
+`handle` is the exception handler: `errors.status_of` gives a MissiveError its HTTP status,
+and this turns it into the reply, JSON under `/api/`, a page (or the login) elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from missive.access.permissions import Action, can
+from missive.errors import (
+    InputError,
+    LoginRefusedError,
+    LoginThrottledError,
+    MissiveError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from missive.model import Language
+from missive.web.context import CSRF_FIELD, Visitor, visitor
+from missive.web.errors import NotLoggedInError, status_of
+from missive.web.report_view import TEMPLATES, add_filters
+
+templates = Jinja2Templates(directory=TEMPLATES)
+add_filters(templates.env)
+MAX_QUERY_NUMBER = 100_000
+
+
+def render(
+    request: Request, name: str, context: Mapping[str, Any], status: int = 200
+) -> HTMLResponse:
+    who = visitor(request)
+    base = {
+        "actor": who.actor,
+        "csrf_token": who.session.csrf_token if who.session else "",
+        "can": can,
+        "Action": Action,
+    }
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str, headers: Mapping[str, str]) -> Response:
+    response = render(request, "error.html", {"status": status, "message": message}, status)
+    response.headers.update(headers)
+    return response
+
+
+def logged_in(request: Request) -> Visitor:
+    who = visitor(request)
+    if who.actor is None:
+        raise NotLoggedInError()
+    return who
+
+
+async def changing(request: Request) -> tuple[Visitor, Mapping[str, str]]:
+    """A logged-in visitor and the form, whose CSRF token must match the session's."""
+    who = logged_in(request)
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if not who.csrf_ok(fields.get(CSRF_FIELD)):
+        assert who.actor is not None
+        raise PermissionDeniedError(who.actor.name, "change anything without a valid CSRF token")
+    return who, fields
+
+
+def query_number(request: Request, name: str, default: int = 1) -> int:
+    """A positive integer from the query string, or 404 (never a path built from it)."""
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= MAX_QUERY_NUMBER:
+        raise NotFoundError(f"{name}={text!r} is not a page of this workspace")
+    return int(text)
+
+
+def language_param(text: str | None) -> Language:
+    try:
+        return Language(text or "")
+    except ValueError as exc:
+        raise NotFoundError(f"no language {text!r}") from exc
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path of this site: never `//other.site` or an absolute URL."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+async def handle(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MissiveError)
+    status = status_of(exc)
+    headers = {}
+    if isinstance(exc, LoginThrottledError):
+        headers["Retry-After"] = str(exc.retry_after)
+    if request.url.path.startswith("/api/"):
+        body: dict[str, object] = {"error": str(exc)}
+        if isinstance(exc, InputError):
+            body["problems"] = [str(p) for p in exc.problems]
+        return JSONResponse(body, status_code=status, headers=headers)
+    if status == 401 and not isinstance(exc, LoginRefusedError):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return error_page(request, status, str(exc), headers)
