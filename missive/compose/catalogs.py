@@ -1,7 +1,7 @@
 """The gettext catalogs of every fixed label and formula a letter prints.
 
 The messages are declared here, once; `missive/locale/missive.pot` is written from them
-(`python -m missive.catalogs`) and each language's `.po` is translated by people. At run time
+(`python -m missive.compose.catalogs`) and each language's `.po` is translated by people. At run time
 the compiled `.mo` is used when it is up to date, otherwise the `.po` is compiled in memory,
 so a fresh clone works before `make catalogs`.
 """

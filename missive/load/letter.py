@@ -1,6 +1,6 @@
 """The letter YAML -> `Letter`, with its signatories and template files checked.
 
-Relative paths are resolved against the project root (see `missive.load_signatory`).
+Relative paths are resolved against the project root (see `missive.load.signatory.project_root`).
 """
 
 from __future__ import annotations

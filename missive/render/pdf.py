@@ -5,8 +5,8 @@ registered); `render` is then a pure function of the composed letter and the let
 same inputs, byte-identical PDF (ReportLab's invariant mode, a creation date taken from the
 letter, no random ids), so a hash identifies exactly what a reviewer saw.
 
-Text layout is missive's own (`missive.textflow`, `missive.richtext`): see there why.
-Batches of letters are rendered by `missive.render_batch`.
+Text layout is missive's own (`missive.render.textflow`, `missive.render.richtext`): see there why.
+Batches of letters are rendered by `missive.app.render_batch`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`RichText`: the platypus Flowable that draws lines laid out by `missive.textflow`."""
+"""`RichText`: the platypus Flowable that draws lines laid out by `missive.render.textflow`."""
 
 from __future__ import annotations
 

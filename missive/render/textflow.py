@@ -5,7 +5,7 @@ inline markup breaks its reordering, and its CJK wrapping lets a line start with
 Handing ReportLab a `log2vis` (python-bidi + arabic-reshaper) was the other route; it would
 still reorder each line as one string, so a bold word or a link inside an Arabic sentence
 (and a Latin name in it) would lose its place. So one small engine serves all six
-languages alike, as a platypus `Flowable` (`missive.richtext.RichText`):
+languages alike, as a platypus `Flowable` (`missive.render.richtext.RichText`):
 
 1. every character gets a face: the letter's own family if it has the glyph, else the first
    fallback that does (an Arabic name in an English letter is drawn in Amiri);
@@ -15,7 +15,7 @@ languages alike, as a platypus `Flowable` (`missive.richtext.RichText`):
 3. lines are filled greedily in *logical* order, breaking after spaces, and between CJK
    characters except before closing or after opening punctuation; a Latin word or URL in
    Chinese is never broken unless it is wider than the whole line;
-4. each line is reordered into visual order (`missive.bidi`, UAX #9 rule L2 per line) and
+4. each line is reordered into visual order (`missive.render.bidi`, UAX #9 rule L2 per line) and
    drawn start-aligned (right-aligned in Arabic), justified, or centred; links become
    `/URI` annotations over their visual extent.
 

@@ -4,7 +4,7 @@ Approvals are per language and stored in the journal's SQLite file (table `appro
 Each approval keeps the per-file digests it was given at, so a refusal can say which
 input files changed since. A reviewer's latest decision at a hash is the one that counts:
 approving twice counts once, and a rejection after an approval blocks until that reviewer
-approves again. The hash API of `missive.batchhash` is re-exported here.
+approves again. The hash API of `missive.review.digest` is re-exported here.
 """
 
 from __future__ import annotations
