@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from missive.app.stage_trials import StageTrials
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import CoverageError, InputError, Problem
 from missive.load import load_letter, read_header, scan_recipients
@@ -165,10 +166,6 @@ class _CheckPass:
             self.problems.update(error.problems)
             self.composer = None
         self.header = read_header(path)
-        # Imported here: `render` uses this module's `scan_list` and `RecipientCheck`, and
-        # needs none of the delivery stage that the trials load (a third of its start-up).
-        from missive.app.stage_trials import StageTrials
-
         self.trials = StageTrials(letter, path, self.header)
         if self.composer is not None:
             self.checks = RecipientCheck(letter, path, self.header, self.composer)

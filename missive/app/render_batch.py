@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from missive.app.check import RecipientCheck, scan_list
 from missive.app.progress import Meter, OnProgress, Stage
@@ -33,6 +33,7 @@ from missive.errors import InputError, MissiveError, Problem, RenderError
 from missive.load import id_problem, iter_recipients
 from missive.load.serials import assign_serials
 from missive.model import Language, Letter, PageSize, Recipient
+from missive.render.language_pool import LanguagePool
 from missive.render.pdf import Renderer
 from missive.review.digest import (
     Selection,
@@ -40,9 +41,6 @@ from missive.review.digest import (
     require_known_groups,
     selected_counts,
 )
-
-if TYPE_CHECKING:
-    from missive.render.language_pool import LanguagePool
 
 MANIFEST = "manifest.json"
 
@@ -280,9 +278,6 @@ class _results:  # noqa: N801 (a context manager used like a function)
         if self.jobs == 1:
             self.worker = _Worker(*self.args)
             return (self.worker(recipient) for recipient in self.recipients)
-        # multiprocessing is imported only by a render that forks.
-        from missive.render.language_pool import LanguagePool
-
         make = partial(_Worker, *self.args)
         self.pool = LanguagePool(self.jobs, make, _language, shares=self.shares)
         # Loaded recipients carry read-only mapping proxies, which do not pickle.

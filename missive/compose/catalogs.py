@@ -1,9 +1,9 @@
 """The gettext catalogs of every fixed label and formula a letter prints.
 
 The messages are declared here, once; `missive/locale/missive.pot` is written from them
-(`python -m missive.compose.catalogs`) and each language's `.po` is translated by people. At run time
-the compiled `.mo` is used when it is up to date, otherwise the `.po` is compiled in memory,
-so a fresh clone works before `make catalogs`.
+(`python -m missive.compose.catalogs`) and each language's `.po` is translated by people.
+At run time the compiled `.mo` is used when it is up to date, otherwise the `.po` is
+compiled in memory, so a fresh clone works before `make catalogs`.
 """
 
 from __future__ import annotations
@@ -133,9 +133,10 @@ def _read(path: Path, po_time: float, mo_time: float | None) -> Translations:
 
 def _compiled(po: IO[bytes]) -> Translations:
     # babel.messages is imported only where a `.po` is parsed: here (a `.mo` older than its
-    # `.po`), a catalog's text checked for the first time, the `.pot` written.
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+    # `.po`), a catalog's text checked for the first time, the `.pot` written. Whether that
+    # happens depends on the start-up cache, which no command line knows in advance.
+    from babel.messages.mofile import write_mo  # noqa: PLC0415
+    from babel.messages.pofile import read_po  # noqa: PLC0415
 
     compiled = io.BytesIO()
     write_mo(compiled, read_po(po, domain=DOMAIN))
@@ -166,7 +167,7 @@ def catalog_problems(languages: Iterable[Language], locale_dir: Path = LOCALE_DI
 
 def _entry_problems(text: bytes) -> tuple[tuple[int, str], ...]:
     """(line, message) of each problem of the catalog `text`."""
-    from babel.messages.pofile import read_po
+    from babel.messages.pofile import read_po  # noqa: PLC0415 (see _compiled)
 
     catalog = read_po(io.BytesIO(text), domain=DOMAIN)
     problems: list[tuple[int, str]] = []
@@ -193,7 +194,7 @@ def _version() -> str:
 
 def template_catalog() -> Catalog:
     """The `.pot`: every message, untranslated."""
-    from babel.messages.catalog import Catalog
+    from babel.messages.catalog import Catalog  # noqa: PLC0415 (see _compiled)
 
     catalog = Catalog(project="missive", domain=DOMAIN, charset="utf-8")
     for message in MESSAGES:
@@ -202,7 +203,7 @@ def template_catalog() -> Catalog:
 
 
 def write_template(path: Path = LOCALE_DIR / f"{DOMAIN}.pot") -> None:
-    from babel.messages.pofile import write_po
+    from babel.messages.pofile import write_po  # noqa: PLC0415 (see _compiled)
 
     with path.open("wb") as stream:
         write_po(stream, template_catalog(), omit_header=False, width=100)
