@@ -12,8 +12,9 @@ from starlette.staticfiles import StaticFiles
 from missive.errors import MissiveError
 from missive.web import api, pages, review_pages, send_pages
 from missive.web.context import Services, WorkspaceConfig
+from missive.web.errors import handler
 from missive.web.security import SecurityHeaders
-from missive.web.views import handle
+from missive.web.views import error_page
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -28,7 +29,7 @@ def create_app(config: WorkspaceConfig) -> Starlette:
             Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={MissiveError: handle},
+        exception_handlers={MissiveError: handler(error_page)},
     )
     app.state.services = Services(config)
     return app

@@ -1,8 +1,5 @@
 """What every page handler of the workspace shares: rendering a template for the visitor,
-the login and CSRF checks, reading path and query parameters, and the reply to an error.
-
-`handle` is the exception handler: `errors.status_of` gives a MissiveError its HTTP status,
-and this turns it into the reply, JSON under `/api/`, a page (or the login) elsewhere.
+the login and CSRF checks, reading path and query parameters, and the page of an error.
 """
 
 from __future__ import annotations
@@ -11,21 +8,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from missive.access.permissions import Action, can
-from missive.errors import (
-    InputError,
-    LoginRefusedError,
-    LoginThrottledError,
-    MissiveError,
-    NotFoundError,
-    PermissionDeniedError,
-)
+from missive.errors import NotFoundError, PermissionDeniedError
 from missive.model import Language
 from missive.web.context import CSRF_FIELD, Visitor, visitor
-from missive.web.errors import NotLoggedInError, status_of
+from missive.web.errors import NotLoggedInError
 from missive.web.report_view import TEMPLATES, add_filters
 
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -92,19 +82,3 @@ def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
-
-
-async def handle(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, MissiveError)
-    status = status_of(exc)
-    headers = {}
-    if isinstance(exc, LoginThrottledError):
-        headers["Retry-After"] = str(exc.retry_after)
-    if request.url.path.startswith("/api/"):
-        body: dict[str, object] = {"error": str(exc)}
-        if isinstance(exc, InputError):
-            body["problems"] = [str(p) for p in exc.problems]
-        return JSONResponse(body, status_code=status, headers=headers)
-    if status == 401 and not isinstance(exc, LoginRefusedError):
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return error_page(request, status, str(exc), headers)
