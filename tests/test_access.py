@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from missive.access.permissions import MATRIX, Action, Actor, Role, can, require
-from missive.access.sessions import SessionSigner
+from missive.access.sessions import SessionPolicy
 from missive.app.people import (
     NewUser,
     Origin,
@@ -19,6 +19,7 @@ from missive.app.people import (
     change_password,
     log_in,
     session_user,
+    start_session,
 )
 from missive.cli import main
 from missive.errors import (
@@ -104,21 +105,27 @@ def test_ten_failures_throttle_a_name_and_an_address_until_the_window_passes(
         log_in(journal, "nadia", PASSWORD, "10.6.6.6", NOW)
 
 
-def test_sessions_expire_are_signed_and_end_with_the_password(journal: Path) -> None:
+def test_sessions_live_in_the_journal_and_end_idle_old_or_with_the_password(
+    journal: Path,
+) -> None:
     user = add_user(NewUser(journal, "omar", Role.OPERATOR, PASSWORD), HERE, NOW)
-    signer = SessionSigner("secret", lifetime=dt.timedelta(hours=1))
-    token, session = signer.issue(user.name, user.password_stamp, NOW)
-    assert signer.read(token, NOW + dt.timedelta(minutes=59)) == session
-    assert signer.read(token, NOW + dt.timedelta(minutes=61)) is None
-    assert SessionSigner("another secret").read(token, NOW) is None
-    payload, _, signature = token.rpartition(".")
-    # The first character of the signature carries six whole bits (the last ones may be padding).
-    forged = "A" if signature[0] != "A" else "B"
-    assert signer.read(f"{payload}.{forged}{signature[1:]}", NOW) is None
+    policy = SessionPolicy(idle=dt.timedelta(minutes=30), lifetime=dt.timedelta(hours=1))
+    token, session = start_session(journal, user, "127.0.0.1", NOW, policy)
     assert session.csrf_matches(session.csrf_token) and not session.csrf_matches("forged")
-    assert session_user(journal, session) == user
+    with sqlite3.connect(journal) as conn:
+        stored = conn.execute("SELECT token_hash FROM sessions").fetchall()
+    assert token not in str(stored)  # only its hash is kept
+    live = session_user(journal, token, NOW + dt.timedelta(minutes=29), policy)
+    assert live is not None and live[1] == user
+    # Used at 29 min, so idle only from there; then cut at the absolute lifetime.
+    assert session_user(journal, token, NOW + dt.timedelta(minutes=58), policy) is not None
+    assert session_user(journal, token, NOW + dt.timedelta(minutes=61), policy) is None
+    assert session_user(journal, "A" + token[1:], NOW, policy) is None
+    token, _ = start_session(journal, user, "127.0.0.1", NOW, policy)
+    assert session_user(journal, token, NOW + dt.timedelta(minutes=31), policy) is None
+    token, _ = start_session(journal, user, "127.0.0.1", NOW, policy)
     change_password(journal, "omar", "a new long password", HERE, NOW)
-    assert session_user(journal, session) is None
+    assert session_user(journal, token, NOW, policy) is None
 
 
 def test_the_permission_matrix() -> None:
@@ -141,7 +148,7 @@ def test_only_admins_read_the_audit_log(journal: Path) -> None:
     add_user(NewUser(journal, "omar", Role.OPERATOR, PASSWORD), HERE, NOW)
     with pytest.raises(LoginRefusedError):
         log_in(journal, "omar", "not the password", "10.1.2.3", NOW)
-    entries = audit_log(journal, Actor("root", Role.ADMIN))
+    entries = audit_log(journal, Actor("root", Role.ADMIN)).entries
     assert [(e.action, e.target, e.address) for e in entries][:2] == [
         ("login refused", "omar", "10.1.2.3"),
         ("add user", "omar", "127.0.0.1"),

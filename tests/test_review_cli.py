@@ -82,7 +82,7 @@ def test_approve_then_reject_then_change(cli: Cli) -> None:
     from missive.access.permissions import Actor, Role
     from missive.app.people import audit_log
 
-    (entry,) = audit_log(Path(cli.journal), Actor("admin", Role.ADMIN))
+    (entry,) = audit_log(Path(cli.journal), Actor("admin", Role.ADMIN)).entries
     assert entry.actor == f"os:{os_user()}" and entry.action.startswith("approved ar,zh")
     # One `decide` for both front ends: the audit log keeps the hashes decided on, as the
     # workspace's decisions always did, and the name declared on the command line.
@@ -226,6 +226,14 @@ def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
     assert "vu &amp; approuvé" in page
     assert "First message sent" in page
     assert "<h2>Scheduled sends</h2>" in page
+    # The worker's send is in the audit log: its start, and its end with the counts.
+    from missive.access.audit import entries
+
+    logged = [(e.action, e.target, e.detail) for e in entries(journal).entries]
+    assert ("send start", "wsis20-invitation") in [(a, t) for a, t, _ in logged]
+    (end,) = [d for a, _, d in logged if a == "send end"]
+    assert end.startswith(f"job {job.id} failed:") and f"{sent} sent" in end
+    assert "1 failed_permanent" in end
 
 
 def test_two_reviewers_from_the_letter_yaml(cli: Cli) -> None:

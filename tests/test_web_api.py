@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from web_fixtures import LETTER, PASSWORD, START, USERS, Workspace, make_workspace
+from web_fixtures import (
+    LETTER,
+    PASSWORD,
+    START,
+    USERS,
+    Workspace,
+    login_fields,
+    make_workspace,
+)
 
 from missive.app.people import Origin, disable_user
 from missive.schedule.jobs import hold_stale
@@ -70,8 +78,14 @@ def test_log_in_sets_a_strict_httponly_cookie_and_returns_a_csrf_token(ws: Works
     assert PASSWORD not in reply.text
     wrong = ws.client().post("/api/v1/session", json={"username": "omar", "password": "nope!"})
     assert wrong.status_code == 401
-    assert wrong.json() == {"error": "wrong user name or password"}
-    assert ws.client().post("/api/v1/session", json=["omar"]).status_code == 422
+    assert wrong.headers["content-type"] == "application/problem+json"
+    assert wrong.json() == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "wrong user name or password",
+    }
+    assert ws.client().post("/api/v1/session", json=["omar"]).status_code == 400
 
 
 @pytest.mark.parametrize("who", ROLES)
@@ -224,7 +238,7 @@ def test_ten_failures_are_throttled_with_429_until_the_window_passes(tmp_path: P
     throttled = client.post("/api/v1/session", json=right)
     assert throttled.status_code == 429
     assert 0 < int(throttled.headers["retry-after"]) <= 900
-    page = client.post("/login", data=right)
+    page = client.post("/login", data={**login_fields(client), **right})
     assert page.status_code == 429 and "too many failed attempts" in page.text
     ws.clock.now = START + dt.timedelta(minutes=15, seconds=1)
     assert client.post("/api/v1/session", json=right).status_code == 200

@@ -44,7 +44,7 @@ def process(argv: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
             [sys.executable, str(SEND_PY), *argv],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "MISSIVE_SESSION_SECRET": "browser test secret"},
+            env={**os.environ, "MISSIVE_SESSION_SECRET": "a browser test secret of 32 chars+"},
         )
         try:
             yield child

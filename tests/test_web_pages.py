@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from web_fixtures import LETTER, PASSWORD, Workspace, make_workspace
+from web_fixtures import LETTER, PASSWORD, Workspace, login_fields, make_workspace
 
 from missive.app.status import CSV_COLUMNS
 
@@ -32,11 +32,13 @@ def test_log_in_with_the_form_then_out(ws: Workspace) -> None:
     assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
     form = client.get("/login")
     assert '<label for="username">' in form.text and '<label for="password">' in form.text
-    wrong = client.post("/login", data={"username": "sec", "password": "no", "next": "/"})
+    wrong = client.post(
+        "/login", data={**login_fields(client), "username": "sec", "password": "no"}
+    )
     assert wrong.status_code == 401 and "wrong user name or password" in wrong.text
     reply = client.post(
         "/login",
-        data={"username": "sec", "password": PASSWORD, "next": "//evil.example/"},
+        data={**login_fields(client, "//evil.example/"), "username": "sec", "password": PASSWORD},
         follow_redirects=False,
     )
     assert reply.status_code == 303 and reply.headers["location"] == "/"
@@ -49,7 +51,7 @@ def test_log_in_with_the_form_then_out(ws: Workspace) -> None:
 
 def test_the_letters_page_shows_counts_hash_and_approvals(ws: Workspace) -> None:
     client = ws.client()
-    client.post("/login", data={"username": "omar", "password": PASSWORD})
+    ws.form_login("omar", client)
     page = client.get("/").text
     assert re.search(r'<code class="hash">[0-9a-f]{64}</code>', page)
     assert re.search(r'<th scope="row">ar</th>\s*(<td class="n">\d+</td>)+', page)
@@ -58,7 +60,7 @@ def test_the_letters_page_shows_counts_hash_and_approvals(ws: Workspace) -> None
 
 def test_the_review_page_shows_real_pages_and_takes_a_decision(ws: Workspace) -> None:
     client = ws.client()
-    client.post("/login", data={"username": "nadia", "password": PASSWORD})
+    ws.form_login("nadia", client)
     page = client.get(f"/letters/{LETTER}/review/ar?compare=en")
     assert page.status_code == 200
     images = re.findall(r'<img id="(\w+)-image" src="([^"]+)"', page.text)
@@ -107,13 +109,13 @@ def test_the_review_page_shows_real_pages_and_takes_a_decision(ws: Workspace) ->
 )
 def test_bad_parameters_are_404(ws: Workspace, path: str) -> None:
     client = ws.client()
-    client.post("/login", data={"username": "sec", "password": PASSWORD})
+    ws.form_login("sec", client)
     assert client.get(path).status_code == 404
 
 
 def test_the_send_page_previews_and_schedules_jobs(ws: Workspace) -> None:
     client = ws.client()
-    client.post("/login", data={"username": "omar", "password": PASSWORD})
+    ws.form_login("omar", client)
     page = client.get(f"/letters/{LETTER}/send")
     assert "62 recipients" in page.text and "<dt>Subject</dt>" in page.text
     assert 'src="/static/progress.js"' in page.text and "<script>" not in page.text
@@ -141,7 +143,7 @@ def test_the_send_page_previews_and_schedules_jobs(ws: Workspace) -> None:
     cancelled = client.post(f"/jobs/{job_id.group(1)}/cancel", data={"csrf_token": token})
     assert f'id="job-{job_id.group(1)}-state">cancelled<' in cancelled.text
     reviewer = ws.client()
-    reviewer.post("/login", data={"username": "nadia", "password": PASSWORD})
+    ws.form_login("nadia", reviewer)
     rpage = reviewer.get(url)
     assert "Send now" not in rpage.text
     assert (
@@ -151,13 +153,13 @@ def test_the_send_page_previews_and_schedules_jobs(ws: Workspace) -> None:
 
 def test_report_csv_and_audit(ws: Workspace) -> None:
     client = ws.client()
-    client.post("/login", data={"username": "sec", "password": PASSWORD})
+    ws.form_login("sec", client)
     assert "Sending report" in client.get(f"/letters/{LETTER}/report").text
     csv_reply = client.get(f"/letters/{LETTER}/report.csv")
     assert csv_reply.text.splitlines()[0].startswith("batch,recipient_id,email")
     assert client.get("/audit").status_code == 403
     admin = ws.client()
-    admin.post("/login", data={"username": "root", "password": PASSWORD})
+    ws.form_login("root", admin)
     audit = admin.get("/audit")
     assert audit.status_code == 200 and "log in" in audit.text
 
@@ -195,7 +197,7 @@ def test_the_report_shows_bounces_delays_and_replies_with_their_diagnostics(
         )
     conn.close()
     client = ws.client()
-    client.post("/login", data={"username": "sec", "password": PASSWORD})
+    ws.form_login("sec", client)
     page = client.get(f"/letters/{LETTER}/report").text
     assert "After delivery: bounces, delays, replies" in page
     assert '<span class="state bounced">bounced</span>' in page and "unknown user" in page
@@ -208,7 +210,7 @@ def test_the_report_shows_bounces_delays_and_replies_with_their_diagnostics(
 def test_the_review_shows_what_changed_since_the_last_approval(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path)
     client = ws.client()
-    client.post("/login", data={"username": "nadia", "password": PASSWORD})
+    ws.form_login("nadia", client)
     page = client.get(f"/letters/{LETTER}/review/ar")
     form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "ok"}
     assert client.post(f"/letters/{LETTER}/review/ar", data=form).status_code == 200

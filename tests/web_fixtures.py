@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,22 @@ class Workspace:
         assert reply.status_code == 200, reply.text
         return client, str(reply.json()["csrf_token"])
 
+    def form_login(self, name: str, client: TestClient | None = None) -> TestClient:
+        """A client logged in through the login form, as a browser does it."""
+        client = client or self.client()
+        reply = client.post("/login", data={**login_fields(client), "username": name,
+                                             "password": PASSWORD})  # fmt: skip
+        assert reply.status_code == 200, reply.text
+        return client
+
+
+def login_fields(client: TestClient, next_path: str = "/") -> dict[str, str]:
+    """The hidden fields of a fresh login form (its pre-session token), from the form."""
+    form = client.get("/login").text
+    found = re.search(r'name="login_token" value="([^"]+)"', form)
+    assert found is not None
+    return {"login_token": found.group(1), "next": next_path}
+
 
 def make_workspace(root: Path) -> Workspace:
     for name in ("letters", "templates", "recipients", "signatories"):
@@ -68,7 +85,7 @@ def make_workspace(root: Path) -> Workspace:
         journal_path=journal,
         letters_dir=root / "letters",
         smtp="smtp://127.0.0.1:2525",
-        secret="test secret",
+        secret="a test secret of at least thirty-two characters",
         session_lifetime=dt.timedelta(hours=1),
         clock=clock,
     )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from missive.access.audit import AuditEntry
     from missive.access.permissions import Action, Actor, Role, can, require
-    from missive.access.sessions import Session, SessionSigner
+    from missive.access.sessions import Session, SessionPolicy
     from missive.access.users import User
 
 _HOMES = {
@@ -25,7 +25,7 @@ _HOMES = {
     "AuditEntry": "missive.access.audit",
     "Role": "missive.access.permissions",
     "Session": "missive.access.sessions",
-    "SessionSigner": "missive.access.sessions",
+    "SessionPolicy": "missive.access.sessions",
     "User": "missive.access.users",
     "can": "missive.access.permissions",
     "require": "missive.access.permissions",
@@ -37,7 +37,7 @@ __all__ = [
     "AuditEntry",
     "Role",
     "Session",
-    "SessionSigner",
+    "SessionPolicy",
     "User",
     "can",
     "require",

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from pathlib import Path
 
+from missive.access.audit import LIMITS, bounded
 from missive.access.store import access_db
 from missive.errors import LoginThrottledError
 
@@ -20,6 +21,7 @@ WINDOW = dt.timedelta(minutes=15)
 def check_allowed(journal_path: Path, username: str, address: str, now: dt.datetime) -> None:
     """Raise LoginThrottledError while this name or this address is over the limit."""
     since = _stamp(now - WINDOW)
+    username = bounded(username, LIMITS["actor"])
     with access_db(journal_path) as conn:
         oldest: list[str] = []
         for column, value in (("username", username), ("address", address)):
@@ -39,7 +41,7 @@ def record_failure(journal_path: Path, username: str, address: str, now: dt.date
     with access_db(journal_path) as conn:
         conn.execute(
             "INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
-            (username, address, _stamp(now)),
+            (bounded(username, LIMITS["actor"]), bounded(address, LIMITS["address"]), _stamp(now)),
         )
         # Old failures count for nothing: keep the table small.
         conn.execute("DELETE FROM login_failures WHERE at < ?", (_stamp(now - 2 * WINDOW),))

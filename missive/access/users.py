@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -44,7 +43,6 @@ class User:
     languages: tuple[Language, ...]
     disabled: bool
     created_at: dt.datetime
-    password_stamp: str  # changes with the password: sessions made before it end
 
     @property
     def actor(self) -> Actor:
@@ -144,7 +142,6 @@ def _user(row: sqlite3.Row) -> User:
         languages=languages,
         disabled=bool(row["disabled"]),
         created_at=dt.datetime.fromisoformat(row["created_at"]),
-        password_stamp=hashlib.sha256(str(row["password_hash"]).encode()).hexdigest()[:16],
     )
 
 

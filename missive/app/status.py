@@ -9,13 +9,14 @@ and so are the rows an address correction replaced.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from missive.app.report import BatchReport, LetterReport, batch_report, collect_report
+from missive.app.spreadsheet import write_rows
 from missive.deliver.journal import BatchInfo, Delivery, Journal
 from missive.load import load_letter
 
@@ -74,15 +75,10 @@ def letter_status(request: StatusRequest) -> LetterStatus:
 
 
 def _write_csv(journal: Journal, batches: Sequence[BatchInfo], path: Path) -> int:
-    count = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(CSV_COLUMNS)
-        for row in status_rows(journal, batches):
-            writer.writerow(row)
-            count += 1
-    return count
+        rows = itertools.chain([CSV_COLUMNS], status_rows(journal, batches))
+        return write_rows(stream, rows) - 1
 
 
 def status_rows(journal: Journal, batches: Sequence[BatchInfo]) -> Iterator[list[str]]:

@@ -34,6 +34,7 @@ COMMANDS = (
     "jobs",
     "worker",
     "users",
+    "audit",
     "serve",
 )
 

@@ -13,6 +13,7 @@ example:
   python send.py serve --journal out/wsis20.sqlite
   python send.py serve --journal out/wsis20.sqlite --port 8080 --smtp smtps://relay.itu.int:465
   python send.py serve --journal out/wsis20.sqlite --host 0.0.0.0 \\
+      --allowed-host missive.example.int \\
       --tls-cert /etc/missive/cert.pem --tls-key /etc/missive/key.pem
 
 Open http://127.0.0.1:8000/ and log in as a user added with `send.py users add`. The
@@ -20,7 +21,11 @@ server never sends: "send now" and "schedule" store jobs that `send.py worker` r
 send survives a restart of the web server. It listens on loopback unless told otherwise;
 any other address needs --tls-cert/--tls-key, or --behind-proxy when a reverse proxy on
 this machine terminates TLS and forwards to it (set X-Forwarded-For and X-Forwarded-Proto).
-Sessions are signed with MISSIVE_SESSION_SECRET if set (else a new key each start).
+It answers only to the names in --allowed-host (default: the --host it listens on, and
+localhost for a loopback address): a DNS name rebound to this machine gets 400.
+Sessions are kept in the journal: they end on logging out, after --idle-minutes without a
+request, or --session-hours after logging in. Login forms are signed with
+MISSIVE_SESSION_SECRET if set (at least 32 characters), else a new key each start.
 """
 
 
@@ -49,11 +54,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--behind-proxy", action="store_true", help="a reverse proxy on this machine terminates TLS"
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name clients reach the server by (repeatable; default: --host); others get 400",
+    )
+    parser.add_argument(
         "--session-hours",
         type=float,
         default=8.0,
         metavar="H",
-        help="sessions expire after H hours (default 8)",
+        help="sessions end H hours after logging in (default 8)",
+    )
+    parser.add_argument(
+        "--idle-minutes",
+        type=float,
+        default=30.0,
+        metavar="M",
+        help="sessions end after M minutes without a request (default 30)",
     )
     parser.set_defaults(handler=run)
 
@@ -62,7 +81,14 @@ def run(args: argparse.Namespace) -> int:
     from missive.web.context import WorkspaceConfig
     from missive.web.server import Listen, serve
 
-    listen = Listen(args.host, args.port, args.tls_cert, args.tls_key, args.behind_proxy)
+    listen = Listen(
+        args.host,
+        args.port,
+        args.tls_cert,
+        args.tls_key,
+        args.behind_proxy,
+        tuple(args.allowed_host),
+    )
     listen.check()
     print(
         f"missive workspace on {'https' if args.tls_cert else 'http'}://{args.host}:{args.port}/"
@@ -74,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         letters_dir=args.letters,
         smtp=args.smtp,
         session_lifetime=dt.timedelta(hours=args.session_hours),
+        session_idle=dt.timedelta(minutes=args.idle_minutes),
     )
     serve(config, listen)
     return 0

@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from missive.app import JobState, WorkerRequest, work
+    from missive.app.send_audit import audited
 
     journal: Path = args.journal
 
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"worker on {journal}: polling every {args.poll:g} s", flush=True)
     grace = dt.timedelta(minutes=args.grace)
-    work(WorkerRequest(journal, args.once, args.poll, grace), run_job, on_finish)
+    work(WorkerRequest(journal, args.once, args.poll, grace), audited(journal, run_job), on_finish)
     return 0
 
 

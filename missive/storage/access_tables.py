@@ -1,4 +1,5 @@
-"""The access component's tables in the journal's file: users, failed logins, audit log.
+"""The access component's tables in the journal's file: users, failed logins, audit log,
+sessions.
 
 Each tuple entry is one migration step, applied once and recorded in `schema_versions`
 under the component "access" (see `missive.storage.schema.apply_migrations`).
@@ -33,5 +34,23 @@ ACCESS_MIGRATIONS: tuple[str, ...] = (
         detail TEXT NOT NULL DEFAULT '',
         address TEXT NOT NULL DEFAULT ''
     );
+    """,
+    # Sessions live on the server (a cookie holds a random token; the row holds its
+    # sha256), and the audit log is chained: each row's hash covers the row before it
+    # (rows of an older journal are chained on the next write).
+    """
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        username TEXT NOT NULL COLLATE NOCASE,
+        csrf_token TEXT NOT NULL,
+        address TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX sessions_by_user ON sessions (username);
+    ALTER TABLE audit ADD COLUMN row_hash TEXT NOT NULL DEFAULT '';
+    CREATE INDEX audit_by_actor ON audit (actor, id);
     """,
 )

@@ -13,34 +13,76 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from missive.access.sessions import Session
 from missive.app import Approval, Decision, Job, parse_due
 from missive.app.letters import LetterSummary
 from missive.app.operations import SendJobRequest, SendProgress
-from missive.app.people import log_in
+from missive.app.people import list_sessions, log_in, log_out, revoke_session, start_session
 from missive.errors import PermissionDeniedError, ScheduleError
 from missive.model import Language
-from missive.web.context import CSRF_HEADER, Visitor, services, set_session_cookie, visitor
+from missive.web.bodies import json_object, path_id
+from missive.web.context import (
+    CSRF_HEADER,
+    Visitor,
+    client_address,
+    end_session_cookie,
+    services,
+    set_session_cookie,
+    visitor,
+)
 from missive.web.errors import BadRequestError, NotLoggedInError
 from missive.web.openapi import SCHEMA
 
+MAX_LIMIT = 10_000_000
 DECISIONS = {"approve": Decision.APPROVED, "reject": Decision.REJECTED}
 
 
 async def create_session(request: Request) -> Response:
-    body = await _json(request)
+    body = await json_object(request)
     username, password = _text(body, "username"), _text(body, "password")
     found = services(request)
-    address = request.client.host if request.client else "unknown"
-    user = log_in(found.config.journal_path, username, password, address, found.now())
-    token, session = found.signer.issue(user.name, user.password_stamp, found.now())
+    config = found.config
+    address = client_address(request)
+    user = log_in(config.journal_path, username, password, address, found.now())
+    token, session = start_session(config.journal_path, user, address, found.now(), config.policy)
     response = JSONResponse(
         {
             "csrf_token": session.csrf_token,
+            "session": session.id,
             "user": _user(user.name, user.role.value, user.languages),
         }
     )
     set_session_cookie(response, request, token)
     return response
+
+
+async def end_session(request: Request) -> Response:
+    """Log out: the session ends on the server at once, whatever the client keeps."""
+    who = _changing(request)
+    found = services(request)
+    assert who.session is not None
+    log_out(found.config.journal_path, who.session, who.origin, found.now())
+    response = Response(status_code=204)
+    end_session_cookie(response, request)
+    return response
+
+
+async def sessions(request: Request) -> Response:
+    who = _logged_in(request)
+    found = services(request)
+    config = found.config
+    live = list_sessions(config.journal_path, who.actor, found.now(), config.policy)
+    return JSONResponse({"sessions": [_session(s) for s in live]})
+
+
+async def revoke(request: Request) -> Response:
+    who = _changing(request)
+    found = services(request)
+    session_id = request.path_params["id"]
+    ended = revoke_session(
+        found.config.journal_path, who.actor, session_id, who.origin, found.now()
+    )
+    return JSONResponse(_session(ended))
 
 
 async def letters(request: Request) -> Response:
@@ -63,7 +105,7 @@ async def letter(request: Request) -> Response:
 
 async def approvals(request: Request) -> Response:
     who = _changing(request)
-    body = await _json(request)
+    body = await json_object(request)
     language = _language(_text(body, "language"), "language")
     decision = DECISIONS.get(_text(body, "decision"))
     if decision is None:
@@ -80,7 +122,7 @@ async def approvals(request: Request) -> Response:
 
 async def schedule_job(request: Request) -> Response:
     who = _changing(request)
-    body = await _json(request)
+    body = await json_object(request)
     job_request = _send_job(request.path_params["key"], body)
     found = services(request)
     job = found.operations.schedule(who.actor, job_request, who.origin, found.now())
@@ -95,14 +137,14 @@ async def list_jobs(request: Request) -> Response:
 async def cancel_job(request: Request) -> Response:
     who = _changing(request)
     found = services(request)
-    job = found.operations.cancel(who.actor, request.path_params["id"], who.origin, found.now())
+    job = found.operations.cancel(who.actor, path_id(request), who.origin, found.now())
     return JSONResponse(_job(job))
 
 
 async def release_job(request: Request) -> Response:
     who = _changing(request)
     found = services(request)
-    job = found.operations.release(who.actor, request.path_params["id"], who.origin, found.now())
+    job = found.operations.release(who.actor, path_id(request), who.origin, found.now())
     return JSONResponse(_job(job))
 
 
@@ -120,6 +162,9 @@ async def openapi(request: Request) -> Response:
 ROUTES = [
     Route("/api/v1/openapi.json", openapi, methods=["GET"]),
     Route("/api/v1/session", create_session, methods=["POST"]),
+    Route("/api/v1/session", end_session, methods=["DELETE"]),
+    Route("/api/v1/sessions", sessions, methods=["GET"]),
+    Route("/api/v1/sessions/{id}/revoke", revoke, methods=["POST"]),
     Route("/api/v1/letters", letters, methods=["GET"]),
     Route("/api/v1/letters/{key}", letter, methods=["GET"]),
     Route("/api/v1/letters/{key}/approvals", approvals, methods=["POST"]),
@@ -150,16 +195,6 @@ def _changing(request: Request) -> Visitor:
     return who
 
 
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequestError("the body must be a JSON object") from exc
-    if not isinstance(body, dict):
-        raise BadRequestError("the body must be a JSON object")
-    return body
-
-
 def _text(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value:
@@ -188,8 +223,10 @@ def _send_job(key: str, body: dict[str, Any]) -> SendJobRequest:
         return value
 
     limit = body.get("limit")
-    if limit is not None and (not isinstance(limit, int) or limit < 1):
-        raise BadRequestError("limit: a positive integer")
+    if limit is not None and (
+        not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT
+    ):
+        raise BadRequestError(f"limit: an integer from 1 to {MAX_LIMIT:,}")
     at, tz = optional("at"), optional("tz") or "UTC"
     try:
         due = parse_due(at, tz) if at else None
@@ -239,6 +276,17 @@ def _summary(s: LetterSummary) -> dict[str, Any]:
             }
             for lang, st in s.languages.items()
         },
+    }
+
+
+def _session(s: Session) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "user": s.username,
+        "address": s.address,
+        "created_at": _when(s.created_at),
+        "last_seen_at": _when(s.last_seen_at),
+        "expires_at": _when(s.expires_at),
     }
 
 

@@ -21,24 +21,34 @@ KEY = {
     "description": "a letter's key: the stem of its YAML file in letters/",
 }
 JOB_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SESSION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _reply(description: str, schema: str = "Error") -> dict[str, Any]:
+def _reply(description: str, schema: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
 
 
+def _problem(description: str) -> dict[str, Any]:
+    content = {"application/problem+json": {"schema": _ref("Problem")}}
+    return {"description": description, "content": content}
+
+
 ERRORS = {
-    "401": _reply("no valid session (or, for /session, a wrong name or password)"),
-    "403": _reply("the role, the language or the CSRF token does not allow it"),
-    "404": _reply("no such letter or job"),
-    "409": _reply("not possible in the current state (e.g. cancel a job that ran)"),
-    "422": _reply("the request cannot be read"),
-    "429": _reply("too many failed logins for this name or address; see Retry-After"),
+    "400": _problem("the body is not JSON, not UTF-8, not valid Unicode, too deep or out of range"),
+    "401": _problem("no valid session (or, for /session, a wrong name or password)"),
+    "403": _problem("the role, the language or the CSRF token does not allow it"),
+    "404": _problem("no such letter, job or session"),
+    "409": _problem("not possible in the current state (e.g. cancel a job that ran)"),
+    "413": _problem("the body is over the server's limit"),
+    "415": _problem("the body is not sent as application/json"),
+    "422": _problem("a field is missing, of the wrong type or an unknown value"),
+    "429": _problem("too many failed logins for this name or address; see Retry-After"),
 }
+BODY_ERRORS = ("400", "413", "415")
 
 
 def _operation(
@@ -50,16 +60,18 @@ def _operation(
     errors: Sequence[str] = ("401", "404"),
 ) -> dict[str, Any]:
     code, description, schema = ok
+    success = _reply(description, schema) if schema else {"description": description}
     operation: dict[str, Any] = {
         "summary": summary,
         "parameters": list(params),
-        "responses": {code: _reply(description, schema), **{e: ERRORS[e] for e in errors}},
+        "responses": {code: success, **{e: ERRORS[e] for e in errors}},
     }
     if body:
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": _ref(body)}},
         }
+        operation["responses"].update({e: ERRORS[e] for e in BODY_ERRORS})
     return operation
 
 
@@ -73,9 +85,35 @@ ANY_OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
 
 SCHEMAS: dict[str, Any] = {
-    "Error": _object({"error": STRING, "problems": STRINGS}, ["error"]),
+    # RFC 9457; `problems` lists an input error's located problems.
+    "Problem": _object(
+        {
+            "type": STRING,
+            "title": STRING,
+            "status": INTEGER,
+            "detail": STRING,
+            "problems": STRINGS,
+        },
+        ["type", "title", "status", "detail"],
+    ),
     "Credentials": _object({"username": STRING, "password": STRING}, ["username", "password"]),
-    "Session": _object({"csrf_token": STRING, "user": ANY_OBJECT}, ["csrf_token"]),
+    "Session": _object(
+        {"csrf_token": STRING, "session": STRING, "user": ANY_OBJECT}, ["csrf_token", "session"]
+    ),
+    "SessionInfo": _object(
+        {
+            "id": STRING,
+            "user": STRING,
+            "address": STRING,
+            "created_at": STRING,
+            "last_seen_at": STRING,
+            "expires_at": STRING,
+        },
+        ["id", "user", "address", "created_at", "last_seen_at", "expires_at"],
+    ),
+    "Sessions": _object(
+        {"sessions": {"type": "array", "items": _ref("SessionInfo")}}, ["sessions"]
+    ),
     "Letter": _object(
         {
             "key": STRING,
@@ -118,7 +156,7 @@ SCHEMAS: dict[str, Any] = {
             "smtp": STRING,
             "languages": {"type": "array", "items": {"type": "string", "enum": LANGUAGES}},
             "groups": STRINGS,
-            "limit": INTEGER,
+            "limit": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
             "rate": {"type": "string", "example": "600/min"},
             "window": {"type": "string", "example": "08:00-18:00"},
             "to_self": {"type": "string", "description": "one sample per language to this address"},
@@ -173,7 +211,28 @@ SCHEMA: dict[str, Any] = {
                     errors=("401", "422", "429"),
                 ),
                 "security": [],
-            }
+            },
+            "delete": _operation(
+                "log out: the session ends on the server at once",
+                ("204", "logged out", ""),
+                params=[CSRF],
+                errors=("401", "403"),
+            ),
+        },
+        "/api/v1/sessions": {
+            "get": _operation(
+                "the sessions in force (admins)",
+                ("200", "the sessions", "Sessions"),
+                errors=("401", "403"),
+            )
+        },
+        "/api/v1/sessions/{id}/revoke": {
+            "post": _operation(
+                "end a session at once (admins)",
+                ("200", "the session ended", "SessionInfo"),
+                params=[SESSION_ID, CSRF],
+                errors=("401", "403", "404"),
+            )
         },
         "/api/v1/letters": {
             "get": _operation(

@@ -1,4 +1,4 @@
-"""Server-rendered pages: log in, letters, review, send, report, audit.
+"""Server-rendered pages: log in and out, letters, report (the admin's: admin_pages).
 
 Handlers parse the path, query and form, call the application layer, and render a
 template. Every path and query parameter is checked before use: an unknown letter,
@@ -7,48 +7,76 @@ language, recipient or page is a 404 that never reaches the file system.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from missive.app.operations import report, report_rows
-from missive.app.people import audit_log, log_in
+from missive.app.people import log_in, log_out, start_session
+from missive.app.spreadsheet import csv_text
 from missive.errors import LoginRefusedError, LoginThrottledError
-from missive.web.context import COOKIE, services, set_session_cookie
-from missive.web.views import changing, logged_in, render, safe_next
+from missive.web.context import (
+    LOGIN_FIELD,
+    client_address,
+    end_session_cookie,
+    login_form_ok,
+    login_form_token,
+    services,
+    set_session_cookie,
+)
+from missive.web.views import attachment, changing, logged_in, render, safe_next
 
 # --- log in and out -----------------------------------------------------------------
 
 
 async def login_form(request: Request) -> Response:
-    return render(request, "login.html", {"next": safe_next(request.query_params.get("next"))})
+    return login_page(request, {"next": safe_next(request.query_params.get("next"))})
+
+
+def login_page(request: Request, context: Mapping[str, Any], status: int = 200) -> Response:
+    """The login form, with a fresh pre-session token (its cookie and its form field)."""
+    cookie_value, token = services(request).form_tokens.issue()
+    response = render(request, "login.html", {**context, "login_token": token}, status)
+    login_form_token(request, response, cookie_value)
+    return response
 
 
 async def login(request: Request) -> Response:
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "/")))
+    if not login_form_ok(request, str(form.get(LOGIN_FIELD, ""))):
+        context = {"next": target, "error": "this form has expired: log in again"}
+        return login_page(request, context, 403)
     found = services(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     try:
         user = log_in(found.config.journal_path, username, password, address, found.now())
     except (LoginRefusedError, LoginThrottledError) as error:
-        status = 429 if isinstance(error, LoginThrottledError) else 401
-        context = {"next": target, "error": str(error), "username": username}
-        return render(request, "login.html", context, status)
-    token, _ = found.signer.issue(user.name, user.password_stamp, found.now())
+        status, headers = 401, {}
+        if isinstance(error, LoginThrottledError):
+            status, headers = 429, {"Retry-After": str(error.retry_after)}
+        context = {"next": target, "error": str(error), "username": username[:64]}
+        refused = login_page(request, context, status)
+        refused.headers.update(headers)
+        return refused
+    config = found.config
+    token, _ = start_session(config.journal_path, user, address, found.now(), config.policy)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, token)
     return response
 
 
 async def logout(request: Request) -> Response:
-    await changing(request)
+    who, _ = await changing(request)
+    found = services(request)
+    assert who.session is not None
+    log_out(found.config.journal_path, who.session, who.origin, found.now())
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/")
+    end_session_cookie(response, request)
     return response
 
 
@@ -78,19 +106,11 @@ async def report_csv(request: Request) -> Response:
     who = logged_in(request)
     key = request.path_params["key"]
     rows = report_rows(services(request).operations, who.actor, key)
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
     return Response(
-        out.getvalue(),
+        csv_text(rows),
         media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{key}-status.csv"'},
+        headers={"content-disposition": attachment(f"{key}-status.csv")},
     )
-
-
-async def audit_page(request: Request) -> Response:
-    who = logged_in(request)
-    entries = audit_log(services(request).config.journal_path, who.actor)
-    return render(request, "audit.html", {"entries": entries})
 
 
 ROUTES = [
@@ -100,5 +120,4 @@ ROUTES = [
     Route("/", letters_page, methods=["GET"]),
     Route("/letters/{key}/report", report_page, methods=["GET"]),
     Route("/letters/{key}/report.csv", report_csv, methods=["GET"]),
-    Route("/audit", audit_page, methods=["GET"]),
 ]

@@ -15,7 +15,7 @@ from missive.app.letters import RenderedBatch
 from missive.errors import NotFoundError
 from missive.model import Language, Recipient
 from missive.web.context import services
-from missive.web.views import changing, language_param, logged_in, query_number, render
+from missive.web.views import attachment, changing, language_param, logged_in, query_number, render
 
 DECISIONS = {"approve": Decision.APPROVED, "reject": Decision.REJECTED}
 
@@ -118,7 +118,7 @@ async def pdf(request: Request) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{key}-{rid}.pdf"'},
+        headers={"content-disposition": attachment(f"{key}-{rid}.pdf")},
     )
 
 
@@ -129,7 +129,7 @@ async def proof(request: Request) -> Response:
     return Response(
         data,
         media_type="application/pdf",
-        headers={"content-disposition": f'attachment; filename="{key}-proof.pdf"'},
+        headers={"content-disposition": attachment(f"{key}-proof.pdf")},
     )
 
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from missive.app import parse_due
 from missive.app.operations import SendJobRequest
 from missive.errors import ScheduleError
+from missive.web.bodies import path_id
 from missive.web.context import services
 from missive.web.errors import BadRequestError
 from missive.web.views import changing, logged_in, render
@@ -82,7 +83,7 @@ async def schedule(request: Request) -> Response:
 async def change_job(request: Request) -> Response:
     who, _form = await changing(request)
     found = services(request)
-    job_id: int = request.path_params["id"]
+    job_id = path_id(request)
     if request.path_params["verb"] == "cancel":
         job = found.operations.cancel(who.actor, job_id, who.origin, found.now())
     elif request.path_params["verb"] == "release":

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uvicorn
 
+from missive.access.sessions import MIN_SECRET
 from missive.errors import MissiveError
 from missive.web.app import create_app
-from missive.web.context import WorkspaceConfig
+from missive.web.context import LOOPBACK_NAMES, WorkspaceConfig
 
 SECRET_VARIABLE = "MISSIVE_SESSION_SECRET"
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 
 
 class ExposureError(MissiveError):
@@ -27,6 +29,7 @@ class Listen:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     behind_proxy: bool = False
+    allowed_hosts: tuple[str, ...] = ()  # names clients reach it by; default: the bound host
 
     def check(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):
@@ -36,6 +39,32 @@ class Listen:
                 f"{self.host} is reachable from other machines: serve over TLS (--tls-cert and"
                 " --tls-key) or declare the reverse proxy that does (--behind-proxy)"
             )
+        if not self.allowed_hosts and self.host in WILDCARDS:
+            raise ExposureError(
+                f"{self.host} is every address: name the host clients reach it by"
+                " (--allowed-host NAME)"
+            )
+
+    def hosts(self) -> tuple[str, ...]:
+        """The names this server answers to: as given, else the address it listens on."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        return LOOPBACK_NAMES if is_loopback(self.host) else (self.host,)
+
+
+def served_config(config: WorkspaceConfig, listen: Listen, secret: str | None) -> WorkspaceConfig:
+    """The configuration as served: the secret, the cookies and the names of this listener."""
+    if secret is not None and len(secret) < MIN_SECRET:
+        raise ExposureError(
+            f"{SECRET_VARIABLE} is {len(secret)} characters: give at least {MIN_SECRET}"
+            " (e.g. from `python -c 'import secrets; print(secrets.token_hex(32))'`)"
+        )
+    return replace(
+        config,
+        secret=secret,
+        secure_cookies=listen.tls_cert is not None or listen.behind_proxy,
+        allowed_hosts=listen.hosts(),
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -49,17 +78,7 @@ def is_loopback(host: str) -> bool:
 
 def serve(config: WorkspaceConfig, listen: Listen) -> None:
     listen.check()
-    secret = os.environ.get(SECRET_VARIABLE) or None
-    app = create_app(
-        WorkspaceConfig(
-            journal_path=config.journal_path,
-            letters_dir=config.letters_dir,
-            smtp=config.smtp,
-            secret=secret,
-            session_lifetime=config.session_lifetime,
-            secure_cookies=listen.tls_cert is not None or listen.behind_proxy,
-        )
-    )
+    app = create_app(served_config(config, listen, os.environ.get(SECRET_VARIABLE) or None))
     uvicorn.run(
         app,
         host=listen.host,

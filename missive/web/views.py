@@ -4,8 +4,10 @@ the login and CSRF checks, reading path and query parameters, and the page of an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -65,9 +67,17 @@ def query_number(request: Request, name: str, default: int = 1) -> int:
     text = request.query_params.get(name)
     if text is None:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= MAX_QUERY_NUMBER:
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_QUERY_NUMBER:
         raise NotFoundError(f"{name}={text!r} is not a page of this workspace")
     return int(text)
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download (RFC 6266): an ASCII fallback that cannot break
+    out of its quotes, and the exact name percent-encoded in `filename*`."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def language_param(text: str | None) -> Language:
