@@ -5,9 +5,10 @@ ReportLab writes the objects it knows (pages, fonts, annotations, the catalog); 
 structure tree, marked content or output intent. The objects for those are made here as
 plain Python values, independent of ReportLab, so that the modules that decide *what*
 they say (`missive.render.structure`; the metadata and output intent to come) can be
-tested without a document, and the writer (ReportLab's document, through the one module that knows its
-internals) decides only *where* each goes: it gives every `Indirect` an object number and
-resolves every `Outside` reference (a page, an annotation) to one of its own objects.
+tested without a document, and the writer (ReportLab's document, through the one module
+that knows its internals) decides only *where* each goes: it gives every `Indirect` an
+object number and resolves every `Outside` reference (a page, an annotation) to one of its
+own objects.
 
 Syntax is ISO 32000-1, 7.3: names with `#xx` escapes, text strings in PDFDocEncoding's
 ASCII subset as literals or in UTF-16BE (with its byte order mark) as hex strings,
