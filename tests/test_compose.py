@@ -301,7 +301,7 @@ def test_format_composed_text_reads_in_order(composer: Composer) -> None:
 
 
 def test_the_sample_composes_for_every_recipient(sample: Letter, composer: Composer) -> None:
-    recipients = load_recipients(sample.recipients_path)
+    recipients = load_recipients(sample.recipients_path, sample)
     assert len(recipients) >= 60
     assert sample.event is not None
     for recipient in recipients:

@@ -58,7 +58,7 @@ def sample() -> Letter:
 
 def first_of_each_language(letter: Letter) -> dict[Language, Recipient]:
     found: dict[Language, Recipient] = {}
-    for recipient in load_recipients(letter.recipients_path):
+    for recipient in load_recipients(letter.recipients_path, letter):
         found.setdefault(recipient.language, recipient)
     return found
 

@@ -17,13 +17,18 @@ from hypothesis import strategies as st
 from missive.errors import InputError
 from missive.load import iter_recipients, load_letter, load_recipients, load_signatory, yaml_nodes
 from missive.load.recipients import LINE_BREAKS, control_character_problem, normalize_address
-from missive.model import Gender, Group, Language, LetterKind
+from missive.model import Gender, Group, Language, Letter, LetterKind
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path("tests/data")
 SAMPLE_LETTER = Path("letters/wsis20-invitation.yaml")
 SAMPLE_RECIPIENTS = Path("recipients/wsis20-stakeholders.csv")
 HEADER = "id,email,language,group,name,gender,honorific,position,organization,country,cc"
+
+
+def sample_letter() -> Letter:
+    """The letter the lists of these tests are read for: the built-in groups, six languages."""
+    return load_letter(ROOT / SAMPLE_LETTER)
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +49,7 @@ def letter_problems(path: Path) -> list[str]:
 
 def recipient_problems(path: Path) -> list[str]:
     with pytest.raises(InputError) as error:
-        load_recipients(path)
+        load_recipients(path, sample_letter())
     return problems_of(error)
 
 
@@ -200,7 +205,7 @@ def test_signatory_missing_a_language_is_located_in_its_file(tmp_path: Path) -> 
 
 
 def test_sample_recipients_cover_every_language_group_and_script() -> None:
-    recipients = load_recipients(SAMPLE_RECIPIENTS)
+    recipients = load_recipients(SAMPLE_RECIPIENTS, sample_letter())
     assert len(recipients) >= 60
     assert {r.language for r in recipients} == set(Language)
     assert {r.group for r in recipients} == set(Group)
@@ -220,7 +225,7 @@ def test_a_row_becomes_a_recipient(tmp_path: Path) -> None:
         "a1,Ana@Example.org,es,civil-society,Ana Gómez,female,Dra.,Directora,ONG,es,"
         "b@example.org; c@example.org",
     )
-    (recipient,) = load_recipients(path)
+    (recipient,) = load_recipients(path, sample_letter())
     assert recipient.email == "Ana@example.org"
     assert recipient.country == "ES"
     assert recipient.honorific == "Dra."
@@ -230,8 +235,9 @@ def test_a_row_becomes_a_recipient(tmp_path: Path) -> None:
 
 
 def test_bom_file_is_accepted() -> None:
-    assert load_recipients(DATA / "recipients/bom.csv") == load_recipients(
-        DATA / "recipients/mini.csv"
+    letter = sample_letter()
+    assert load_recipients(DATA / "recipients/bom.csv", letter) == load_recipients(
+        DATA / "recipients/mini.csv", letter
     )
 
 
@@ -369,7 +375,7 @@ def test_iter_recipients_yields_good_rows_then_raises(tmp_path: Path) -> None:
     )
     seen: list[str] = []
     with pytest.raises(InputError) as error:
-        for recipient in iter_recipients(path):
+        for recipient in iter_recipients(path, sample_letter()):
             seen.append(recipient.id)
     assert seen == ["a1", "a3"]
     assert [p.line for p in error.value.problems] == [3]
@@ -401,7 +407,7 @@ def test_unicode_names_round_trip_unchanged(tmp_path: Path, names: list[str]) ->
         for index, name in enumerate(names):
             fields = [f"r{index}", "a@example.org", "ar", "academia", name, "female"]
             writer.writerow([*fields, "", "P", name, "EG", ""])
-    recipients = load_recipients(path)
+    recipients = load_recipients(path, sample_letter())
     assert [r.name for r in recipients] == names
     assert [r.organization for r in recipients] == names
 

@@ -29,7 +29,7 @@ def letter() -> Letter:
 
 def first_per_language(letter: Letter) -> dict[Language, Recipient]:
     found: dict[Language, Recipient] = {}
-    for recipient in iter_recipients(letter.recipients_path):
+    for recipient in iter_recipients(letter.recipients_path, letter):
         found.setdefault(recipient.language, recipient)
     return found
 
@@ -42,7 +42,7 @@ def squeeze(text: str) -> str:
 def test_sample_letter_renders_with_date_name_and_reference(
     letter: Letter, language: Language
 ) -> None:
-    ids = [r.id for r in iter_recipients(letter.recipients_path)]
+    ids = [r.id for r in iter_recipients(letter.recipients_path, letter)]
     composer = Composer(letter, assign_serials(letter, ids, persist=False))
     recipient = first_per_language(letter)[language]
     composed = composer.compose(recipient)

@@ -24,7 +24,7 @@ SAMPLE = ROOT / "letters" / "wsis20-invitation.yaml"
 def _recipients(per_language: int) -> list[Recipient]:
     letter = load_letter(SAMPLE)
     chosen: dict[str, list[Recipient]] = {}
-    for recipient in iter_recipients(letter.recipients_path):
+    for recipient in iter_recipients(letter.recipients_path, letter):
         found = chosen.setdefault(recipient.language.value, [])
         if len(found) < per_language:
             found.append(recipient)

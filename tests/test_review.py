@@ -78,7 +78,7 @@ def project(tmp_path: Path) -> Iterator[Project]:
     catalogs = tmp_path / "locale"
     shutil.copytree(REPO / "missive" / "locale", catalogs)
     letter = load_letter(tmp_path / "letters" / "wsis20-invitation.yaml")
-    recipients = load_recipients(letter.recipients_path)
+    recipients = load_recipients(letter.recipients_path, letter)
     yield Project(tmp_path, letter, recipients, tmp_path / "journal.sqlite", catalogs)
 
 

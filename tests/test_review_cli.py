@@ -190,11 +190,12 @@ def test_approved_batch_is_sent_by_the_worker_and_reported(cli: Cli) -> None:
 
     from missive.app.report import collect_report
     from missive.deliver.journal import Journal
-    from missive.load import load_recipients
+    from missive.load import load_letter, load_recipients
     from missive.web.report_view import report_document
 
     cli("approve", *SELECT, "--reviewer", "Nadia <Haddad>", "--comment", "vu & approuvé")
-    everyone = load_recipients(cli.root / "recipients" / "wsis20-stakeholders.csv")
+    letter = load_letter(cli.root / "letters" / "wsis20-invitation.yaml")
+    everyone = load_recipients(cli.root / "recipients" / "wsis20-stakeholders.csv", letter)
     governments = [r for r in everyone if r.group == Group.GOVERNMENTS]
     refused = next(r.email for r in governments if r.id == "fr-gov-01")
     handler = RecordingHandler(Faults(rcpt_always={refused: "550 5.1.1 <nobody> here"}))

@@ -20,7 +20,7 @@ from missive.cli import build_parser, main
 from missive.cli.send import WAITING, execute
 from missive.cli.worker import run_send
 from missive.deliver.journal import Journal, SendState
-from missive.load import load_recipients
+from missive.load import load_letter, load_recipients
 from missive.schedule.jobs import Job, JobState, get_job, schedule
 from missive.schedule.worker import run_worker
 
@@ -54,7 +54,8 @@ class Project:
 
     def ids_of(self, server: Server) -> Counter[str]:
         """Recipient id of each message the server received, counted."""
-        by_email = {r.email: r.id for r in load_recipients(self.recipients)}
+        listed = load_recipients(self.recipients, load_letter(self.letter))
+        by_email = {r.email: r.id for r in listed}
         return Counter(by_email[m.rcpt_tos[0]] for m in server.handler.received)
 
 

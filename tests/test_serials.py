@@ -75,7 +75,7 @@ def test_reference_pattern(letter: Letter) -> None:
 
 def test_sample_registry_is_committed_for_every_sample_recipient() -> None:
     letter = load_letter(ROOT / "letters/wsis20-invitation.yaml")
-    ids = [r.id for r in load_recipients(letter.recipients_path)]
+    ids = [r.id for r in load_recipients(letter.recipients_path, letter)]
     registry = read_registry(registry_path(letter))
     assert assign_serials(letter, ids, persist=False) == {i: registry[i] for i in ids}
     assert sorted(registry.values()) == list(range(1, len(registry) + 1))

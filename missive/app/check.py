@@ -17,7 +17,7 @@ from pathlib import Path
 from missive.app.stage_trials import StageTrials
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import CoverageError, InputError, Problem
-from missive.load import load_letter, read_header, scan_recipients
+from missive.load import GroupRule, load_letter, read_header, scan_recipients
 from missive.load.serials import assign_serials, read_registry, registry_path
 from missive.model import ComposedLetter, Gender, Language, Letter, Recipient
 
@@ -69,7 +69,9 @@ def check_letter(request: CheckRequest) -> CheckReport:
         letter = load_letter(letter_path)
     except InputError as error:
         # Still report the recipients' problems, if we know which file they are in.
-        extra = _scan(recipients_path, None)[0] if recipients_path is not None else []
+        extra = []
+        if recipients_path is not None:
+            extra = _scan(recipients_path, GroupRule.unchecked())[0]
         raise InputError([*error.problems, *extra]) from error
     path = recipients_path or letter.recipients_path
     problems, counts = _check_recipients(letter, path, covers)
@@ -86,11 +88,11 @@ def check_letter(request: CheckRequest) -> CheckReport:
     )
 
 
-def _scan(path: Path, letter: Letter | None) -> tuple[list[Problem], list[str]]:
+def _scan(path: Path, groups: GroupRule) -> tuple[list[Problem], list[str]]:
     """The problems of a recipients file and the ids of its valid rows, in one pass."""
     problems: list[Problem] = []
     ids: list[str] = []
-    for item in scan_recipients(path, letter):
+    for item in scan_recipients(path, groups):
         if isinstance(item, Problem):
             problems.append(item)
         else:
@@ -113,7 +115,7 @@ def _check_recipients(
         registry = None
         serial_problems = list(error.problems)
     checked = _CheckPass(letter, path, covers, _ProvisionalSerials(registry))
-    checked.run(scan_recipients(path, letter))
+    checked.run(scan_recipients(path, GroupRule.of(letter)))
     if registry is not None:
         try:
             serials = assign_serials(letter, checked.ids, persist=False)
@@ -122,7 +124,7 @@ def _check_recipients(
             serials, serial_problems = {}, list(error.problems)
         if serials != checked.serials:
             checked = _CheckPass(letter, path, covers, dict(serials))
-            checked.run(scan_recipients(path, letter))
+            checked.run(scan_recipients(path, GroupRule.of(letter)))
     problems = [*checked.scan_problems, *serial_problems, *checked.composition_problems()]
     return problems, checked.counts
 
@@ -260,7 +262,7 @@ def scan_list(letter_path: Path, recipients_path: Path | None = None) -> ListSca
     problems: list[Problem] = []
     ids: list[str] = []
     counts: Counter[tuple[Language, str]] = Counter()
-    for item in scan_recipients(path, letter):
+    for item in scan_recipients(path, GroupRule.of(letter)):
         if isinstance(item, Problem):
             problems.append(item)
         elif item.language not in letter.languages:

@@ -92,7 +92,8 @@ class LetterShelf:
         """The letter's rendered batch (InputError if the letter does not check)."""
         path = self.path_of(key)
         letter = load_letter(path)
-        recipients = select_recipients(letter, load_recipients(letter.recipients_path), Selection())
+        listed = load_recipients(letter.recipients_path, letter)
+        recipients = select_recipients(letter, listed, Selection())
         inputs = collect_inputs(letter, recipients, recipients_path=letter.recipients_path)
         inputs_hash = digest_batch(inputs, None).hash
         with self._lock:

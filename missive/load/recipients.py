@@ -23,7 +23,7 @@ from email_validator import EmailNotValidError, validate_email
 from missive.data.countries import country_codes
 from missive.errors import InputError, Problem
 from missive.load.yaml_nodes import did_you_mean, enum_hint
-from missive.model import Gender, Group, Language, Letter, Recipient
+from missive.model import Gender, Language, Letter, Recipient
 
 E = TypeVar("E", Language, Gender)
 
@@ -65,10 +65,14 @@ class GroupRule:
     required: bool
 
     @classmethod
-    def of(cls, letter: Letter | None) -> GroupRule:
-        if letter is None:
-            return cls(tuple(group.value for group in Group), required=True)
+    def of(cls, letter: Letter) -> GroupRule:
         return cls(letter.groups, required=bool(letter.groups))
+
+    @classmethod
+    def unchecked(cls) -> GroupRule:
+        """For a list whose letter could not be read: its groups are taken as written
+        (checking them against the built-in groups would refuse a letter's own)."""
+        return cls((), required=False)
 
 
 def id_problem(recipient_id: str) -> str | None:
@@ -129,21 +133,23 @@ def read_header(path: Path) -> tuple[str, ...]:
         return ()
 
 
-def load_recipients(path: Path, letter: Letter | None = None) -> tuple[Recipient, ...]:
+def load_recipients(path: Path, letter: Letter) -> tuple[Recipient, ...]:
     """Every recipient of the list; raises `InputError` with every problem found.
 
-    With `letter`, groups are checked against its distribution list (see `GroupRule`).
+    A list is always read for a letter: its groups are checked against the letter's
+    distribution list (see `GroupRule`), so the letter is a required argument. (A list read
+    alone once knew only the built-in groups, and refused a letter's own.)
     """
     return tuple(iter_recipients(path, letter))
 
 
-def iter_recipients(path: Path, letter: Letter | None = None) -> Iterator[Recipient]:
+def iter_recipients(path: Path, letter: Letter) -> Iterator[Recipient]:
     """Recipients one by one; after the last, raises `InputError` if any row was bad.
 
     Consumers that must not act on a partly bad list (sending) check first or collect.
     """
     problems: list[Problem] = []
-    for item in scan_recipients(path, letter):
+    for item in scan_recipients(path, GroupRule.of(letter)):
         if isinstance(item, Problem):
             problems.append(item)
         else:
@@ -152,12 +158,13 @@ def iter_recipients(path: Path, letter: Letter | None = None) -> Iterator[Recipi
         raise InputError(problems)
 
 
-def scan_recipients(path: Path, letter: Letter | None = None) -> Iterator[Recipient | Problem]:
-    """Each valid row as a `Recipient` and each problem as a `Problem`, in file order."""
+def scan_recipients(path: Path, groups: GroupRule) -> Iterator[Recipient | Problem]:
+    """Each valid row as a `Recipient` and each problem as a `Problem`, in file order;
+    `groups` is the letter's rule (`GroupRule.of(letter)`)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as stream:
             reader = csv.reader(stream, strict=True)
-            scanner = _RowScanner(path, GroupRule.of(letter))
+            scanner = _RowScanner(path, groups)
             try:
                 yield from scanner.scan(reader, lambda: reader.line_num)
             except UnicodeDecodeError:
