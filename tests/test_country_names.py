@@ -10,9 +10,10 @@ import pytest
 
 from missive.data.countries import SOURCES, TABLE, country_codes, country_name, un_country_names
 from missive.errors import InputError
-from missive.load import load_recipients
+from missive.load import load_letter, load_recipients
 from missive.model import Language
 
+SAMPLE = Path(__file__).resolve().parent.parent / "letters" / "wsis20-invitation.yaml"
 HEADER = "id,email,language,group,name,gender,honorific,position,organization,country\n"
 
 
@@ -89,7 +90,7 @@ def test_a_code_with_no_un_name_is_reported_where_it_is(tmp_path: Path) -> None:
     ]
     path.write_text(HEADER + "".join(rows), encoding="utf-8")
     with pytest.raises(InputError) as error:
-        load_recipients(path)
+        load_recipients(path, load_letter(SAMPLE))
     assert [str(p) for p in error.value.problems] == [
         f"{path}:2:10: unknown country code 'EU': no UN name",
         f"{path}:3:10: unknown country code 'ZZ': no UN name",

@@ -68,6 +68,6 @@ def test_an_unknown_group_is_refused_at_the_call() -> None:
     with pytest.raises(SelectionError):
         iter_selected(
             letter,
-            itertools.repeat(load_recipients(letter.recipients_path)[0]),
+            itertools.repeat(load_recipients(letter.recipients_path, letter)[0]),
             Selection(groups=("nobody",)),
         )
