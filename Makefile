@@ -6,18 +6,26 @@ STAMP := $(VENV)/.installed
 PO := $(wildcard missive/locale/*/LC_MESSAGES/missive.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: install catalogs demo test lint typecheck layers pytest bench clean
+.PHONY: install lock catalogs demo test lint typecheck layers pytest bench clean
 
 # Byte-code is written as a regular (non-editable) install would: with PYTHONDONTWRITEBYTECODE
 # set, every command would otherwise compile missive's modules again at start-up.
 install: $(STAMP) catalogs
 	$(BIN)/python -m compileall -q missive
 
-$(STAMP): pyproject.toml
+# The versions CI tested are locked in requirements.lock (runtime and dev, written by
+# pip-tools: `make lock`); the package itself goes in on top, without resolving again.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After a change of dependencies in pyproject.toml: resolve them again and pin the result.
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 # gettext catalogs are compiled with Babel at build time; .mo files are never committed.
 catalogs: $(MO)

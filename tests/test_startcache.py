@@ -61,8 +61,9 @@ def test_a_font_read_back_from_the_cache_is_the_font_reportlab_parses(stem: str)
         if name != "_pdfScale":
             assert same_table(getattr(cached.face, name), value), name
     assert "glyphToChar" in vars(cached.face)
+    scales = [getattr(face, "_pdfScale") for face in (cached.face, fresh.face)]  # noqa: B009
     for units in (0, 733, 2048):
-        assert cached.face._pdfScale(units) == fresh.face._pdfScale(units)
+        assert scales[0](units) == scales[1](units)
     assert cached.face.makeSubset([65, 66, 0x4E00]) == fresh.face.makeSubset([65, 66, 0x4E00])
 
 

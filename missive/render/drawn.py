@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from reportlab.pdfbase import pdfmetrics
+from missive.render import reportlab_seam as seam
 
 DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
 Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
@@ -84,33 +84,6 @@ DRAWN: DrawnCache[tuple[str, Links]] = DrawnCache()
 PLACED: DrawnCache[tuple[str, ...]] = DrawnCache()
 
 
-def font_state(
-    doc: Any, characters: Iterable[tuple[str, tuple[int, ...]]], *, unnamed: bool = False
-) -> Hashable | None:
-    """Per font, its internal name and the codes of `characters` in `doc`; None when a
-    character has no code yet or, unless `unnamed`, a font no name yet (drawing would
-    assign them; with `unnamed` a font not named yet counts as named None).
-
-    `characters` are code points as `TTFont.splitString` reads them (a no-break space as
-    the space); a code point the font has no glyph for is drawn as code 0.
-    """
-    state: list[Hashable] = []
-    for font_name, points in characters:
-        font = pdfmetrics.getFont(font_name)
-        states = getattr(font, "state", None)  # only TrueType fonts have per-document codes
-        font_doc_state = states.get(doc) if states is not None else None
-        if font_doc_state is None or (font_doc_state.internalName is None and not unnamed):
-            return None
-        codes = tuple(map(font_doc_state.assignments.get, points))
-        if None in codes:
-            glyphs = font.face.charToGlyph
-            if any(c is None and p in glyphs for c, p in zip(codes, points, strict=True)):
-                return None
-            codes = tuple(0 if c is None else c for c in codes)
-        state.append((font_doc_state.internalName, codes))
-    return tuple(state)
-
-
 def per_font(found: Mapping[str, Iterable[str]]) -> Characters:
     """`Characters` from characters gathered per font name."""
     return tuple((font, code_points("".join(sorted(c)))) for font, c in sorted(found.items()))
@@ -125,10 +98,11 @@ def replay_or_draw(canvas: Any, key: Hashable | None, draw: Callable[[], None]) 
     """Append to the page what drawing wrote the last time under `key`, or draw and keep
     what it writes (None: drawing does more than write page code, or depends on more)."""
     found = PLACED.get(key) if key is not None else None
+    code = seam.page_code(canvas)
     if found is not None:
-        canvas._code.extend(found)
+        code.extend(found)
         return
-    start = len(canvas._code)
+    start = len(code)
     draw()
     if key is not None:
-        PLACED.put(key, tuple(canvas._code[start:]))
+        PLACED.put(key, tuple(seam.page_code(canvas)[start:]))

@@ -9,7 +9,7 @@ process that renders. They are stored as arrays of machine numbers, and read bac
 - views that give the same numbers and pairs by index (`Wholes`, `Pairs`), for the glyph
   positions and metrics, which only cutting a subset reads, a few hundred glyphs at a time;
 - nothing, for the glyph-to-characters table, which only ReportLab's own shaping reads (we
-  shape Arabic before ReportLab sees it): `KeptFace` unpacks it if it is ever asked for.
+  shape Arabic before ReportLab sees it): `reportlab_seam.KeptFace` unpacks it if asked.
 
 `tests/test_startcache.py` compares a face read back with one ReportLab parsed, table by
 table. A table of any other shape is stored as it is.
@@ -21,8 +21,6 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
-
-from reportlab.pdfbase.ttfonts import TTFontFace
 
 _WHOLE = "i"  # signed 32-bit: glyph ids, code points, font units, offsets...
 _LONG = "q"  # ...unless one does not fit
@@ -40,8 +38,8 @@ def pack(tables: dict[str, Any]) -> dict[str, Any]:
 
 
 def unpack(tables: dict[str, Any]) -> dict[str, Any]:
-    """The tables as a face reads them (`KeptFace`): views where they are enough, and the
-    glyph-to-characters table left packed."""
+    """The tables as a face reads them (`reportlab_seam.KeptFace`): views where they are
+    enough, and the glyph-to-characters table left packed."""
     return {name: _read(name, value) for name, value in tables.items()}
 
 
@@ -57,25 +55,15 @@ def _read(name: str, value: Any) -> Any:
 
 _VIEWED = frozenset({"glyphPos", "hmetrics"})
 _UNREAD = "glyphToChar"
-_ASIDE = f"_packed_{_UNREAD}"
 
 
-class KeptFace(TTFontFace):  # type: ignore[misc]  # ReportLab is untyped
-    """A face made from a cache entry; unpacks its glyph-to-characters table when asked."""
+def is_packed(table: Any) -> bool:
+    """Whether `table` is packed (the glyph-to-characters table is read only if asked)."""
+    return isinstance(table, Packed)
 
-    def __getattr__(self, name: str) -> Any:
-        # Called only for what the instance lacks: the packed table is then set aside.
-        packed = self.__dict__.get(_ASIDE)
-        if name != _UNREAD or packed is None:
-            raise AttributeError(name)
-        table = _UNPACK[packed.kind](*packed.arrays)
-        setattr(self, name, table)
-        return table
 
-    def keep_packed(self) -> None:
-        """Set a packed glyph-to-characters table aside, to be unpacked on first use."""
-        if isinstance(self.__dict__.get(_UNREAD), Packed):
-            self.__dict__[_ASIDE] = self.__dict__.pop(_UNREAD)
+def unpack_one(packed: Packed) -> Any:
+    return _UNPACK[packed.kind](*packed.arrays)
 
 
 class Wholes(Sequence[int]):

@@ -13,23 +13,22 @@ in WenQuanYi. A character no family in the chain can draw is a `CoverageError`, 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import reportlab
-from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTEncoding, TTFont, TTFontFace
+from reportlab.pdfbase.ttfonts import TTFont
 
 from missive.errors import CoverageError
 from missive.model import Block, BulletList, ComposedLetter, Language, Paragraph, Run
 from missive.render import kept_subsets
-from missive.render.font_tables import KeptFace, pack, unpack
+from missive.render import reportlab_seam as seam
+from missive.render.font_tables import is_packed, pack, unpack, unpack_one
 from missive.storage import startcache
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -100,52 +99,31 @@ def _loaded(stem: str) -> TTFont:
     data = path.read_bytes()
     printed = FINGERPRINTS[stem] = startcache.fingerprint(data)
     font = _font(stem, path, data, _kept_tables(printed, path))
-    _cache_subsets(font, stem)
     pdfmetrics.registerFont(font)
+    return font
+
+
+def _font(stem: str, path: Path, data: bytes, tables: dict[str, Any]) -> TTFont:
+    """The face `stem` made from its tables (`_kept_tables`), its subsets kept."""
+    font, face = seam.font_from_tables(stem, path, data, tables, is_packed)
+    face.unpack_aside = unpack_one
+    face.cut = _subsets(stem)
     return font
 
 
 def _kept_tables(printed: str, path: Path) -> dict[str, Any]:
     """What ReportLab reads from the font file `path` (fingerprint `printed`), from the
     start-up cache if it is there (its large tables as `font_tables` reads them)."""
-    packed = startcache.kept("font", printed, _PARSED_VERSION, lambda: pack(_parsed(path)))
+    packed = startcache.kept("font", printed, _PARSED_VERSION, lambda: pack(seam.parse_face(path)))
     return unpack(packed)
 
 
-def _parsed(path: Path) -> dict[str, Any]:
-    """What ReportLab reads from a font file, without the file itself and the one
-    function it builds (neither pickles; both are made again on loading)."""
-    face = TTFontFace(str(path))
-    return {k: v for k, v in vars(face).items() if k not in _REBUILT}
-
-
-_REBUILT = frozenset({"_ttf_data", "_pdfScale", "filename"})
 # What a cache entry holds: ReportLab's reading, its large tables packed (font_tables.py).
 _PARSED_VERSION = f"{reportlab.Version} packed 2"
 
 
-def _font(stem: str, path: Path, data: bytes, parsed: dict[str, Any]) -> TTFont:
-    """`TTFont(stem, path)` from its parsed tables: what `TTFont.__init__` sets, minus
-    the parsing (tests/test_fonts.py compares the two attribute by attribute)."""
-    face = KeptFace.__new__(KeptFace)
-    face.__dict__.update(parsed)
-    face.keep_packed()
-    face._ttf_data = data
-    face.filename = str(path)
-    per_em = face.unitsPerEm
-    face._pdfScale = (lambda x: x) if per_em == 1000 else (lambda x: x * (1000 / per_em))
-    font = TTFont.__new__(TTFont)
-    font.fontName = stem
-    font.face = face
-    font.encoding = TTEncoding()
-    font.state = WeakKeyDictionary()
-    font._asciiReadable = rl_config.ttfAsciiReadable
-    font.shapable = True
-    return font
-
-
-def _cache_subsets(font: TTFont, stem: str) -> None:
-    """Memoise the font program ReportLab cuts for each subset.
+def _subsets(stem: str) -> Callable[[list[int], Callable[[list[int]], bytes]], bytes]:
+    """The font programs ReportLab cuts for each subset of face `stem`, kept.
 
     Cutting a subset is the costliest step of a letter (a few ms per face). Its result
     depends only on the list of characters, which `missive.render` makes the same for every
@@ -153,19 +131,18 @@ def _cache_subsets(font: TTFont, stem: str) -> None:
     language mostly share their subsets. Bounded, so memory stays flat. The subsets shared
     by two letters or more are kept for the next run (`kept_subsets`).
     """
-    make = font.face.makeSubset
     digest = FINGERPRINTS[stem]
 
     @lru_cache(maxsize=SUBSET_CACHE_SIZE)
-    def cut(subset: tuple[int, ...]) -> bytes:
+    def cut(subset: tuple[int, ...], make: Callable[[list[int]], bytes]) -> bytes:
         return kept_subsets.cut(stem, digest, subset, partial(make, list(subset)))
 
-    def drawn(subset: list[int]) -> bytes:
+    def drawn(subset: list[int], make: Callable[[list[int]], bytes]) -> bytes:
         key = tuple(subset)
         kept_subsets.drawn(stem, key)
-        return cut(key)
+        return cut(key, make)
 
-    font.face.makeSubset = drawn
+    return drawn
 
 
 @cache

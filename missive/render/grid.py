@@ -16,14 +16,16 @@ from typing import Any
 
 from reportlab.platypus import Flowable
 
-from missive.render.drawn import Characters, font_state, replay_or_draw
+from missive.render import reportlab_seam as seam
+from missive.render.drawn import Characters, replay_or_draw
+from missive.render.reportlab_seam import font_state
 from missive.render.richtext import RichText, characters_of
 
 Cell = Sequence[Flowable]
 _serials = itertools.count()
 
 
-class Grid(Flowable):  # type: ignore[misc]
+class Grid(Flowable):
     def __init__(
         self,
         rows: Sequence[Sequence[Cell]],
@@ -74,17 +76,17 @@ class Grid(Flowable):  # type: ignore[misc]
         """Platypus' `drawOn`, replayed when this grid was drawn at this point before with
         the same font codes (see `RichText.drawOn`): the signatures of a language are the
         same in every letter."""
-        key = self._placed_key(canvas._doc, x, y, _sW)
-        replay_or_draw(canvas, key, lambda: super(Grid, self).drawOn(canvas, x, y, _sW))
+        key = self._placed_key(seam.document(canvas), x, y, _sW)
+        base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
+        replay_or_draw(canvas, key, lambda: base.drawOn(canvas, x, y, _sW))
 
     @cached_property
     def _characters(self) -> Characters | None:
         """Per font, every character the cells draw; None when drawing them does more than
         write page code (an image, a link annotation), which a replay would not do."""
         cells = list(self.flowables())
-        if all(isinstance(cell, RichText) and not cell.has_links for cell in cells):
-            return characters_of(cells)
-        return None
+        texts = [cell for cell in cells if isinstance(cell, RichText) and not cell.has_links]
+        return characters_of(texts) if len(texts) == len(cells) else None
 
     def _placed_key(self, doc: Any, x: float, y: float, s_w: float) -> Hashable | None:
         if self._characters is None:

@@ -27,6 +27,7 @@ from missive.model import (
     Paragraph,
     Run,
 )
+from missive.render import reportlab_seam as seam
 from missive.render.bidi import isolate_ltr
 from missive.render.grid import Grid
 from missive.render.keptlayout import KeptParagraph
@@ -134,7 +135,7 @@ def _fresh_marks(flowable: Flowable) -> None:
     to move to the next page (`_postponed`, a second time is an error) and clears
     `keepWithNext` once it has grouped it with the next one. A paragraph taken up again
     is one letters share, which a run keeps for the next (`keptlayout`)."""
-    flowable.__dict__.pop("_postponed", None)
+    seam.fresh_marks(flowable)
     if isinstance(flowable, RichText):
         flowable.reused = True
     if getattr(flowable, "keeps_with_next", False):

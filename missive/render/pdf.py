@@ -11,7 +11,6 @@ Batches of letters are rendered by `missive.app.render_batch`.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import io
@@ -21,20 +20,20 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
-from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
+from reportlab.platypus import Flowable, PageBreak, PageTemplate
 
 from missive.errors import RenderError
 from missive.model import ComposedLetter, PageSize
-from missive.render import fonts, kept_subsets, keptlayout
+from missive.render import fonts, kept_subsets, keptlayout, writing
+from missive.render import reportlab_seam as seam
 from missive.render.drawn import DRAWN, PLACED
 from missive.render.grid import Grid
 from missive.render.layout import LetterLayout, LetterStyles, clear_shared, shared_paragraphs
 from missive.render.richtext import RichText, clear_drawn_characters
 from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
 from missive.render.textflow import Align, layout, make_pieces
-from missive.render.writing import clear_written, prime_codes
+from missive.render.writing import clear_written
 
 PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
 SIDE_MARGIN = 22 * mm
@@ -51,31 +50,10 @@ class RenderedPdf:
     sha256: str
 
 
-def _timestamp(date: dt.date | None) -> TimeStamp:
-    """ReportLab's invariant timestamp, moved to the letter's date (noon UTC)."""
-    stamp = TimeStamp(invariant=1)
-    if date is not None:
-        moment = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
-        stamp.t = moment.timestamp()
-        stamp.lt = moment.timetuple()
-        stamp.YMDhms = tuple(stamp.lt)[:6]
-    return stamp
+_REUSE = True
 
 
-class _Frame(Frame):  # type: ignore[misc]
-    """A frame that platypus copies shallowly.
-
-    To measure a group kept together (a heading with its paragraph), platypus deep-copies
-    the current frame so that content generated while measuring goes to the copy. Our
-    flowables generate none, and the copy's own attributes are all it writes: a shallow
-    copy does the same for a fiftieth of the cost (it was 5 % of a letter).
-    """
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Frame:
-        return copy.copy(self)
-
-
-class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
+class _LetterDoc(seam.LetterDocTemplate):
     """One or more letters; each letter's later pages carry its own page label."""
 
     def __init__(self, buffer: io.BytesIO, page_size: tuple[float, float], **info: Any) -> None:
@@ -90,7 +68,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
             initialFontName=fonts.face(fonts.Family.NOTO_SANS).name,
             **info,
         )
-        frame = _Frame(
+        frame = seam.ShallowFrame(
             self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
         )
         template = PageTemplate(
@@ -109,8 +87,9 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         super().handle_pageBegin()
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
-        if flowables and isinstance(flowables[0], TailMark):
-            self._at_ending(flowables.pop(0), flowables)
+        if flowables and isinstance(mark := flowables[0], TailMark):
+            del flowables[0]
+            self._at_ending(mark, flowables)
             return
         super().handle_flowable(flowables)
 
@@ -132,17 +111,22 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
             self.recording.cut()
         super().handle_frameEnd(resume)
 
-    def _endBuild(self) -> None:  # noqa: N802 (platypus API)
+    def story_ended(self) -> None:
         if self.recording is not None:
             self.recording.finish()
             self.recording = None
-        super()._endBuild()
+
+    def build_story(self, story: list[Flowable]) -> None:
+        maker = self.make_canvas(
+            self.created, writing.flate(reuse=_REUSE), writing.written(reuse=_REUSE)
+        )
+        self.build(story, canvasmaker=maker)
 
     def _stamp(self, canvas: Any, doc: Any) -> None:
         if self.page == 1:
-            canvas._doc._timeStamp = _timestamp(self.created)
+            pdf = seam.document(canvas)
             for font, characters in self.prime.items():
-                prime_codes(pdfmetrics.getFont(font), characters, canvas._doc)
+                writing.prime_codes(pdfmetrics.getFont(font), characters, pdf, reuse=_REUSE)
 
     def _footer(self, canvas: Any, doc: Any) -> None:
         """Page label from a letter's second page on, drawn when the page is complete."""
@@ -156,7 +140,7 @@ class _LetterDoc(BaseDocTemplate):  # type: ignore[misc]
         footer.drawOn(canvas, self.leftMargin, FOOTER_TOP - style.leading)
 
 
-class _StartLetter(Flowable):  # type: ignore[misc]
+class _StartLetter(Flowable):
     """Zero-size marker: the letters that follow belong to `composed` (for page labels)."""
 
     def __init__(self, composed: ComposedLetter, title: str | None) -> None:
@@ -169,7 +153,7 @@ class _StartLetter(Flowable):  # type: ignore[misc]
         return 0, 0
 
     def draw(self) -> None:
-        doc = self.canv._doctemplate
+        doc = seam.doc_template(self.canv)
         doc.current = self.composed
         doc.page_in_letter = 1
         if self.title:
@@ -227,7 +211,7 @@ class Renderer:
         story = _story(letters, doc.width, titles)
         doc.prime = _character_order(story)
         try:
-            doc.build(story)
+            doc.build_story(story)
         except Exception as exc:  # ReportLab raises bare LayoutError/ValueError
             raise RenderError(f"recipient {first.recipient.id}: {exc}") from exc
         data = buffer.getvalue()

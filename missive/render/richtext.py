@@ -9,16 +9,17 @@ from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
 from missive.render import keptlayout
+from missive.render import reportlab_seam as seam
 from missive.render.drawn import (
     DRAWN,
     Characters,
     Content,
     Links,
-    font_state,
     per_font,
     replay_or_draw,
 )
 from missive.render.keptlayout import KeptParagraph
+from missive.render.reportlab_seam import font_state
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -43,7 +44,7 @@ def _pdf_utf16(text: str) -> str:
     return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
-class RichText(Flowable):  # type: ignore[misc]
+class RichText(Flowable):
     """A paragraph (or bullet item) in any of the six languages; splits between lines."""
 
     def __init__(
@@ -63,6 +64,7 @@ class RichText(Flowable):  # type: ignore[misc]
         self.runs = tuple(runs)
         self.pieces = pieces if pieces is not None else keptlayout.pieces(self.runs, style)
         self.reused = False  # drawn by more than one letter (set by `layout._fresh_marks`)
+        self.keeps_with_next = False  # never the last on a page (`layout._keep_with_next`)
         self._lines = lines
         self._laid_width = -1.0
         self._first = first
@@ -166,9 +168,10 @@ class RichText(Flowable):  # type: ignore[misc]
         """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
         point before: a paragraph without links changes nothing but the page's code
         (its graphics state is saved and restored around it)."""
-        key = self._key = self._drawn_key(canvas._doc)
+        key = self._key = self._drawn_key(seam.document(canvas))
         placed = None if key is None or self.has_links else (key, x, y, _sW)
-        replay_or_draw(canvas, placed, lambda: super(RichText, self).drawOn(canvas, x, y, _sW))
+        base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
+        replay_or_draw(canvas, placed, lambda: base.drawOn(canvas, x, y, _sW))
 
     def draw(self) -> None:
         canvas: Any = self.canv
@@ -182,7 +185,7 @@ class RichText(Flowable):  # type: ignore[misc]
             if key is not None:
                 DRAWN.put(key, drawn)
         code, links = drawn
-        canvas._code.append(code)  # what `canvas.drawText` appends
+        seam.page_code(canvas).append(code)  # what `canvas.drawText` appends
         for href, x, baseline, width in links:
             self._draw_link(canvas, href, x, baseline, width)
 
@@ -323,11 +326,11 @@ class _TextWriter:
         self._state(piece, char_space, extra)
         text = self.text
         if segment.actual:
-            text._code.append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
+            seam.text_code(text).append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
         text.setTextOrigin(*origin)
         text.textOut(segment.text)
         if segment.actual:
-            text._code.append("EMC")
+            seam.text_code(text).append("EMC")
         stretch = len(segment.text) * char_space + stretchable_spaces(segment.text) * extra
         return segment.width + stretch
 

@@ -25,10 +25,10 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Spacer
 
-from missive.render.drawn import Characters, DrawnCache, font_state
+from missive.render import reportlab_seam as seam
+from missive.render.drawn import Characters, DrawnCache
 from missive.render.grid import Grid
 from missive.render.richtext import RichText, characters_of
 
@@ -36,7 +36,7 @@ TAILS_LIMIT = 64  # endings of a few KB of page code each
 Annotation = tuple[Any, str | None, int]  # the PDF dictionary, its name, added to the page
 
 
-class TailMark(Flowable):  # type: ignore[misc]
+class TailMark(Flowable):
     """Zero-size marker before a letter's common ending; `_LetterDoc` acts on it before
     platypus sees it, so it changes nothing of the layout."""
 
@@ -106,29 +106,19 @@ def _replayable(flowable: Flowable) -> bool:
 
 def _characters(tail: tuple[Flowable, ...]) -> Characters:
     texts = [f for f in tail if isinstance(f, RichText)]
-    texts += [c for f in tail if isinstance(f, Grid) for c in f.flowables()]
+    texts += [
+        c for f in tail if isinstance(f, Grid) for c in f.flowables() if isinstance(c, RichText)
+    ]
     return characters_of(texts)
 
 
 def ending_key(doc: Any, mark: TailMark) -> Hashable | None:
     """Everything the ending's layout and code depend on, or None if it cannot be told."""
-    fonts = font_state(doc.canv._doc, mark.characters, unnamed=True)
+    fonts = seam.font_state(seam.document(doc.canv), mark.characters, unnamed=True)
     if fonts is None:
         return None
-    frame, canvas = doc.frame, doc.canv
-    where = (
-        doc.page_in_letter,
-        frame._x1,
-        frame._y1,
-        frame._width,
-        frame._height,
-        frame._y,
-        frame._atTop,
-        frame._prevASpace,
-    )
-    drawing = (canvas._fontname, canvas._fontsize, len(canvas.state_stack))
     shape = tuple(id(f) if type(f) is not Spacer else (f.width, f.height) for f in mark.tail)
-    return (shape, where, drawing, len(doc.canv._doc.fontMapping), fonts)
+    return (shape, seam.ending_position(doc), fonts)
 
 
 class Recording:
@@ -138,43 +128,37 @@ class Recording:
         self.key, self.tail, self.doc = key, tail, doc
         canvas = doc.canv
         self.segments = [Segment()]
-        self.start = len(canvas._code)
-        self.fonts_before = set(canvas._doc.fontMapping)
-        self._add_annotation = canvas._addAnnotation
-        canvas._addAnnotation = self._annotation
+        self.start = len(seam.page_code(canvas))
+        self.fonts_before = set(seam.named_fonts(canvas))
+        canvas.on_annotation = self._annotation
 
-    def _annotation(self, annotation: Any, name: str | None = None, addtopage: int = 1) -> None:
+    def _annotation(self, annotation: Any, name: str | None, addtopage: int) -> None:
         # A document marks the objects it registers: kept as it was before.
         self.segments[-1].annotations.append((copy.deepcopy(annotation), name, addtopage))
-        self._add_annotation(annotation, name, addtopage)
 
     def cut(self) -> None:
         """A page ends (its label is not drawn yet): what the ending wrote on it."""
-        self.segments[-1].code = list(self.doc.canv._code[self.start :])
+        self.segments[-1].code = list(seam.page_code(self.doc.canv)[self.start :])
         self.segments.append(Segment())
         self.start = 0
 
     def finish(self) -> None:
         """The story is over (the last page's label is not drawn yet): keep the ending."""
         canvas = self.doc.canv
-        self.segments[-1].code = list(canvas._code[self.start :])
-        del canvas._addAnnotation  # back to the class's own
-        named = tuple(name for name in canvas._doc.fontMapping if name not in self.fonts_before)
+        self.segments[-1].code = list(seam.page_code(canvas)[self.start :])
+        canvas.on_annotation = None
+        named = tuple(n for n in seam.named_fonts(canvas) if n not in self.fonts_before)
         ENDINGS.put(self.key, Ending(self.tail, named, self.segments))
 
 
 def replay(doc: Any, ending: Ending) -> None:
     """Write a recorded ending into `doc`, page breaks taken through platypus."""
     canvas = doc.canv
-    for font_name in ending.named:  # named in the order the ending first used them
-        pdfmetrics.getFont(font_name).getSubsetInternalName(0, canvas._doc)
+    seam.name_fonts(canvas, ending.named)  # in the order the ending first used them
     for index, segment in enumerate(ending.segments):
         if index:
-            doc._curPageFlowableCount = 1  # platypus' guard against empty pages
-            doc.handle_frameEnd()
-            doc.clean_hanging()
-            canvas = doc.canv
-        canvas._code.extend(segment.code)
+            canvas = seam.next_page(doc)
+        seam.page_code(canvas).extend(segment.code)
         for annotation, name, addtopage in segment.annotations:
             # A new object for the document to register; what it holds is only read.
-            canvas._addAnnotation(copy.copy(annotation), name, addtopage)
+            canvas.add_annotation(copy.copy(annotation), name, addtopage)

@@ -1,0 +1,573 @@
+"""Every use missive makes of ReportLab's internals, in one place.
+
+missive draws with ReportLab's public API (platypus flowables, the canvas, registered
+TrueType fonts) and, for speed and for byte-for-byte determinism, relies on some of its
+undocumented parts: the page's code list, a frame's position, a font's per-document
+codes, how a document writes its streams. They are all here, so that an upgrade of
+ReportLab is checked in one module (and by the golden hashes, `tests/test_golden.py`):
+
+- the tested versions (`TESTED`): importing this module with another ReportLab is an error;
+- missive's own document, canvas and doc template (`LetterPDF`, `LetterCanvas`,
+  `LetterDocTemplate`): streams Flate-compressed at level 1 without ASCII85, the letter's
+  date as creation date, a hook when the story ends; nothing of ReportLab is replaced for
+  other documents of the process (`tests/test_reportlab_seam.py`);
+- a font made from parsed tables (`font_from_tables`), and the face whose subsets a
+  cache may cut (`KeptFace`);
+- what the replay of drawn paragraphs and endings reads and writes (`page_code`,
+  `font_state`, `ending_position`, `next_page`, `copy_codes`...).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, MutableSequence, Sequence
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import reportlab
+from reportlab import rl_config
+from reportlab.lib.rl_accel import asciiBase85Decode, fp_str
+from reportlab.lib.utils import TimeStamp, isSeq
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import SUBSETN, TTEncoding, TTFont, TTFontFace
+from reportlab.pdfbase.ttfonts import makeToUnicodeCMap as makeCMap
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame
+
+from missive.errors import RenderError
+
+# The ReportLab versions this module was read against and the golden hashes pass with:
+# from TESTED[0] included to TESTED[1] excluded (pyproject.toml pins the same range).
+TESTED = ((5, 1), (5, 2))
+
+
+class ReportLabVersionError(RenderError):
+    """The installed ReportLab is not one missive was tested with."""
+
+
+def check_version(version: str) -> None:
+    """Raise `ReportLabVersionError` unless `version` is in the tested range."""
+    try:
+        found = tuple(int(part) for part in version.split(".")[:2])
+    except ValueError:
+        found = ()
+    if not TESTED[0] <= found < TESTED[1]:
+        low, high = (".".join(map(str, v)) for v in TESTED)
+        raise ReportLabVersionError(
+            f"ReportLab {version} is installed; missive is tested with >={low},<{high} "
+            f"(reinstall with `make install`, which installs the locked versions)"
+        )
+
+
+check_version(reportlab.Version)
+
+
+# --- writing: missive's own document ---------------------------------------------------
+
+
+class Flate(pdfdoc.PDFStreamFilterZCompress):
+    """Flate at level 1: measured a third faster per letter than ReportLab's level 6, for
+    about 3 % more bytes. `done`, when given, keeps results by input: font programs,
+    their ToUnicode maps and many second pages are the same bytes from letter to letter."""
+
+    def __init__(self, done: Callable[[bytes, Callable[[], bytes]], bytes] | None) -> None:
+        self.done = done
+
+    def encode(self, text: str | bytes) -> bytes:
+        data = text.encode("utf8") if isinstance(text, str) else text
+        if self.done is None:
+            return zlib.compress(data, 1)
+        return self.done(data, lambda: zlib.compress(data, 1))
+
+
+_SHORT = 80  # names, numbers, object headers: not text (nor a stream left uncompressed)
+_NUMBERS = {int, float}
+_CATALOGS = (pdfdoc.PDFCatalog, pdfdoc.PDFPages, pdfdoc.PDFPage)
+Keep = Callable[[Hashable, Callable[[], bytes]], bytes]  # a table of results by input
+
+
+class Writer:
+    """ReportLab's formatting of a document's objects, for the kinds a letter is made of
+    (dictionaries, arrays, streams, fonts, names, numbers), with what depends on nothing
+    but its input taken from `kept`. The same bytes as `pdfdoc.format`: the objects of
+    other kinds (pages, catalog, info, strings...) are left to it."""
+
+    def __init__(self, pdf: Any, kept: Keep) -> None:
+        self.pdf, self.kept = pdf, kept
+
+    def top(self, obj: Any) -> bytes:
+        kind = type(obj)
+        if kind is pdfdoc.PDFDictionary:
+            return self.dictionary(obj.dict, obj.multiline)
+        if kind is pdfdoc.PDFStream:
+            return self.stream(obj)
+        if kind is pdfdoc.PDFTrueTypeFont:
+            names = {
+                k: pdfdoc.PDFName(getattr(obj, k)) for k in obj.name_attributes if hasattr(obj, k)
+            }
+            local = {k: getattr(obj, k) for k in obj.local_attributes if hasattr(obj, k)}
+            return self.dictionary({**names, **local}, pdfdoc.PDFDictionary.multiline)
+        if kind in _CATALOGS:
+            return self.catalog(obj)
+        return bytes(pdfdoc.format(obj, self.pdf, toplevel=1))
+
+    def catalog(self, obj: Any) -> bytes:
+        """`PDFCatalog.format`, which pages and the page tree share."""
+        obj.check_format(self.pdf)
+        table = {k: getattr(obj, k, v) for k, v in obj.__Defaults__.items()}
+        table = {k: v for k, v in table.items() if v is not None}
+        for k in obj.__NoDefault__:
+            if getattr(obj, k, None) is not None:
+                table[k] = getattr(obj, k)
+        for k in obj.__Refs__:
+            if k in table:
+                table[k] = self.pdf.Reference(table[k])
+        return self.dictionary(table, pdfdoc.PDFDictionary.multiline)
+
+    def resources(self, obj: Any) -> bytes:
+        """`PDFResourceDictionary.format`."""
+        table: dict[str, Any] = {}
+        for name in obj.dict_attributes:
+            found = getattr(obj, name)
+            if not isinstance(found, dict):
+                table[name] = found
+            elif found:
+                table[name] = pdfdoc.PDFDictionary(found)
+        if not isSeq(obj.ProcSet):
+            table["ProcSet"] = obj.ProcSet
+        elif obj.ProcSet:
+            table["ProcSet"] = pdfdoc.PDFArray(obj.ProcSet)
+        return self.dictionary(table, pdfdoc.PDFDictionary.multiline)
+
+    def value(self, value: Any) -> bytes:
+        kind = type(value)
+        if kind is str and len(value) <= _SHORT:
+            return self.kept(value, lambda: bytes(pdfdoc.pdfdocEnc(value)))
+        if kind is int or kind is float:
+            return self.kept((kind, value), lambda: bytes(pdfdoc.pdfdocEnc(fp_str(value))))
+        if kind is bytes:
+            return value  # type: ignore[no-any-return]
+        if kind is pdfdoc.PDFObjectReference:
+            return b"%d %d R" % self.pdf.idToObjectNumberAndVersion[value.name]
+        if kind is pdfdoc.PDFString:
+            key = ("string", type(value.s), value.s, value.escape, value.enc)
+            return self.kept(key, lambda: bytes(value.format(self.pdf)))
+        if kind is pdfdoc.PDFDictionary and not hasattr(value, "__Comment__"):
+            return self.dictionary(value.dict, value.multiline)
+        if kind is pdfdoc.PDFArray and not hasattr(value, "__Comment__"):
+            return self.array(value)
+        if kind is pdfdoc.PDFResourceDictionary:
+            return self.resources(value)
+        return bytes(pdfdoc.format(value, self.pdf))
+
+    def name(self, key: str) -> bytes:
+        return self.kept(("name", key), lambda: bytes(pdfdoc.pdfdocEnc(pdfdoc.PDFName(key))))
+
+    def dictionary(self, table: dict[str, Any], multiline: Any) -> bytes:
+        keys = list(table) if isinstance(table, OrderedDict) else sorted(table)
+        items = [self.name(k) + b" " + self.value(table[k]) for k in keys]
+        if (multiline and rl_config.pdfMultiLine) or multiline == "forced":
+            return b"<<\n" + b"\n ".join(items) + b"\n>>"
+        for index in reversed(range(6, len(items), 6)):
+            items.insert(index, b"\n ")
+        return b"<<\n" + b" ".join(items) + b"\n>>"
+
+    def array(self, array: Any) -> bytes:
+        sequence = array.sequence
+        if set(map(type, sequence)) <= _NUMBERS:
+            key = ("array", array.multiline, *sequence)
+            return self.kept(key, lambda: self._array(sequence, array.multiline))
+        return self._array(sequence, array.multiline)
+
+    def _array(self, sequence: list[Any], multiline: Any) -> bytes:
+        items = [self.value(item) for item in sequence]
+        if (multiline and rl_config.pdfMultiLine) or multiline == "forced":
+            return b"[ " + b"\n ".join(items) + b" ]"
+        for index in reversed(range(10, len(items), 10)):
+            items.insert(index, b"\n ")
+        return b"[ " + b" ".join(items) + b" ]"
+
+    def stream(self, stream: Any) -> bytes:
+        """`PDFStream.format`, filters applied by this document's `Flate`."""
+        table = stream.dictionary.dict.copy()
+        content = stream.content
+        if content is None:
+            raise ValueError("stream content not set")
+        filters = stream.filters if stream.filters is not None else self.pdf.defaultStreamFilters
+        if filters is not None and "Filter" not in table:
+            for found in reversed(filters):
+                content = found.encode(content)
+            table["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(f.pdfname) for f in filters])
+        content = self.pdf.encrypt.encode(content)
+        written = content if type(content) is bytes else self.value(content)
+        table["Length"] = len(content)
+        return self.dictionary(table, pdfdoc.PDFDictionary.multiline) + (
+            b"\nstream\n" + written + b"endstream\n"
+        )
+
+
+class LetterPDF(pdfdoc.PDFDocument):
+    """The PDF document of a missive canvas: each stream it registers is compressed by
+    `flate` alone (no ASCII85 on top); its objects written by a `Writer` when `kept` is
+    set."""
+
+    flate: Flate
+    kept: Keep | None
+
+    def format(self) -> bytes:
+        """`PDFDocument.format`: the objects one by one (formatting one may register
+        more), then the cross-reference table and the trailer."""
+        plain = not isinstance(self.encrypt, pdfdoc.NoEncryption)
+        if self.kept is None or plain or (rl_config.pdfComments and not rl_config.invariant):
+            return bytes(super().format())
+        writer = Writer(self, self.kept)
+        this: Any = self  # ReportLab's own attributes, which its stubs do not declare
+        self.Reference(this.Catalog)
+        self.Reference(self.info)
+        this.__accum__ = written = pdfdoc.PDFFile(this._pdfVersion)
+        ids = []
+        counter = 1
+        while counter in self.numberToId:
+            oid = self.numberToId[counter]
+            number, version = self.idToObjectNumberAndVersion[oid]
+            body = writer.top(self.idToObject[oid])
+            end = b"" if body.endswith(b"\n") else b"\n"
+            self.idToOffset[oid] = written.add(
+                b"%d %d obj\n" % (number, version) + body + end + b"endobj\n"
+            )
+            ids.append(oid)
+            counter += 1
+        del this.__accum__
+        return self._trailer(written, ids)
+
+    def _trailer(self, written: Any, ids: list[Any]) -> bytes:
+        xref = pdfdoc.PDFCrossReferenceTable()
+        xref.addsection(0, ids)
+        this: Any = self
+        offset = written.add(xref.format(self))
+        trailer = pdfdoc.PDFTrailer(
+            startxref=offset,
+            Size=len(self.numberToId) + 1,
+            Root=self.Reference(this.Catalog),
+            Info=self.Reference(self.info),
+            Encrypt=None,
+            ID=self.ID(),
+        )
+        written.add(trailer.format(self))
+        return bytes(written.format(self))
+
+    def Reference(self, obj: Any, name: str | None = None) -> Any:  # noqa: N802 (ReportLab's)
+        if isinstance(obj, pdfdoc.PDFStream) and obj.filters:
+            obj.filters = [
+                self.flate if f is pdfdoc.PDFZCompress else f
+                for f in obj.filters
+                if f is not pdfdoc.PDFBase85Encode
+            ]
+        elif isinstance(obj, pdfdoc.PDFImageXObject):
+            image: Any = obj
+            if "ASCII85Decode" in image._filters:
+                image.streamContent = asciiBase85Decode(image.streamContent)
+                image._filters = tuple(f for f in image._filters if f != "ASCII85Decode")
+        base: Any = super()
+        return base.Reference(obj, name)
+
+
+class LetterCanvas(Canvas):
+    """A canvas whose document is a `LetterPDF`, dated `created` (noon UTC), and which
+    tells `on_annotation` of each annotation it adds (see `tails.py`)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        created: dt.date | None,
+        flate: Flate,
+        kept: Keep | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        document: Any = self._doc  # type: ignore[attr-defined]
+        document.__class__ = LetterPDF  # made by Canvas.__init__; the subclass adds no state
+        document.flate, document.kept = flate, kept
+        if created is not None:
+            document._timeStamp = _timestamp(created)
+        self.on_annotation: Callable[[Any, str | None, int], None] | None = None
+
+    def _addAnnotation(self, annotation: Any, name: str | None = None, addtopage: int = 1) -> None:  # noqa: N802
+        if self.on_annotation is not None:
+            self.on_annotation(annotation, name, addtopage)
+        base: Any = super()
+        base._addAnnotation(annotation, name, addtopage)
+
+    def add_annotation(self, annotation: Any, name: str | None, addtopage: int) -> None:
+        """Add an annotation kept from another document (see `tails.replay`)."""
+        base: Any = super()
+        base._addAnnotation(annotation, name, addtopage)
+
+
+def _timestamp(date: dt.date) -> TimeStamp:
+    """ReportLab's invariant timestamp, moved to the letter's date (noon UTC)."""
+    stamp = TimeStamp(invariant=1)
+    moment = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
+    stamp.t = moment.timestamp()
+    stamp.lt = moment.timetuple()
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    return stamp
+
+
+class LetterDocTemplate(BaseDocTemplate):
+    """A doc template that draws on a `LetterCanvas` and calls `story_ended` once the
+    last flowable is laid out, before the last page is finished."""
+
+    def make_canvas(self, created: dt.date | None, flate: Flate, kept: Keep | None) -> Any:
+        def maker(*args: Any, **kwargs: Any) -> LetterCanvas:
+            return LetterCanvas(*args, created=created, flate=flate, kept=kept, **kwargs)
+
+        return maker
+
+    def story_ended(self) -> None:
+        """Called when the story is laid out (the last page's label not drawn yet)."""
+
+    def _endBuild(self) -> None:  # noqa: N802 (platypus')
+        self.story_ended()
+        base: Any = super()
+        base._endBuild()
+
+
+class ShallowFrame(Frame):
+    """A frame that platypus copies shallowly.
+
+    To measure a group kept together (a heading with its paragraph), platypus deep-copies
+    the current frame so that content generated while measuring goes to the copy. Our
+    flowables generate none, and the copy's own attributes are all it writes: a shallow
+    copy does the same for a fiftieth of the cost (it was 5 % of a letter).
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ShallowFrame:
+        return copy.copy(self)
+
+
+def doc_template(canvas: Any) -> Any:
+    """The doc template a canvas draws for (platypus sets it during `build`)."""
+    return canvas._doctemplate
+
+
+def fresh_marks(flowable: Flowable) -> None:
+    """Forget that platypus moved `flowable` to the next page in an earlier story (a
+    second time is an error)."""
+    flowable.__dict__.pop("_postponed", None)
+
+
+# --- page code: what replays read and write ---------------------------------------------
+
+
+def page_code(canvas: Any) -> MutableSequence[str]:
+    """The operators of the canvas's current page, in order (appending draws)."""
+    code: MutableSequence[str] = canvas._code
+    return code
+
+
+def text_code(text: Any) -> MutableSequence[str]:
+    """The operators of a PDF text object (`canvas.beginText()`), in order."""
+    code: MutableSequence[str] = text._code
+    return code
+
+
+def document(canvas: Any) -> Any:
+    """The PDF document a canvas writes (font codes and names are per document)."""
+    return canvas._doc
+
+
+def ending_position(doc: Any) -> Hashable:
+    """Where a doc template stands: the frame's place and fill, the page of the letter,
+    the canvas's font and graphics state depth, the fonts the document has named."""
+    frame, canvas = doc.frame, doc.canv
+    return (
+        doc.page_in_letter,
+        frame._x1,
+        frame._y1,
+        frame._width,
+        frame._height,
+        frame._y,
+        frame._atTop,
+        frame._prevASpace,
+        canvas._fontname,
+        canvas._fontsize,
+        len(canvas.state_stack),
+        len(canvas._doc.fontMapping),
+    )
+
+
+def named_fonts(canvas: Any) -> tuple[str, ...]:
+    """The fonts the canvas's document has named so far, in order."""
+    return tuple(canvas._doc.fontMapping)
+
+
+def name_fonts(canvas: Any, font_names: Iterable[str]) -> None:
+    """Name fonts in `canvas`'s document in this order, as drawing with them would."""
+    for font_name in font_names:
+        font: Any = pdfmetrics.getFont(font_name)
+        font.getSubsetInternalName(0, canvas._doc)
+
+
+def next_page(doc: Any) -> Any:
+    """End the page as platypus ends a full frame, and return the new page's canvas."""
+    doc._curPageFlowableCount = 1  # platypus' guard against empty pages
+    doc.handle_frameEnd()
+    doc.clean_hanging()
+    return doc.canv
+
+
+# --- fonts ------------------------------------------------------------------------------
+
+
+def font_state(
+    pdf: Any, characters: Iterable[tuple[str, tuple[int, ...]]], *, unnamed: bool = False
+) -> Hashable | None:
+    """Per font, its internal name and the codes of `characters` in document `pdf`; None
+    when a character has no code yet or, unless `unnamed`, a font no name yet (drawing
+    would assign them; with `unnamed` a font not named yet counts as named None).
+
+    `characters` are code points as `TTFont.splitString` reads them (a no-break space as
+    the space); a code point the font has no glyph for is drawn as code 0.
+    """
+    state: list[Hashable] = []
+    for font_name, points in characters:
+        font: Any = pdfmetrics.getFont(font_name)
+        states = getattr(font, "state", None)  # only TrueType fonts have per-document codes
+        found = states.get(pdf) if states is not None else None
+        if found is None or (found.internalName is None and not unnamed):
+            return None
+        codes = tuple(map(found.assignments.get, points))
+        if None in codes:
+            glyphs = font.face.charToGlyph
+            if any(c is None and p in glyphs for c, p in zip(codes, points, strict=True)):
+                return None
+            codes = tuple(0 if c is None else c for c in codes)
+        state.append((found.internalName, codes))
+    return tuple(state)
+
+
+Codes = tuple[dict[int, int], list[list[int]], int]
+
+
+def codes_of(font: Any, pdf: Any) -> Codes | None:
+    """A copy of the codes `font` assigned in document `pdf`, if it assigned any."""
+    state = font.state.get(pdf)
+    if state is None:
+        return None
+    return dict(state.assignments), [list(s) for s in state.subsets], state.nextCode
+
+
+def copy_codes(font: Any, pdf: Any, codes: Codes) -> None:
+    """Give document `pdf` (where `font` has assigned nothing) the codes `codes_of` kept."""
+    assignments, subsets, next_code = codes
+    state: Any = TTFont.State(font._asciiReadable, font)
+    font.state[pdf] = state
+    state.assignments = dict(assignments)
+    state.subsets = [list(subset) for subset in subsets]
+    state.nextCode = next_code
+
+
+# What `TTFont.__init__` computes from the file besides its tables: made again on loading.
+_REBUILT = frozenset({"_ttf_data", "_pdfScale", "filename"})
+
+
+def parse_face(path: Path) -> dict[str, Any]:
+    """What ReportLab reads from a font file, without the file itself and the one
+    function it builds (neither pickles; both are made again by `font_from_tables`)."""
+    face = TTFontFace(str(path))
+    return {k: v for k, v in vars(face).items() if k not in _REBUILT}
+
+
+class KeptFont(TTFont):
+    """A TrueType font whose subsets' widths and ToUnicode maps a `LetterPDF` with `kept`
+    results takes from them (they depend on nothing but the subset)."""
+
+    def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's)
+        """`TTFont.addObjects`: a font and its descriptor for each subset the document drew."""
+        kept = getattr(doc, "kept", None)
+        if kept is None:
+            super().addObjects(doc)
+            return
+        this: Any = self
+        state = this.state.get(doc) or TTFont.State(this._asciiReadable)
+        state.frozen = 1
+        for index, subset in enumerate(state.subsets):
+            internal = self.getSubsetInternalName(index, doc)[1:]
+            tag = SUBSETN(index) + b"+" + this.face.name + this.face.subfontNameX
+            base_font = tag.decode("pdfdoc")
+            font: Any = pdfdoc.PDFTrueTypeFont()
+            font.__Comment__ = f"Font {self.fontName} subset {index}"
+            font.Name, font.BaseFont = internal, base_font
+            font.FirstChar, font.LastChar = 0, len(subset) - 1
+            key = (self.fontName, base_font, *subset)
+            font.Widths = kept(("widths", *key), lambda s=subset: self._widths(s))
+            cmap = pdfdoc.PDFStream()
+            cmap.content = kept(("cmap", *key), lambda s=subset, b=base_font: makeCMap(b, s))
+            if doc.compression:
+                cmap.filters = [pdfdoc.PDFZCompress]
+            font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_font)
+            font.FontDescriptor = this.face.addSubsetObjects(doc, base_font, subset)
+            doc.Reference(font, internal)
+            doc.idToObject["BasicFonts"].dict[internal] = font
+        del this.state[doc]
+
+    def _widths(self, subset: list[int]) -> Any:
+        face: Any = self.face
+        return pdfdoc.PDFArray(list(map(face.getCharWidth, subset)))
+
+
+class KeptFace(TTFontFace):
+    """A face made from parsed tables. Its glyph-to-characters table, which only
+    ReportLab's own shaping reads, stays as `aside` gave it until asked for; its subsets
+    are cut through `cut` when one is set (a cache of them, see `fonts.py`)."""
+
+    unpack_aside: Callable[[Any], Any] | None = None
+    cut: Callable[[list[int], Callable[[list[int]], bytes]], bytes] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for what the instance lacks: the packed table is then set aside.
+        packed = self.__dict__.get("_aside_glyphToChar")
+        if name != "glyphToChar" or packed is None or self.unpack_aside is None:
+            raise AttributeError(name)
+        table = self.unpack_aside(packed)
+        self.glyphToChar = table
+        return table
+
+    def makeSubset(self, subset: Sequence[Any]) -> bytes:  # noqa: N802 (ReportLab's)
+        if self.cut is None:
+            return bytes(super().makeSubset(subset))
+        return self.cut(list(subset), super().makeSubset)
+
+
+def font_from_tables(
+    stem: str, path: Path, data: bytes, tables: dict[str, Any], aside: Callable[[Any], bool]
+) -> tuple[TTFont, KeptFace]:
+    """`TTFont(stem, path)` from its parsed tables: what `TTFont.__init__` sets, minus
+    the parsing (tests/test_fonts.py compares the two attribute by attribute). A table
+    for which `aside(table)` is true is set aside as the glyph-to-characters table."""
+    face: Any = KeptFace.__new__(KeptFace)
+    face.__dict__.update(tables)
+    if aside(face.__dict__.get("glyphToChar")):
+        face.__dict__["_aside_glyphToChar"] = face.__dict__.pop("glyphToChar")
+    face._ttf_data = data
+    face.filename = str(path)
+    per_em = face.unitsPerEm
+    face._pdfScale = (lambda x: x) if per_em == 1000 else (lambda x: x * (1000 / per_em))
+    font: Any = KeptFont.__new__(KeptFont)
+    font.fontName = stem
+    font.face = face
+    font.encoding = TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = True
+    return font, face
+
+
+def ttf_font(stem: str, path: Path) -> TTFont:
+    """ReportLab's own reading of a font file."""
+    return TTFont(stem, str(path))
