@@ -107,6 +107,10 @@ class ScheduleError(MissiveError):
     """A scheduled job cannot be stored, found or changed as asked."""
 
 
+class JobRequestError(ScheduleError):
+    """What a job asks for is not valid: a bad rate, window, relay name, group or number."""
+
+
 class MessageError(MissiveError):
     """A recipient's e-mail cannot be built safely (e.g. a line break in a header value)."""
 

@@ -29,6 +29,8 @@ from postfix_server import (
     running_postfix,
     why_postfix_cannot_run,
 )
+from reviewers import PASSWORD as REVIEWER_PASSWORD
+from reviewers import add_reviewer
 
 from missive.deliver.journal import Journal, SendState
 
@@ -58,9 +60,10 @@ def postfix() -> Iterator[RunningPostfix]:
         yield server
 
 
-def cli(*args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, check: int | None = 0, stdin: str = "") -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, "send.py", *args],
+        input=stdin + "\n",
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -100,7 +103,16 @@ def write_letter(folder: Path, *, bounce_address: str | None, sender: str | None
 
 
 def send(letter: Path, journal: Path, server: RunningPostfix, check: int = 0) -> str:
-    cli("approve", str(letter), "--journal", str(journal), "--reviewer", "tester")
+    add_reviewer(journal)
+    cli(
+        "approve",
+        str(letter),
+        "--journal",
+        str(journal),
+        "--user",
+        "tester",
+        stdin=REVIEWER_PASSWORD,
+    )
     done = cli(
         "send", str(letter), "--journal", str(journal), "--smtp", server.url, "--no-dry-run",
         check=check,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from missive.errors import ScheduleError
+from missive.errors import JobRequestError, ScheduleError
 from missive.schedule.jobs import (
     Job,
     JobState,
@@ -26,8 +26,8 @@ from missive.schedule.jobs import (
     parse_due,
     release,
     schedule,
-    without_secrets,
 )
+from missive.schedule.request import SendJob
 from missive.schedule.worker import run_worker
 
 T0 = dt.datetime(2024, 2, 1, 8, 0, tzinfo=dt.UTC)
@@ -68,20 +68,36 @@ def test_parse_due_accepts_minutes_seconds_and_iso(tmp_path: Path) -> None:
         parse_due("2024-02-01 09:00", "Mars/Olympus")
 
 
-def test_password_is_never_stored(tmp_path: Path) -> None:
-    options = ["--smtp", "smtps://ops:s3cret@relay.example.org:465", "--rate", "600/min"]
-    assert without_secrets([*options, "--no-dry-run"]) == (
-        "--smtp",
-        "smtps://ops@relay.example.org:465",
-        "--rate",
-        "600/min",
-    )
-    assert without_secrets(["--smtp=smtp://a:b@h:25"]) == ("--smtp=smtp://a@h:25",)
+def test_a_job_stores_typed_data_and_an_unreadable_row_shows_as_failed(tmp_path: Path) -> None:
+    """Finding 9: jobs were `send` arguments parsed back by the worker (`rate: "--no-dry-run"`
+    stored as `["--rate"]`, `limit: true` as `--limit True`)."""
     journal = tmp_path / "journal.sqlite"
-    schedule(journal, LETTER, T0 + dt.timedelta(hours=1), options=options, now=T0)
+    wanted = SendJob(relay="bulk", limit=5, rate="600/min")
+    schedule(journal, LETTER, T0 + dt.timedelta(hours=1), request=wanted, now=T0)
     (job,) = list_jobs(journal)
-    assert job.options[1] == "smtps://ops@relay.example.org:465"
-    assert all(b"s3cret" not in p.read_bytes() for p in tmp_path.iterdir())
+    assert job.request == wanted and job.state is JobState.QUEUED
+    assert job.options == ("relay bulk", "limit 5", "rate 600/min")
+    with pytest.raises(JobRequestError):
+        SendJob(rate="--no-dry-run")
+    with pytest.raises(JobRequestError):
+        SendJob(limit=True)
+    # Rows an older missive wrote as arguments: read strictly, or shown as failed.
+    with sqlite3.connect(journal) as conn:
+        row = ("2026-01-01T00:00:00.000000+00:00", "UTC", "queued", "2026-01-01T00:00:00+00:00")
+        for options in ('["--rate", "60/min", "--lang", "fr"]', '["--rate"]', '["--limit", "True"]',
+                        "not json"):  # fmt: skip
+            conn.execute(
+                "INSERT INTO jobs (letter_path, options, due_at, tz, state, created_at)"
+                " VALUES ('x.yaml', ?, ?, ?, ?, ?)",
+                (options, *row),
+            )
+        conn.execute("INSERT INTO jobs (letter_path, options, request, due_at, tz, state,"
+                     " created_at) VALUES ('x.yaml', '[]', '{\"version\": 1, \"relay\":"
+                     " \"smtp://evil\"}', ?, ?, ?, ?)", row)  # fmt: skip
+    listed = list_jobs(journal)
+    assert [j.state for j in listed[1:]] == [JobState.QUEUED, *[JobState.FAILED] * 4]
+    assert listed[1].options == ("relay default", "rate 60/min", "lang fr")
+    assert all(j.error and j.error.startswith("unreadable job") for j in listed[2:])
 
 
 def test_refuses_a_time_in_the_past(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from reviewers import PASSWORD as REVIEWER_PASSWORD
+from reviewers import add_reviewer
 from smtp_server import Faults, RecordingHandler, password_authenticator, running_server, tls_pair
 
 from missive.deliver.journal import Journal, SendState
@@ -25,6 +27,8 @@ SECRET = "Zebra-Horse-Battery-9137"
 def cli(
     *args: str, env: dict[str, str] | None = None, check: int | None = 0
 ) -> subprocess.CompletedProcess[str]:
+    if args[0] in ("approve", "reject"):  # decided by an account: its password on stdin
+        add_reviewer(Path(args[args.index("--journal") + 1]), args[args.index("--user") + 1])
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MISSIVE_SMTP")}
     environment.update(env or {})
     done = subprocess.run(
@@ -35,6 +39,7 @@ def cli(
         capture_output=True,
         text=True,
         timeout=300,
+        input=REVIEWER_PASSWORD + "\n",
     )
     if check is not None:
         assert done.returncode == check, done.stdout + done.stderr
@@ -156,7 +161,7 @@ def test_sigkill_mid_batch_then_resume_every_recipient_exactly_once(tmp_path: Pa
     """
     journal = tmp_path / "j.sqlite"
     small = ("--recipients", str(small_list(tmp_path)))  # 12 recipients, 2 per language
-    cli("approve", LETTER, "--journal", str(journal), "--reviewer", "tester", *small)
+    cli("approve", LETTER, "--journal", str(journal), "--user", "tester", *small)
     handler = RecordingHandler(Faults(data_delay=0.2))
     with running_server(handler) as server:
         command = [
@@ -192,7 +197,7 @@ def test_ctrl_c_finishes_in_flight_messages_and_leaves_the_journal_consistent(
 ) -> None:
     journal = tmp_path / "j.sqlite"
     small = ("--recipients", str(small_list(tmp_path)))
-    cli("approve", LETTER, "--journal", str(journal), "--reviewer", "tester", *small)
+    cli("approve", LETTER, "--journal", str(journal), "--user", "tester", *small)
     handler = RecordingHandler(Faults(data_delay=0.2))
     with running_server(handler) as server:
         command = [
@@ -222,9 +227,7 @@ def first_recipient(language: str) -> dict[str, str]:
 def test_status_counts_failures_and_writes_csv(tmp_path: Path) -> None:
     journal = tmp_path / "j.sqlite"
     small = ("--recipients", str(small_list(tmp_path)))
-    cli(
-        "approve", LETTER, "--journal", str(journal), "--reviewer", "tester", "--lang", "fr", *small
-    )
+    cli("approve", LETTER, "--journal", str(journal), "--user", "tester", "--lang", "fr", *small)
     bad = first_recipient("fr")
     faults = Faults(rcpt_always={bad["email"]: "550 5.1.1 mailbox unavailable"})
     with running_server(RecordingHandler(faults)) as server:

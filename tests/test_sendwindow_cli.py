@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from reviewers import PASSWORD, add_reviewer
 from smtp_server import Server, running_server
 
+from missive.app.jobs import WorkerRelays, worker_relays
 from missive.cli import build_parser, main
-from missive.cli.send import WAITING, execute
+from missive.cli.send import WAITING, execute, request_from
 from missive.cli.worker import run_send
 from missive.deliver.journal import Journal, SendState
 from missive.load import load_letter, load_recipients
 from missive.schedule.jobs import Job, JobState, get_job, schedule
+from missive.schedule.request import SendJob
 from missive.schedule.worker import run_worker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,7 +50,7 @@ class Project:
 
     def send(self, server: Server, now: dt.datetime) -> int:
         argv = self.argv("send", *WINDOW, *smtp(server), "--rate", "100/s", "--no-dry-run")
-        return execute(build_parser().parse_args(argv), now).code
+        return execute(request_from(build_parser().parse_args(argv)), now).code
 
     def states(self) -> dict[str, SendState]:
         with Journal.open(self.journal, writer=False) as journal:
@@ -69,7 +74,12 @@ def project(tmp_path: Path) -> Project:
         shutil.copytree(REPO / name, tmp_path / name)
     made = Project(tmp_path)
     add_timezone(made.recipients, "en-gov-02", "America/New_York")
-    assert main(made.argv("approve", "--reviewer", "Nadia Haddad")) == 0
+    add_reviewer(made.journal)
+    stdin, sys.stdin = sys.stdin, io.StringIO(PASSWORD + "\n")
+    try:
+        assert main(made.argv("approve", "--user", "tester")) == 0
+    finally:
+        sys.stdin = stdin
     return made
 
 
@@ -112,7 +122,7 @@ def test_dry_run_with_a_window_says_who_would_wait(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = project.argv("send", *WINDOW, "--smtp", "smtp://127.0.0.1:9")
-    assert execute(build_parser().parse_args(argv), NINE_UTC).code == 0
+    assert execute(request_from(build_parser().parse_args(argv)), NINE_UTC).code == 0
     out = capsys.readouterr().out
     assert "3 recipient(s) would wait for the send window 08:00-18:00" in out
     with Journal.open(project.journal, writer=False) as journal:
@@ -127,21 +137,27 @@ class Clock:
         return self.now
 
 
-def scheduled(project: Project, server: Server, due: dt.datetime) -> Job:
-    options = [*smtp(server), "--rate", "100/s", *SELECT, *WINDOW]
+def scheduled(project: Project, due: dt.datetime) -> Job:
+    request = SendJob(rate="100/s", groups=("governments",), window="08:00-18:00")
     return schedule(
-        project.journal, project.letter, due, options=options, now=due - dt.timedelta(hours=1)
+        project.journal, project.letter, due, request=request, now=due - dt.timedelta(hours=1)
     )
+
+
+def relays_of(server: Server) -> WorkerRelays:
+    return worker_relays(f"smtp://{server.host}:{server.port}")
 
 
 def test_a_job_with_a_window_is_queued_again_for_the_opening(project: Project) -> None:
     clock = Clock(NINE_UTC)
 
-    def run_job(job: Job) -> dt.datetime | None:
-        return run_send(project.journal, job, now=clock())
-
     with running_server() as server:
-        job = scheduled(project, server, NINE_UTC - dt.timedelta(minutes=5))
+        relays = relays_of(server)
+
+        def run_job(job: Job) -> dt.datetime | None:
+            return run_send(project.journal, job, relays, now=clock())
+
+        job = scheduled(project, NINE_UTC - dt.timedelta(minutes=5))
         (ran,) = run_worker(project.journal, clock, lambda _: None, run_job, once=True)
         assert (ran.state, ran.due_at) == (JobState.QUEUED, OPENING)
         assert ran.error == "recipients wait for their send window: runs again when it opens"
@@ -163,13 +179,15 @@ def test_a_long_run_does_not_make_its_requeue_overdue(project: Project) -> None:
     due at 14:30, not held, and the same worker pass sends the rest."""
     clock = Clock(NINE_UTC)
 
-    def slow_run(job: Job) -> dt.datetime | None:
-        again = run_send(project.journal, job, now=clock())
-        clock.now = clock.now.replace(hour=14, minute=30)
-        return again
-
     with running_server() as server:
-        job = scheduled(project, server, NINE_UTC - dt.timedelta(minutes=5))
+        relays = relays_of(server)
+
+        def slow_run(job: Job) -> dt.datetime | None:
+            again = run_send(project.journal, job, relays, now=clock())
+            clock.now = clock.now.replace(hour=14, minute=30)
+            return again
+
+        job = scheduled(project, NINE_UTC - dt.timedelta(minutes=5))
         first, second = run_worker(project.journal, clock, lambda _: None, slow_run, once=True)
         everyone = project.ids_of(server)
     assert (first.state, first.due_at) == (JobState.QUEUED, clock.now)
@@ -183,6 +201,6 @@ def test_schedule_stores_the_window_and_refuses_a_bad_one(
 ) -> None:
     at = ("--at", "2999-02-01 06:00")
     assert main(project.argv("schedule", *at, "--window", "8:00-18:00")) == 0
-    assert "--window 08:00-18:00" in capsys.readouterr().out
+    assert "window 08:00-18:00" in capsys.readouterr().out
     assert main(project.argv("schedule", *at, "--window", "18:00-08:00")) == 1
     assert "send window '18:00-08:00' closes before it opens" in capsys.readouterr().err

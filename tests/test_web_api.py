@@ -167,7 +167,7 @@ def test_only_operators_schedule_cancel_and_release(ws: Workspace, who: str) -> 
     assert reply.status_code == expected, reply.text
     job = operator.post(url, json=at, headers=op_headers).json()
     assert job["state"] == "queued" and job["due_at"] == "2026-03-03T09:00:00+00:00"
-    assert job["options"][:2] == ["--smtp", "smtp://127.0.0.1:2525"]
+    assert job["options"] == ["relay default"]
     cancel = client.post(f"/api/v1/jobs/{job['id']}/cancel", headers=headers)
     expected_change = {"omar": 200, "anonymous": 401}.get(who, 403)
     assert cancel.status_code == expected_change
@@ -197,7 +197,27 @@ def test_job_requests_are_validated(ws: Workspace) -> None:
     assert client.post(url, json={}).status_code == 403
     now = client.post(url, json={"languages": ["fr"], "rate": "60/min"}, headers=headers)
     assert now.status_code == 201
-    assert now.json()["options"][2:] == ["--rate", "60/min", "--lang", "fr"]
+    assert now.json()["options"] == ["relay default", "rate 60/min", "lang fr"]
+    # Finding 1: a job names a relay of the worker's, never a URL.
+    for body in ({"smtp": "ftp://x", "to_self": "me@example.org"},
+                 {"relay": "smtp://evil.example:25"}, {"relay": "Bulk relay"}):  # fmt: skip
+        reply = client.post(url, json=body, headers=headers)
+        assert reply.status_code == 422, (body, reply.text)
+    named = client.post(url, json={"relay": "bulk", "to_self": "me@example.org"}, headers=headers)
+    assert named.status_code == 201 and named.json()["options"][0] == "relay bulk"
+    # Finding 9: values are data, checked, never command-line flags.
+    flags: list[dict[str, object]] = [
+        {"rate": "--no-dry-run"}, {"limit": True}, {"window": "--lang"}, {"groups": ["--smtp"]}
+    ]  # fmt: skip
+    for flag in flags:
+        assert client.post(url, json=flag, headers=headers).status_code == 422, flag
+    # ... and the API asks the confirmation the page asks before resending ambiguous messages.
+    ambiguous = client.post(url, json={"resend_ambiguous": True}, headers=headers)
+    assert ambiguous.status_code == 422 and "confirm" in ambiguous.json()["detail"]
+    confirmed = {"resend_ambiguous": True, "confirm": True}
+    assert client.post(url, json=confirmed, headers=headers).json()["options"][-1] == (
+        "resend ambiguous"
+    )
     assert now.json()["due_at"] == "2026-03-02T09:00:01+00:00"
 
 

@@ -54,7 +54,7 @@ def process(argv: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 
 @contextmanager
-def workspace_server(ws: Workspace, smtp: str) -> Iterator[str]:
+def workspace_server(ws: Workspace) -> Iterator[str]:
     port = free_port()
     argv = [
         "serve",
@@ -64,8 +64,6 @@ def workspace_server(ws: Workspace, smtp: str) -> Iterator[str]:
         str(ws.root / "letters"),
         "--port",
         str(port),
-        "--smtp",
-        smtp,
     ]
     with process(argv, ws.root / "serve.log") as child:
         base = f"http://127.0.0.1:{port}"
@@ -102,7 +100,7 @@ def image_width(page: Page, element_id: str) -> int:
 @pytest.mark.slow
 def test_a_reviewer_compares_arabic_with_english_and_approves(tmp_path: Path) -> None:
     ws = make_workspace(tmp_path / "project")
-    with workspace_server(ws, "smtp://127.0.0.1:25") as base, chromium() as browser:
+    with workspace_server(ws) as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         log_in(page, base, "nadia")
         # Both sample letters check now, and each offers "Review ar": the invitation's.
@@ -156,8 +154,12 @@ def test_an_operator_sends_now_and_watches_62_sent(tmp_path: Path) -> None:
     )
     with (
         maildir_sink(tmp_path / "maildir") as sink,
-        workspace_server(ws, sink.url) as base,
-        process(["worker", "--journal", str(ws.journal), "--poll", "0.5"], tmp_path / "worker.log"),
+        workspace_server(ws) as base,
+        # The relay is the worker's, never the web server's or the job's.
+        process(
+            ["worker", "--journal", str(ws.journal), "--poll", "0.5", "--smtp", sink.url],
+            tmp_path / "worker.log",
+        ),
         chromium() as browser,
     ):
         page = browser.new_page(viewport={"width": 1280, "height": 1000})

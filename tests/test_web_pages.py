@@ -133,11 +133,11 @@ def test_the_send_page_previews_and_schedules_jobs(ws: Workspace) -> None:
     }
     after = client.post(url, data=later)
     assert after.status_code == 200 and "2026-03-04 08:30 Europe/Zurich" in after.text
-    assert "--window 08:00-18:00" in after.text
+    assert "window 08:00-18:00" in after.text
     to_self = client.post(
         url, data={"csrf_token": token, "kind": "self", "to_self": "me@example.org"}
     )
-    assert "--to-self me@example.org" in to_self.text
+    assert "to self me@example.org" in to_self.text
     job_id = re.search(r'id="job-(\d+)-state">queued<', after.text)
     assert job_id is not None
     cancelled = client.post(f"/jobs/{job_id.group(1)}/cancel", data={"csrf_token": token})

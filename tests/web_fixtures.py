@@ -84,7 +84,6 @@ def make_workspace(root: Path) -> Workspace:
     config = WorkspaceConfig(
         journal_path=journal,
         letters_dir=root / "letters",
-        smtp="smtp://127.0.0.1:2525",
         secret="a test secret of at least thirty-two characters",
         session_lifetime=dt.timedelta(hours=1),
         clock=clock,

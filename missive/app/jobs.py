@@ -1,8 +1,9 @@
 """Scheduled sends: schedule one, list, cancel and release jobs, and run a worker.
 
-A job stores the letter and the options of `send` as its command line spells them (never a
-password: a worker reads the credentials from its own environment), so that what an
-operator scheduled reads back exactly as the command it runs. `schedule_send` is the one
+A job stores the letter and what to send as typed data (`SendJob`, versioned JSON), never a
+command line, a relay's URL or a password: the relay is named, and the worker's own
+configuration gives its URL and credentials (`worker_relays`). The worker turns a job into
+the send use case's request (`job_send_request`) and calls it. `schedule_send` is the one
 place a send is scheduled, whichever front end asks: the command line (`schedule`) and the
 workspace (which first checks the person's permission and then writes the audit log,
 `operations.Operations.schedule`).
@@ -12,15 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from missive.errors import MissiveError
+from missive.app.send import SendRequest
+from missive.deliver.relays import DEFAULT as DEFAULT_RELAY
+from missive.deliver.relays import Relays, configure
+from missive.errors import MissiveError, ScheduleError
 from missive.load import load_letter, load_recipients
 from missive.review.approvals import Selection, require_approved, select_recipients
 from missive.schedule.jobs import DEFAULT_GRACE, Job, cancel, list_jobs, release
 from missive.schedule.jobs import schedule as store_job
+from missive.schedule.request import SendJob
 from missive.schedule.window import SendWindow
 from missive.schedule.worker import DEFAULT_POLL_SECONDS, run_worker
 
@@ -32,7 +37,7 @@ class ScheduleRequest:
     due: dt.datetime | None = None  # aware (`parse_due`); None: now
     tz: str = "UTC"  # the zone the job's time is shown in
     # The send's options, stored with the job:
-    smtp: str | None = None
+    relay: str | None = None  # a relay named in the worker's configuration; None: its default
     recipients_path: Path | None = None
     selection: Selection = field(default_factory=Selection)
     rate: str | None = None
@@ -57,6 +62,9 @@ class WorkerRequest:
     grace: dt.timedelta = DEFAULT_GRACE
 
 
+LOCAL_RELAY = "smtp://localhost:25"  # `send`'s default relay
+WorkerRelays = Relays  # the worker's named relays, for the front ends
+
 # Runs a job's send; returns when to run it again (recipients waiting for their window).
 RunJob = Callable[[Job], dt.datetime | None]
 
@@ -73,35 +81,60 @@ def schedule_send(request: ScheduleRequest, now: dt.datetime | None = None) -> S
         request.letter_path,
         due,
         tz=request.tz,
-        options=job_options(request, window),
+        request=send_job(request, window),
         now=moment,
     )
     return Scheduled(job, unapproved(request), list_jobs(request.journal_path))
 
 
-def job_options(request: ScheduleRequest, window: str | None) -> list[str]:
-    """The send's options as `send` spells them on its command line."""
+def send_job(request: ScheduleRequest, window: str | None) -> SendJob:
+    """What the job sends, as typed data (validated: ScheduleError for a bad value)."""
     selection = request.selection
-    values = (
-        ("smtp", request.smtp),
-        ("recipients", request.recipients_path),
-        ("limit", selection.limit),
-        ("rate", request.rate),
-        ("connections", request.connections),
-        ("window", window),
+    return SendJob(
+        relay=request.relay,
+        recipients=str(request.recipients_path) if request.recipients_path else None,
+        languages=selection.languages,
+        groups=selection.groups,
+        limit=selection.limit,
+        rate=request.rate,
+        connections=request.connections,
+        window=window,
+        to_self=request.to_self,
+        resend_ambiguous=request.resend_ambiguous,
     )
-    options = [
-        item for name, value in values if value is not None for item in (f"--{name}", str(value))
-    ]
-    for language in selection.languages:
-        options += ["--lang", language.value]
-    for group in selection.groups:
-        options += ["--group", group]
-    if request.to_self:
-        options += ["--to-self", request.to_self]
-    if request.resend_ambiguous:
-        options.append("--resend-ambiguous")
-    return options
+
+
+def worker_relays(
+    smtp: str | None, named: Sequence[str] = (), config_file: Path | None = None
+) -> Relays:
+    """The worker's relays: `--smtp` the default, `--relay NAME=URL`, a TOML file, and
+    MISSIVE_RELAYS in its environment; without a default, `send`'s (smtp://localhost:25)."""
+    relays = configure(smtp, named, config_file)
+    if DEFAULT_RELAY in relays.by_name:
+        return relays
+    return configure(LOCAL_RELAY, named, config_file)
+
+
+def job_send_request(journal_path: Path, job: Job, relays: Relays) -> SendRequest:
+    """The real send a job asks for, with the relay it names from the worker's own."""
+    wanted = job.request
+    if wanted is None:
+        raise ScheduleError(job.error or f"job {job.id} cannot be read")
+    selection = Selection(wanted.languages, wanted.groups, wanted.limit)
+    defaults = SendRequest(job.letter_path, journal_path)
+    return SendRequest(
+        letter_path=job.letter_path,
+        journal_path=journal_path,
+        recipients_path=Path(wanted.recipients) if wanted.recipients else None,
+        selection=selection,
+        to_self=wanted.to_self,
+        relay=relays.get(wanted.relay),
+        rate=wanted.rate or defaults.rate,
+        connections=wanted.connections or defaults.connections,
+        dry_run=False,
+        resend_ambiguous=wanted.resend_ambiguous,
+        window=wanted.window,
+    )
 
 
 def unapproved(request: ScheduleRequest) -> str | None:

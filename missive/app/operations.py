@@ -38,7 +38,7 @@ class SendJobRequest:
     letter_key: str
     due_at: dt.datetime | None = None  # None: now
     tz: str = "UTC"
-    smtp: str | None = None
+    relay: str | None = None  # a relay named in the worker's configuration; None: its default
     languages: tuple[Language, ...] = ()
     groups: tuple[str, ...] = ()  # group keys of the letter
     limit: int | None = None
@@ -73,10 +73,9 @@ class SendProgress:
 
 
 class Operations:
-    def __init__(self, shelf: LetterShelf, journal_path: Path, smtp: str | None = None) -> None:
+    def __init__(self, shelf: LetterShelf, journal_path: Path) -> None:
         self.shelf = shelf
         self.journal_path = journal_path
-        self.smtp = smtp  # the relay of jobs that do not name one
 
     def decide(  # noqa: PLR0917 (one reviewer's decision: what, on what, why, by whom)
         self,
@@ -114,7 +113,7 @@ class Operations:
                 journal_path=self.journal_path,
                 due=request.due_at,
                 tz=request.tz,
-                smtp=request.smtp or self.smtp,
+                relay=request.relay,
                 selection=Selection(request.languages, request.groups, request.limit),
                 rate=request.rate,
                 window=request.window,

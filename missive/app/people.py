@@ -107,6 +107,25 @@ def log_in(
     return user
 
 
+def reviewer_login(
+    journal_path: Path,
+    name: str,
+    password: str,
+    languages: Sequence[Language],
+    now: dt.datetime,
+) -> tuple[User, tuple[Language, ...], Origin]:
+    """The account that decides at the terminal (its password checked, throttled and
+    audited as a login), the languages it decides (those asked, each one its own, or all of
+    its own) and the origin its decisions are audited under."""
+    terminal = cli_origin()
+    address = f"{terminal.address} as {terminal.name}"
+    user = log_in(journal_path, name, password, address, now)
+    chosen = tuple(languages) or user.languages
+    for language in chosen or (None,):
+        require(user.actor, Action.REVIEW, language)
+    return user, chosen, Origin(user.name, address)
+
+
 def start_session(
     journal_path: Path, user: User, address: str, now: dt.datetime, policy: SessionPolicy
 ) -> tuple[str, Session]:

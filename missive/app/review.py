@@ -25,7 +25,7 @@ from missive.app.batch_letters import LetterMaker, PreparedBatch
 from missive.app.changes import inputs_store, keep_inputs
 from missive.app.people import Origin
 from missive.app.people import record_decision as record_audit
-from missive.errors import InputError, Problem
+from missive.errors import ApprovalError, InputError, Problem
 from missive.load import load_letter, load_recipients
 from missive.model import ComposedLetter, Language, Letter, Recipient
 from missive.review.approvals import (
@@ -115,6 +115,10 @@ def decide(
     moment = now or dt.datetime.now(dt.UTC)
     wanted = request.batch.selection.languages
     languages = tuple(lang for lang in digested.digest.languages if not wanted or lang in wanted)
+    if not languages:
+        # Never "every language" by accident: an empty choice would record them all.
+        asked = ", ".join(lang.value for lang in wanted)
+        raise ApprovalError(f"no recipient of this batch reads {asked}")
     # Kept so that a later review can show what changed since this decision.
     keep_inputs(digested.inputs, digested.digest, inputs_store(journal_path))
     rows = record_decision(

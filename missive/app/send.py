@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import enum
-import os
 import ssl
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from missive.app.review import approval_gate
 from missive.deliver.journal import ACCEPTED_STATES, Journal, SendState
 from missive.deliver.message import load_dkim_key
 from missive.deliver.outcome import Outcome, RunSummary
+from missive.deliver.relays import RelayConfig, credentials_for
 from missive.deliver.sender import Sender
 from missive.deliver.settings import Credentials, Rate, SendOptions, SmtpEndpoint
 from missive.deliver.spool import Spool, spool_root_for
@@ -47,8 +47,10 @@ class SendRequest:
     recipients_path: Path | None = None
     selection: Selection = field(default_factory=Selection)
     to_self: str | None = None  # one sample per language, all to this address
-    # How to deliver:
+    # How to deliver: `relay` (the worker's, by name) wins over `smtp`, the command line's.
     smtp: str = "smtp://localhost:25"
+    plain_auth: bool = False  # with `smtp`: credentials without TLS, to a loopback relay
+    relay: RelayConfig | None = None
     rate: str = "600/min"
     connections: int = 4
     dry_run: bool = True
@@ -129,14 +131,13 @@ class SendResult:
     window: WindowWait | None = None
 
 
-def credentials_from_env() -> Credentials | None:
-    username = os.environ.get("MISSIVE_SMTP_USERNAME", "")
-    password = os.environ.get("MISSIVE_SMTP_PASSWORD", "")
-    if not username and not password:
-        return None
-    if not username or not password:
-        raise DeliveryError("set both MISSIVE_SMTP_USERNAME and MISSIVE_SMTP_PASSWORD, or neither")
-    return Credentials(username, password)
+def relay_of(request: SendRequest) -> Relay:
+    """The relay and its credentials (from the environment); credentials never go over
+    plain SMTP unless the configuration allows it for a loopback relay."""
+    config = request.relay or RelayConfig(
+        "command line", SmtpEndpoint.parse(request.smtp), plain_auth=request.plain_auth
+    )
+    return Relay(config.endpoint, credentials_for(config), plain_auth=config.plain_auth)
 
 
 def send_batch(
@@ -147,7 +148,7 @@ def send_batch(
         raise DeliveryError("--connections must be at least 1")
     options = SendOptions(connections=request.connections, rate=Rate.parse(request.rate))
     window = SendWindow.parse(request.window) if request.window else None
-    relay = Relay(SmtpEndpoint.parse(request.smtp), credentials_from_env())
+    relay = relay_of(request)
     prepared = prepare(
         request.letter_path, request.recipients_path, request.selection, request.to_self
     )
@@ -376,6 +377,7 @@ class Relay:
     endpoint: SmtpEndpoint
     credentials: Credentials | None = None
     tls_context: ssl.SSLContext | None = None
+    plain_auth: bool = False
 
 
 def deliver(
@@ -401,5 +403,6 @@ def deliver(
         tls_context=relay.tls_context,
         on_outcome=on_outcome,
         defer=defer,
+        plain_auth=relay.plain_auth,
     )
     return asyncio.run(sender.run(resend_ambiguous=resend_ambiguous, handle_sigint=handle_sigint))

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 
-from missive.cli.approve import decide
+from missive.cli.approve import add_account, decide
 from missive.cli.options import add_batch_selection
 
 EXAMPLE = """\
 example:
-  python send.py reject letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --reviewer "Carmen Ruiz" --lang es --reason "la fecha límite dice 16 de febrero"
+  printf '%s\\n' "$PASSWORD" | python send.py reject letters/wsis20-invitation.yaml \\
+      --journal out/wsis20.sqlite --user carmen --lang es \\
+      --reason "la fecha límite dice 16 de febrero"
 
 A rejection blocks the language at this hash, even if someone approved it, until the same
-reviewer approves again or the batch changes and is approved anew.
+reviewer approves again or the batch changes and is approved anew. The decision is made by
+the account --user (its password on standard input), for its own languages.
 """
 
 
@@ -26,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_batch_selection(parser, lang_help="reject this language (repeatable; default: all)")
-    parser.add_argument("--reviewer", required=True, metavar="NAME", help="who rejects")
+    add_account(parser, "rejects")
     parser.add_argument("--reason", required=True, metavar="TEXT", help="what is wrong")
     parser.set_defaults(handler=run)
 

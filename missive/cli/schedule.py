@@ -12,15 +12,16 @@ from missive.cli.options import add_journal, add_recipient_selection, selection_
 EXAMPLE = """\
 example:
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --at "2024-02-01 09:00" --tz Europe/Zurich --smtp smtps://relay.example.int:465 --rate 600/min
+      --at "2024-02-01 09:00" --tz Europe/Zurich --rate 600/min
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
       --at 2024-02-01T08:00:00Z --lang fr --group governments
   python send.py schedule letters/wsis20-invitation.yaml --journal out/wsis20.sqlite \\
-      --at "2024-02-01 06:00" --smtp smtps://relay.example.int:465 --window 08:00-18:00
+      --at "2024-02-01 06:00" --relay bulk --window 08:00-18:00
 
 `--at` takes YYYY-MM-DD HH:MM with optional :SS, or ISO 8601 (an offset in it wins over
---tz). The job stores the send options but never a password: the worker reads
-MISSIVE_SMTP_USERNAME and MISSIVE_SMTP_PASSWORD from its own environment. A worker
+--tz). The job stores what to send as typed data, and names a relay at most: the relay's
+URL and credentials are the worker's configuration (`worker --smtp URL`, `--relay
+NAME=URL`, `--relays FILE`). A worker
 (`python send.py worker`) runs it; the send then refuses any language not approved.
 With --window, each run sends only to recipients in office hours in their own time zone
 (Monday to Friday); the job is then queued again for the next opening until all are sent.
@@ -42,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--tz", default="UTC", metavar="ZONE", help="time zone of --at (default: UTC)"
     )
     send = parser.add_argument_group("send options (stored with the job, passed to `send`)")
-    send.add_argument("--smtp", metavar="URL", help="smtp://, smtp+starttls:// or smtps://")
+    send.add_argument(
+        "--relay", metavar="NAME", help="a relay of the worker's configuration (default: its own)"
+    )
     add_recipient_selection(send)
     send.add_argument("--rate", metavar="R", help="e.g. 600/min")
     send.add_argument("--connections", type=int, metavar="N")
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         journal_path=args.journal,
         due=parse_due(args.at, args.tz),
         tz=args.tz,
-        smtp=args.smtp,
+        relay=args.relay,
         recipients_path=args.recipients,
         selection=selection_of(args),
         rate=args.rate,

@@ -30,7 +30,9 @@ examples:
 Running the same command again resumes the batch: what was sent is never sent again.
 A message interrupted after DATA is held as "ambiguous" (it may have arrived); it is sent
 again only with --resend-ambiguous. Credentials come only from MISSIVE_SMTP_USERNAME and
-MISSIVE_SMTP_PASSWORD; a private CA can be given with SSL_CERT_FILE.
+MISSIVE_SMTP_PASSWORD, and are never sent without TLS (smtp+starttls:// or smtps://)
+unless --plain-auth for a relay on this machine; a private CA can be given with
+SSL_CERT_FILE.
 With --window, a recipient's local time (its `timezone` column, else its country's zone)
 is checked when the run starts: those outside the window stay queued, and the command
 says when the first of them opens. Run it again then (nothing is sent twice), or use
@@ -76,6 +78,11 @@ def add_delivery(parser: argparse.ArgumentParser) -> None:
         default="smtp://localhost:25",
         metavar="URL",
         help="smtp://, smtp+starttls:// or smtps://host:port",
+    )
+    parser.add_argument(
+        "--plain-auth",
+        action="store_true",
+        help="send the credentials over plain smtp:// (a relay on this machine only)",
     )
     parser.add_argument(
         "--rate",
@@ -126,6 +133,7 @@ def request_from(args: argparse.Namespace) -> SendRequest:
         selection=selection_of(args),
         to_self=args.to_self,
         smtp=args.smtp,
+        plain_auth=args.plain_auth,
         rate=args.rate,
         connections=args.connections,
         dry_run=args.dry_run,
@@ -135,16 +143,16 @@ def request_from(args: argparse.Namespace) -> SendRequest:
 
 
 def run(args: argparse.Namespace) -> int:
-    return execute(args).code
+    return execute(request_from(args)).code
 
 
-def execute(args: argparse.Namespace, now: dt.datetime | None = None) -> SendOutcome:
+def execute(request: SendRequest, now: dt.datetime | None = None) -> SendOutcome:
     """The send; `now` (UTC) is the run's clock for the send window and the Date header."""
     from missive.app import SendEnd, send_batch
 
     bars = ProgressBars()
     try:
-        result = send_batch(request_from(args), EventPrinter(bars), now)
+        result = send_batch(request, EventPrinter(bars), now)
     finally:
         bars.close()
     if result.summary is None:

@@ -11,7 +11,7 @@ from missive.cli.options import add_journal
 EXAMPLE = """\
 example:
   python send.py serve --journal out/wsis20.sqlite
-  python send.py serve --journal out/wsis20.sqlite --port 8080 --smtp smtps://relay.itu.int:465
+  python send.py serve --journal out/wsis20.sqlite --port 8080
   python send.py serve --journal out/wsis20.sqlite --host 0.0.0.0 \\
       --allowed-host missive.example.int \\
       --tls-cert /etc/missive/cert.pem --tls-key /etc/missive/key.pem
@@ -47,7 +47,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help="the letters folder (default letters/)",
     )
-    parser.add_argument("--smtp", metavar="URL", help="relay of the jobs scheduled from here")
     parser.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS")
     parser.add_argument("--tls-key", type=Path, metavar="FILE", help="the certificate's key")
     parser.add_argument(
@@ -98,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
     config = WorkspaceConfig(
         journal_path=args.journal,
         letters_dir=args.letters,
-        smtp=args.smtp,
         session_lifetime=dt.timedelta(hours=args.session_hours),
         session_idle=dt.timedelta(minutes=args.idle_minutes),
     )

@@ -12,6 +12,7 @@ from missive.errors import ScheduleError
 
 if TYPE_CHECKING:
     from missive.app import Job
+    from missive.app.jobs import WorkerRelays
 
 SEND_INCOMPLETE = 3  # `send`'s exit status when some recipients failed or are held
 DEFAULT_POLL_SECONDS = 30.0
@@ -19,12 +20,18 @@ DEFAULT_POLL_SECONDS = 30.0
 EXAMPLE = """\
 example:
   MISSIVE_SMTP_USERNAME=mailer MISSIVE_SMTP_PASSWORD=... \\
-      python send.py worker --journal out/wsis20.sqlite
+      python send.py worker --journal out/wsis20.sqlite --smtp smtps://relay.example.int:465
   python send.py worker --journal out/wsis20.sqlite --once     # run what is due, then exit
+  python send.py worker --journal out/wsis20.sqlite --relays /etc/missive/relays.toml
 
+The relays are the worker's: --smtp URL is the default one (smtp://localhost:25 if none
+is given), --relay NAME=URL (repeatable), MISSIVE_RELAYS="NAME=URL ..." or a TOML file
+([relays.NAME] url, username_env, password_env, plain_auth) add named ones; a job names a
+relay, never a URL. Credentials (MISSIVE_SMTP_USERNAME/PASSWORD, or the relay's own
+variables) are never sent without TLS, unless `plain_auth = true` for a loopback relay.
 Several workers may share a journal: each job runs once. A job overdue by more than
 --grace minutes is held for the operator (`jobs --release ID`); so is a job whose worker
-stopped while running it. Each job runs `send LETTER --journal PATH ... --no-dry-run`.
+stopped while running it. Each job is a real send of what it asks (a typed request).
 A job scheduled with --window that leaves recipients outside their send window is queued
 again for the next opening (shown by `jobs`), so a worker left running reaches everyone
 in their office hours; it is done when the last recipient is sent.
@@ -55,17 +62,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="MINUTES",
         help="hold a job overdue by more than this (default 60)",
     )
+    relays = parser.add_argument_group("relays (the worker's; a job names one)")
+    relays.add_argument("--smtp", metavar="URL", help="the default relay")
+    relays.add_argument(
+        "--relay", action="append", default=[], metavar="NAME=URL", help="a named relay"
+    )
+    relays.add_argument("--relays", type=Path, metavar="FILE", help="relays in a TOML file")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from missive.app import JobState, WorkerRequest, work
+    from missive.app.jobs import worker_relays
     from missive.app.send_audit import audited
 
     journal: Path = args.journal
+    relays = worker_relays(args.smtp, args.relay, args.relays)
 
     def run_job(job: Job) -> dt.datetime | None:
-        return run_send(journal, job)
+        return run_send(journal, job, relays)
 
     def on_finish(job: Job) -> None:
         if job.state is JobState.QUEUED:
@@ -80,22 +95,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_send(journal: Path, job: Job, now: dt.datetime | None = None) -> dt.datetime | None:
+def run_send(
+    journal: Path, job: Job, relays: WorkerRelays, now: dt.datetime | None = None
+) -> dt.datetime | None:
     """The job's send, in this process; MissiveError (e.g. not approved) fails the job.
 
     Returns when to run it again if recipients wait for their send window, else None.
     """
-    from missive.cli import build_parser
+    from missive.app.jobs import job_send_request
     from missive.cli.send import execute
 
-    argv = ["send", str(job.letter_path), "--journal", str(journal), *job.options, "--no-dry-run"]
-    print(f"job {job.id}: {' '.join(argv)}", flush=True)
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        # argparse exits on arguments it refuses (e.g. an option `send` no longer has).
-        raise ScheduleError(f"send refused the job's options (status {exc.code})") from exc
-    outcome = execute(args, now)
+    request = job_send_request(journal, job, relays)
+    relay = request.relay.name if request.relay else "default"
+    print(f"job {job.id}: {job.letter_path} via relay {relay}: {' '.join(job.options)}", flush=True)
+    outcome = execute(request, now)
     if outcome.resume_at is not None:
         # Failures so far stay in the journal; the last run reports them (status 3).
         return outcome.resume_at

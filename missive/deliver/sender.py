@@ -24,6 +24,7 @@ import aiosmtplib
 from missive.deliver.group_commit import GroupCommit
 from missive.deliver.journal import Delivery, Journal, SendState
 from missive.deliver.outcome import Outcome, Reply, RunSummary, refusal, wire_form
+from missive.deliver.relays import guard_plain_auth
 from missive.deliver.settings import (
     Clock,
     Credentials,
@@ -202,7 +203,10 @@ class Sender:
         rng: random.Random | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
         defer: Collection[str] = (),
+        plain_auth: bool = False,  # credentials over plain SMTP: a loopback relay, explicitly
     ) -> None:
+        if credentials is not None:
+            guard_plain_auth(endpoint, plain_auth=plain_auth)
         self.endpoint = endpoint
         self.defer = defer  # recipients not sent in this run (outside their send window)
         self.journal = journal

@@ -9,8 +9,11 @@ never re-run on its own: the send journal knows what went out, and a released jo
 resumes from it without sending anything twice. A job whose send leaves recipients
 waiting for their send window is queued again, due at the window's next opening.
 
-Options are stored as the `send` command's arguments, never with a password: the SMTP
-credentials come from the environment of the worker when the job runs.
+What to send is typed data (`request.SendJob`, stored as versioned JSON), never a command
+line and never a relay's URL or password: the relay is named, and its URL and credentials
+are the worker's configuration. A row that cannot be read (an older missive's arguments
+that `schedule` never wrote, a damaged request) is listed as failed, never run, and never
+breaks a list.
 """
 
 from __future__ import annotations
@@ -18,15 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from missive.errors import JournalError, ScheduleError
-from missive.schedule.jobspec import parse_due, without_secrets, zone_named
+from missive.errors import ScheduleError
+from missive.schedule.jobspec import parse_due, zone_named
+from missive.schedule.request import SendJob, from_arguments
 from missive.storage import shared_file as ledger
 
 __all__ = [
@@ -43,7 +47,6 @@ __all__ = [
     "read_job",
     "release",
     "schedule",
-    "without_secrets",
     "zone_named",
 ]
 
@@ -80,13 +83,17 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, due_at);
 """
+# What to send, as `SendJob.to_json()`; NULL in rows an older missive wrote (`options`).
+TYPED_REQUEST = "ALTER TABLE jobs ADD COLUMN request TEXT;"
+MIGRATIONS = (SCHEMA, TYPED_REQUEST)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
 class Job:
     id: int
     letter_path: Path
-    options: tuple[str, ...]  # arguments of `send`, without --no-dry-run or secrets
+    request: SendJob | None  # None: the row could not be read (see `error`)
     due_at: dt.datetime  # UTC
     tz: str  # the zone the operator gave the time in, for display
     state: JobState
@@ -102,6 +109,11 @@ class Job:
     def local_due(self) -> dt.datetime:
         return self.due_at.astimezone(ZoneInfo(self.tz))
 
+    @property
+    def options(self) -> tuple[str, ...]:
+        """What the job sends, in short words (`relay default`, `lang fr`), for lists."""
+        return self.request.describe() if self.request is not None else ("unreadable",)
+
 
 # --- scheduling ---------------------------------------------------------------------
 
@@ -112,20 +124,22 @@ def schedule(
     due_at: dt.datetime,
     *,
     tz: str = "UTC",
-    options: Sequence[str] = (),
+    request: SendJob | None = None,
     now: dt.datetime,
 ) -> Job:
     """Store a job; refuses a time already past."""
+    request = request or SendJob()
     zone_named(tz)
     if due_at <= now:
         raise ScheduleError(f"{due_at.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M %Z} is in the past")
     with jobs_connection(journal_path) as conn:
         cursor = conn.execute(
-            "INSERT INTO jobs (letter_path, options, due_at, tz, state, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO jobs (letter_path, options, request, due_at, tz, state, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 str(letter_path),
-                json.dumps(list(without_secrets(options))),
+                json.dumps(list(request.describe())),
+                request.to_json(),
                 ledger.to_text(due_at),
                 tz,
                 JobState.QUEUED.value,
@@ -244,7 +258,7 @@ def _claim(conn: sqlite3.Connection, job_id: int, me: str, now: dt.datetime) -> 
 
 @contextmanager
 def jobs_connection(journal_path: Path) -> Iterator[sqlite3.Connection]:
-    with ledger.session(journal_path, "jobs", SCHEMA) as conn:
+    with ledger.session(journal_path, "jobs", MIGRATIONS) as conn:
         yield conn
 
 
@@ -256,28 +270,57 @@ def read_job(conn: sqlite3.Connection, job_id: int) -> Job:
 
 
 def _job(row: sqlite3.Row) -> Job:
+    """The row as a job; one that cannot be read is a failed job saying why, never an error
+    (a list of jobs shows it, and no worker runs it)."""
+    problems: list[str] = []
+
     def when(column: str) -> dt.datetime | None:
         text = row[column]
-        return None if text is None else ledger.from_text(text)
+        try:
+            return None if text is None else ledger.from_text(text)
+        except (ValueError, TypeError) as exc:
+            problems.append(f"{column}: {exc}")
+            return EPOCH
 
+    request = _request(row, problems)
     try:
-        return Job(
-            id=row["id"],
-            letter_path=Path(row["letter_path"]),
-            options=tuple(json.loads(row["options"])),
-            due_at=ledger.from_text(row["due_at"]),
-            tz=row["tz"],
-            state=JobState(row["state"]),
-            released=bool(row["released"]),
-            claimed_by=row["claimed_by"],
-            created_at=ledger.from_text(row["created_at"]),
-            started_at=when("started_at"),
-            heartbeat_at=when("heartbeat_at"),
-            finished_at=when("finished_at"),
-            error=row["error"],
-        )
-    except (ValueError, KeyError) as exc:
-        raise JournalError(f"unreadable job row {row['id']}: {exc}") from exc
+        state = JobState(row["state"])
+        zone_named(row["tz"])
+    except (ValueError, ScheduleError) as exc:
+        problems.append(str(exc))
+        state = JobState.FAILED
+    job = Job(
+        id=int(row["id"]),
+        letter_path=Path(str(row["letter_path"])),
+        request=request,
+        due_at=when("due_at") or EPOCH,
+        tz=row["tz"] if not problems else "UTC",
+        state=state,
+        released=bool(row["released"]),
+        claimed_by=row["claimed_by"],
+        created_at=when("created_at") or EPOCH,
+        started_at=when("started_at"),
+        heartbeat_at=when("heartbeat_at"),
+        finished_at=when("finished_at"),
+        error=row["error"],
+    )
+    if not problems:
+        return job
+    why = "unreadable job: " + "; ".join(problems)
+    return replace(job, request=None, state=JobState.FAILED, error=why[:500])
+
+
+def _request(row: sqlite3.Row, problems: list[str]) -> SendJob | None:
+    try:
+        if row["request"] is not None:
+            return SendJob.from_json(row["request"])
+        options = json.loads(row["options"])
+        if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+            raise ScheduleError("its options are not a list of arguments")
+        return from_arguments(options)
+    except (ScheduleError, ValueError, TypeError) as exc:
+        problems.append(str(exc))
+        return None
 
 
 def _human(span: dt.timedelta) -> str:

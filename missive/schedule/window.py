@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from missive.errors import ScheduleError
+from missive.errors import JobRequestError, ScheduleError
 from missive.model import Recipient
 
 WORKDAYS = frozenset(range(5))  # Monday to Friday
@@ -62,9 +62,9 @@ class SendWindow:
             start_text, end_text = text.split("-")
             window = cls(_clock_time(start_text), _clock_time(end_text))
         except ValueError as exc:
-            raise ScheduleError(f"send window {text!r} is not like 08:00-18:00") from exc
+            raise JobRequestError(f"send window {text!r} is not like 08:00-18:00") from exc
         if window.start >= window.end:
-            raise ScheduleError(f"send window {text!r} closes before it opens")
+            raise JobRequestError(f"send window {text!r} closes before it opens")
         return window
 
     def is_open(self, zone: ZoneInfo, now: dt.datetime) -> bool:

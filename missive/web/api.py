@@ -209,7 +209,19 @@ def _language(value: str, name: str) -> Language:
         raise BadRequestError(f"{name}: one of {', '.join(m.value for m in Language)}") from exc
 
 
+JOB_FIELDS = frozenset(
+    {"at", "tz", "relay", "languages", "groups", "limit", "rate", "window", "to_self"}
+    | {"resend_ambiguous", "confirm"}
+)
+
+
 def _send_job(key: str, body: dict[str, Any]) -> SendJobRequest:
+    """The job a request asks for; what the API does not describe is refused (a relay's
+    URL above all: relays are the worker's, a job names one)."""
+    unknown = sorted(set(body) - JOB_FIELDS)
+    if unknown:
+        raise BadRequestError(f"unknown fields: {', '.join(u[:40] for u in unknown)}")
+
     def optional(name: str) -> str | None:
         value = body.get(name)
         if value is not None and not isinstance(value, str):
@@ -227,6 +239,12 @@ def _send_job(key: str, body: dict[str, Any]) -> SendJobRequest:
         not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT
     ):
         raise BadRequestError(f"limit: an integer from 1 to {MAX_LIMIT:,}")
+    resend = body.get("resend_ambiguous", False)
+    if not isinstance(resend, bool) or not isinstance(body.get("confirm", False), bool):
+        raise BadRequestError("resend_ambiguous and confirm: true or false")
+    if resend and body.get("confirm") is not True:
+        # The page asks for the same tick: a duplicate to a minister is worse than a delay.
+        raise BadRequestError("resend_ambiguous needs confirm: true (they may have arrived)")
     at, tz = optional("at"), optional("tz") or "UTC"
     try:
         due = parse_due(at, tz) if at else None
@@ -236,14 +254,14 @@ def _send_job(key: str, body: dict[str, Any]) -> SendJobRequest:
         letter_key=key,
         due_at=due,
         tz=tz,
-        smtp=optional("smtp"),
+        relay=optional("relay"),
         languages=tuple(_language(c, "languages") for c in codes("languages")),
         groups=tuple(codes("groups")),
         limit=limit,
         rate=optional("rate"),
         window=optional("window"),
         to_self=optional("to_self"),
-        resend_ambiguous=body.get("resend_ambiguous") is True,
+        resend_ambiguous=resend,
     )
 
 

@@ -43,7 +43,6 @@ def utc_now() -> dt.datetime:
 class WorkspaceConfig:
     journal_path: Path
     letters_dir: Path
-    smtp: str | None = None  # relay for jobs that do not name one
     secret: str | None = None  # signs login forms; None: a new random key per process
     session_lifetime: dt.timedelta = DEFAULT_LIFETIME
     session_idle: dt.timedelta = DEFAULT_IDLE
@@ -77,7 +76,7 @@ class Services:
         self.config = config
         self.form_tokens = FormTokens(config.secret)
         self.shelf = LetterShelf(config.letters_dir, config.journal_path, config.cache_dir)
-        self.operations = Operations(self.shelf, config.journal_path, config.smtp)
+        self.operations = Operations(self.shelf, config.journal_path)
 
     def now(self) -> dt.datetime:
         return self.config.clock()

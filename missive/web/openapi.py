@@ -80,6 +80,7 @@ def _object(properties: dict[str, Any], required: Sequence[str] = ()) -> dict[st
 
 
 STRING = {"type": "string"}
+NULLABLE_STRING = {"type": ["string", "null"]}
 INTEGER = {"type": "integer"}
 ANY_OBJECT = {"type": "object"}
 STRINGS = {"type": "array", "items": STRING}
@@ -153,7 +154,11 @@ SCHEMAS: dict[str, Any] = {
         {
             "at": {"type": "string", "description": "YYYY-MM-DD HH:MM or ISO 8601; absent: now"},
             "tz": {"type": "string", "default": "UTC"},
-            "smtp": STRING,
+            "relay": {
+                "type": "string",
+                "pattern": "^[a-z][a-z0-9_-]{0,31}$",
+                "description": "a relay named in the worker's configuration; absent: its default",
+            },
             "languages": {"type": "array", "items": {"type": "string", "enum": LANGUAGES}},
             "groups": STRINGS,
             "limit": {"type": "integer", "minimum": 1, "maximum": 10_000_000},
@@ -161,8 +166,13 @@ SCHEMAS: dict[str, Any] = {
             "window": {"type": "string", "example": "08:00-18:00"},
             "to_self": {"type": "string", "description": "one sample per language to this address"},
             "resend_ambiguous": {"type": "boolean"},
-        }
-    ),
+            "confirm": {
+                "type": "boolean",
+                "description": "true, with resend_ambiguous: the messages may have arrived",
+            },
+        },
+    )
+    | {"additionalProperties": False},
     "Job": _object(
         {
             "id": INTEGER,
@@ -171,21 +181,21 @@ SCHEMAS: dict[str, Any] = {
             "due_at": STRING,
             "tz": STRING,
             "options": STRINGS,
-            "worker": STRING,
-            "error": STRING,
+            "worker": NULLABLE_STRING,
+            "error": NULLABLE_STRING,
         }
     ),
     "Jobs": _object({"jobs": {"type": "array", "items": _ref("Job")}}, ["jobs"]),
     "Progress": _object(
         {
-            "batch": STRING,
+            "batch": NULLABLE_STRING,
             "total": INTEGER,
             "sent": INTEGER,
             "failed": INTEGER,
             "held": INTEGER,
             "states": ANY_OBJECT,
             "rate_per_minute": {"type": "number"},
-            "eta_seconds": INTEGER,
+            "eta_seconds": {"type": ["integer", "null"]},
             "failures": {"type": "array", "items": ANY_OBJECT},
         }
     ),
