@@ -48,6 +48,26 @@ class Gender(StrEnum):
     UNSPECIFIED = "unspecified"
 
 
+class Honorific(StrEnum):
+    """How a recipient is styled, as a protocol list records it. What is printed before
+    the name, the salutation and the closing are the catalogs' ("H.E. Mr", "S. E. M.",
+    "معالي السيد", "阁下"; "Excellency,", "Monsieur le Ministre,", "صاحب المعالي،")."""
+
+    EXCELLENCY = "excellency"  # styled His or Her Excellency (Arabic: سعادة)
+    MINISTER = "minister"  # a minister, styled Excellency (Arabic: معالي)
+    AMBASSADOR = "ambassador"  # an ambassador or permanent representative, styled Excellency
+    DOCTOR = "doctor"
+    PROFESSOR = "professor"
+
+
+class Voice(StrEnum):
+    """The person a letter is written in ("I have the honour", "We are pleased"): its
+    closing agrees with it ("ma/notre haute considération")."""
+
+    SINGULAR = "singular"
+    PLURAL = "plural"
+
+
 class LetterKind(StrEnum):
     """A circular goes to every stakeholder alike; a personal letter names its addressee."""
 
@@ -75,7 +95,7 @@ class Recipient:
     position: str
     organization: str
     country: str  # ISO 3166-1 alpha-2, upper case
-    honorific: str | None = None
+    honorific: Honorific | None = None
     cc: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
     line: int = 0  # line of the row in its CSV file, for error messages
@@ -88,6 +108,9 @@ class Signatory:
     title: Localized  # may contain line breaks
     organization: Localized
     signature_image: Path | None = None
+    # With a gender, the name (given without courtesy title) takes the catalogs' courtesy
+    # title for signatures ("Ms {name}"; none in Chinese); without, it is printed as given.
+    gender: Gender | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +162,7 @@ class Letter:
     recipients_path: Path
     locales: Mapping[Language, str]  # Babel locale per language, e.g. en -> en_GB
     mail: MailSettings
+    voice: Voice  # the person the letter is written in; its closing agrees
     page_size: PageSize = PageSize.A4
     logo: Path | None = None
     reviewers_required: int = 1

@@ -75,6 +75,7 @@ def write_project(
     (root / f"recipients/{key}.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     document: dict[str, object] = {
         "kind": "personal",
+        "voice": "singular",
         "date": "2025-03-10",
         "languages": languages,
         "organization": per_language(languages, "Regional Commission"),

@@ -11,15 +11,9 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from missive.compose.catalogs import (
-    LOCALE_DIR,
-    MESSAGES,
-    REFERENCE,
-    Catalogs,
-    catalog_problems,
-    po_path,
-)
+from missive.compose.catalogs import LOCALE_DIR, Catalogs, catalog_problems, po_path
 from missive.compose.composer import Composer
+from missive.compose.messages import MESSAGES, REFERENCE
 from missive.errors import InputError
 from missive.load import load_letter
 from missive.model import Gender, Group, Language, Recipient

@@ -211,7 +211,8 @@ def test_arabic_plain_text_marks_only_lines_that_open_left_to_right(
     assert marked == [
         RLM + "- جدول الأعمال: www.wsis.org/forum",
         RLM + "- الوثيقة ITU/WSIS/2024/0001 (rev. 1)",
-        RLM + "WSIS+20: وتفضلوا بقبول فائق الاحترام والتقدير.",
+        # the closing to a minister (the first Arabic recipient), in the letter's plural
+        RLM + "WSIS+20: وتفضلوا، صاحب المعالي، بقبول أسمى آيات تقديرنا واحترامنا.",
     ]
     assert all(RLM not in line[1:] for line in text.split("\n"))
 

@@ -55,7 +55,10 @@ def test_new_writes_every_file_and_check_refuses_each_open_place(project: Path) 
 
 
 def fill(path: Path, text: str = "Written") -> None:
-    path.write_text(OPEN_PLACE.sub(text, path.read_text(encoding="utf-8")), encoding="utf-8")
+    written = path.read_text(encoding="utf-8").replace(
+        "[[TO WRITE: singular or plural]]", "singular"
+    )
+    path.write_text(OPEN_PLACE.sub(text, written), encoding="utf-8")
 
 
 def test_a_skeleton_like_another_letter_passes_once_written(project: Path) -> None:

@@ -1,9 +1,9 @@
 """The gettext catalogs of every fixed label and formula a letter prints.
 
-The messages are declared here, once; `missive/locale/missive.pot` is written from them
-(`python -m missive.compose.catalogs`) and each language's `.po` is translated by people.
-At run time the compiled `.mo` is used when it is up to date, otherwise the `.po` is
-compiled in memory, so a fresh clone works before `make catalogs`.
+The messages are declared once, in `messages.py`; `missive/locale/missive.pot` is written
+from them (`python -m missive.compose.catalogs`) and each language's `.po` is translated by
+people. At run time the compiled `.mo` is used when it is up to date, otherwise the `.po`
+is compiled in memory, so a fresh clone works before `make catalogs`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache, partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -19,8 +18,9 @@ from typing import IO, TYPE_CHECKING
 import babel
 from babel.support import Translations
 
+from missive.compose.messages import MESSAGES, Message
 from missive.errors import InputError, Problem
-from missive.model import Gender, Group, Language
+from missive.model import Language
 from missive.storage import startcache
 
 if TYPE_CHECKING:
@@ -29,63 +29,6 @@ if TYPE_CHECKING:
 LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DOMAIN = "missive"
 
-
-@dataclass(frozen=True)
-class Message:
-    """A catalog entry: the English text, and a context where one English text has several
-    translations (the French closing depends on the addressee's gender)."""
-
-    msgid: str
-    context: str | None = None
-
-
-REFERENCE = Message("Reference:")
-CONTACT = Message("Contact:")
-TEL = Message("Tel.:")
-EMAIL = Message("E-mail:")
-# The neutral heading of a distribution list; a letter names its own audience with
-# `distribution_heading:` (a whole sentence per language: articles and cases differ).
-DISTRIBUTION_HEADING = Message("To:", "distribution list")
-ORIGINAL_SIGNED = Message("[Original signed]")
-PAGE = Message("Page {page}")
-SALUTATIONS = {
-    Gender.FEMALE: Message("Dear Madam,", "salutation"),
-    Gender.MALE: Message("Dear Sir,", "salutation"),
-    Gender.UNSPECIFIED: Message("Dear Sir/Madam,", "salutation"),
-}
-CLOSINGS = {
-    Gender.FEMALE: Message("Yours faithfully,", "closing, to a woman"),
-    Gender.MALE: Message("Yours faithfully,", "closing, to a man"),
-    Gender.UNSPECIFIED: Message("Yours faithfully,", "closing, to a woman or a man"),
-}
-# Courtesy titles go before the name in most languages and after it in Chinese.
-COURTESY_TITLES = {
-    Gender.FEMALE: Message("Ms {name}", "addressee"),
-    Gender.MALE: Message("Mr {name}", "addressee"),
-}
-HONORIFIC_NAME = Message("{honorific} {name}", "addressee")
-GROUPS = {
-    Group.GOVERNMENTS: Message("Governments", "stakeholder group"),
-    Group.PRIVATE_SECTOR: Message("Private sector", "stakeholder group"),
-    Group.CIVIL_SOCIETY: Message("Civil society", "stakeholder group"),
-    Group.ACADEMIA: Message("Academia/Technical community", "stakeholder group"),
-    Group.INTERNATIONAL_ORGANIZATIONS: Message("International organizations", "stakeholder group"),
-}
-
-MESSAGES: tuple[Message, ...] = (
-    REFERENCE,
-    CONTACT,
-    TEL,
-    EMAIL,
-    DISTRIBUTION_HEADING,
-    ORIGINAL_SIGNED,
-    PAGE,
-    *SALUTATIONS.values(),
-    *CLOSINGS.values(),
-    *COURTESY_TITLES.values(),
-    HONORIFIC_NAME,
-    *GROUPS.values(),
-)
 
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
@@ -177,18 +120,30 @@ def _entry_problems(text: bytes) -> tuple[tuple[int, str], ...]:
         if entry is None or not entry.string or entry.fuzzy:
             problems.append((line, f"missing translation for {message.msgid!r}"))
             continue
-        expected = sorted(_PLACEHOLDER.findall(message.msgid))
-        if sorted(_PLACEHOLDER.findall(str(entry.string))) != expected:
-            wanted = " ".join(expected) or "no placeholder"
-            problems.append((line, f"translation of {message.msgid!r} must use {wanted}"))
+        if problem := _placeholder_problem(message, str(entry.string)):
+            problems.append((line, problem))
     return tuple(problems)
+
+
+def _placeholder_problem(message: Message, translation: str) -> str | None:
+    """Why `translation` cannot stand for `message`: a placeholder missing or unknown."""
+    own = set(_PLACEHOLDER.findall(message.msgid))
+    used = _PLACEHOLDER.findall(translation)
+    required = own - message.optional
+    if required <= set(used) <= own | message.optional and len(used) == len(set(used)):
+        return None
+    wanted = " ".join(sorted(required)) or "no placeholder"
+    if message.optional:
+        wanted += f" (and may use {' '.join(sorted(message.optional))})"
+    where = f" ({message.context})" if message.context else ""
+    return f"translation of {message.msgid!r}{where} must use {wanted}"
 
 
 @cache
 def _version() -> str:
     """The messages and rules above, and Babel's reading of a `.po`."""
     path = Path(__file__)
-    code = startcache.source_fingerprint(path.parent, [path.name])
+    code = startcache.source_fingerprint(path.parent, [path.name, "messages.py"])
     return f"babel {babel.__version__} code {code[:16]}"
 
 
@@ -198,7 +153,8 @@ def template_catalog() -> Catalog:
 
     catalog = Catalog(project="missive", domain=DOMAIN, charset="utf-8")
     for message in MESSAGES:
-        catalog.add(message.msgid, context=message.context)
+        comments = [message.comment] if message.comment else []
+        catalog.add(message.msgid, context=message.context, auto_comments=comments)
     return catalog
 
 

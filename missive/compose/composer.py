@@ -31,6 +31,7 @@ from missive.compose.markup import (
     parse_inline,
     runs_text,
 )
+from missive.compose.messages import RANK_OF, Rank
 from missive.errors import InputError, Problem
 from missive.model import (
     Block,
@@ -97,8 +98,9 @@ class Composer:
             )
             raise InputError([where])
         reference = self._reference(kit, recipient)
-        salutation = self._salutation(kit, recipient)
-        closing = kit.closings[self._form(recipient)]
+        rank, gender = self._address_form(recipient)
+        salutation = self._salutation(kit, recipient, rank, gender)
+        closing = kit.protocol.closing(rank, gender)
         context = kit.context(recipient, reference, salutation, closing)
         subject = self._once(kit, "subject", kit.personal_subject, self._subject, context)
         body = self._once(kit, "body", kit.personal_body, self._body, context)
@@ -131,17 +133,20 @@ class Composer:
             return kit.reference
         return self.letter.serial_pattern.format(reference=kit.reference, serial=serial)
 
-    def _form(self, recipient: Recipient) -> Gender:
-        """A circular addresses everyone alike, whatever the row says."""
+    def _address_form(self, recipient: Recipient) -> tuple[Rank, Gender]:
+        """How the recipient is addressed; a circular addresses everyone alike, whatever
+        the row says."""
         if self.letter.kind is LetterKind.CIRCULAR:
-            return Gender.UNSPECIFIED
-        return recipient.gender
+            return Rank.COURTESY, Gender.UNSPECIFIED
+        return RANK_OF[recipient.honorific], recipient.gender
 
-    def _salutation(self, kit: LanguageKit, recipient: Recipient) -> str:
+    def _salutation(
+        self, kit: LanguageKit, recipient: Recipient, rank: Rank, gender: Gender
+    ) -> str:
         override = recipient.extra.get("salutation", "").strip()
         if override and self.letter.kind is LetterKind.PERSONAL:
             return override
-        return kit.salutations[self._form(recipient)]
+        return kit.protocol.salutation(rank, gender, recipient.name)
 
     def _render(
         self,
@@ -189,7 +194,7 @@ class Composer:
         return blocks
 
     def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
-        one_line = cover_line(" ".join(subject.split()), kit.language)
+        one_line = cover_line(kit.protocol.subject_line(subject), kit.language)
         if self.covers is CoverMode.NONE:
             return CoverNote(subject=one_line, text="", html="", attachment_name="")
         if kit.cover_by_reference:

@@ -11,7 +11,7 @@ from typing import Any
 import jinja2
 from babel import Locale, UnknownLocaleError
 
-from missive.compose import catalogs as msg
+from missive.compose import messages as msg
 from missive.compose.catalogs import Catalogs
 from missive.compose.dates import mark_date
 from missive.compose.environment import (
@@ -23,6 +23,7 @@ from missive.compose.environment import (
 )
 from missive.compose.kept_babel import KeptLocaleResults
 from missive.compose.kept_templates import TemplateFacts, template_facts, template_from_text
+from missive.compose.protocol import Protocol
 from missive.errors import InputError, Problem
 from missive.model import (
     ComposedSignatory,
@@ -113,6 +114,7 @@ class LanguageKit:
         self.locale = self._locale()
         self.filters = _RememberingFilters(self.locale, language)
         self.catalogs = Catalogs(language, locale_dir)
+        self.protocol = Protocol(self.catalogs, letter.voice)
         env = build_environment(letter.templates_dir, self.filters)
         self.body_path, body = self._template(env, f"{letter.template}.{language}.md.j2")
         self.cover_path, cover = self._template(env, f"{letter.template}.cover.{language}.md.j2")
@@ -215,10 +217,6 @@ class LanguageKit:
     def _fixed_parts(self) -> None:
         text = self.catalogs.text
         self.labels = (text(msg.REFERENCE), text(msg.CONTACT), text(msg.TEL), text(msg.EMAIL))
-        self.salutations = {g: text(m) for g, m in msg.SALUTATIONS.items()}
-        self.closings = {g: text(m) for g, m in msg.CLOSINGS.items()}
-        self.courtesy = {g: text(m) for g, m in msg.COURTESY_TITLES.items()}
-        self.honorific_name = text(msg.HONORIFIC_NAME)
         self.page_label = text(msg.PAGE)
         self.group_names: dict[str, str] = {g.value: text(m) for g, m in msg.GROUPS.items()}
         for key, names in self.letter.group_names.items():
@@ -241,7 +239,9 @@ class LanguageKit:
             composed.append(
                 ComposedSignatory(
                     signed_marker=marker,
-                    name=self._localized(signatory.name, key),
+                    name=self.protocol.signature_name(
+                        signatory, self._localized(signatory.name, key)
+                    ),
                     title_lines=tuple(line.strip() for line in title.splitlines() if line.strip()),
                     organization=self._localized(signatory.organization, key),
                     signature_image=signatory.signature_image,
@@ -291,7 +291,7 @@ class LanguageKit:
             "group": recipient.group,
             "group_name": self.group_names.get(recipient.group, ""),
             "gender": recipient.gender.value,
-            "honorific": recipient.honorific or "",
+            "honorific": recipient.honorific.value if recipient.honorific else "",
             "cc": list(recipient.cc),
             "extra": dict(recipient.extra),
         }
@@ -314,15 +314,8 @@ class LanguageKit:
         )
 
     def addressee(self, recipient: Recipient) -> tuple[str, ...]:
-        name = recipient.name
-        if recipient.honorific:
-            formula = self.honorific_name.replace("{honorific}", recipient.honorific)
-            name = formula.replace("{name}", recipient.name)
-        elif recipient.gender in self.courtesy:
-            name = self.courtesy[recipient.gender].replace("{name}", recipient.name)
-        country = self.filters.country(recipient.country)
-        lines = (name, recipient.position, recipient.organization, country)
-        return tuple(line for line in lines if line)
+        """The address block, in the language's order (the catalogs' `address block`)."""
+        return self.protocol.address_block(recipient, self.filters.country(recipient.country))
 
     def problem(self, exc: jinja2.TemplateError, path: Path) -> Problem:
         return template_problem(exc, path, shown_path(path))

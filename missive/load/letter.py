@@ -29,12 +29,14 @@ from missive.model import (
     MailSettings,
     PageSize,
     Signatory,
+    Voice,
 )
 
 T = TypeVar("T")
 
 LETTER_REQUIRED = (
     "kind",
+    "voice",
     "date",
     "languages",
     "organization",
@@ -151,6 +153,7 @@ class _LetterReader:
         r = self.reader
         return {
             "kind": self.get("kind", lambda n, w: r.choice(n, w, LetterKind)),
+            "voice": self.get("voice", lambda n, w: r.choice(n, w, Voice)),
             "date": self.get("date", r.date),
             "organization": self.get("organization", self._localized),
             "reference": self.get("reference", self._localized),

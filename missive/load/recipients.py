@@ -23,9 +23,9 @@ from email_validator import EmailNotValidError, validate_email
 from missive.data.countries import country_codes
 from missive.errors import InputError, Problem
 from missive.load.yaml_nodes import did_you_mean, enum_hint
-from missive.model import Gender, Language, Letter, Recipient
+from missive.model import Gender, Honorific, Language, Letter, Recipient
 
-E = TypeVar("E", Language, Gender)
+E = TypeVar("E", Language, Gender, Honorific)
 
 # `group` is required when the letter has a distribution list (see `GroupRule`); `position`
 # and `organization` must be there but may be empty: many contact lists do not know them.
@@ -290,7 +290,8 @@ class _RowCheck:
             name: self.value(name) if name in EMPTY_ALLOWED else self.required(name)
             for name in ("name", "position", "organization")
         }
-        honorific = self.value("honorific") or None
+        styled = self.value("honorific")
+        honorific = self.member("honorific", styled, Honorific) if styled else None
         if self.problems or language is None or gender is None:
             return None
         extra = {
@@ -343,8 +344,9 @@ class _RowCheck:
 
     def choice(self, column: str, enum: type[E]) -> E | None:
         value = self.required(column)
-        if not value:
-            return None
+        return self.member(column, value, enum) if value else None
+
+    def member(self, column: str, value: str, enum: type[E]) -> E | None:
         try:
             return enum(value)
         except ValueError:

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 
 import yaml
 
 from missive.errors import InputError
 from missive.load.yaml_nodes import NodeReader, compose_document
-from missive.model import Language, Signatory
+from missive.model import Gender, Language, Signatory
+
+
+class SignatoryGender(StrEnum):
+    """A signatory's name takes the courtesy title of one of these (`Gender` less
+    `unspecified`, which has no courtesy title: leave `gender:` out instead)."""
+
+    FEMALE = "female"
+    MALE = "male"
 
 
 def project_root(file_path: Path) -> Path:
@@ -51,7 +60,7 @@ def read_signatory(
         node,
         "signatory",
         required=("name", "title", "organization"),
-        optional=("signature_image",),
+        optional=("signature_image", "gender"),
     )
     if fields is None:
         return None
@@ -63,10 +72,14 @@ def read_signatory(
     image = None
     if "signature_image" in fields:
         image = existing_file(reader, fields["signature_image"], "signature_image", path)
+    gender = None
+    if "gender" in fields:
+        gender = reader.choice(fields["gender"], "gender", SignatoryGender)
     name, title, organization = (texts.get(k) for k in ("name", "title", "organization"))
     if name is None or title is None or organization is None:
         return None
-    return Signatory(path.stem, name, title, organization, image)
+    courtesy = None if gender is None else Gender(gender.value)
+    return Signatory(path.stem, name, title, organization, image, courtesy)
 
 
 def existing_file(reader: NodeReader, node: yaml.Node, what: str, owner: Path) -> Path | None:

@@ -59,7 +59,11 @@ def letter_skeleton(
     parts = [
         f"# A new letter, started with `python send.py new {key}`. Write every place marked",
         f"# TO WRITE, then: python send.py check letters/{key}.yaml (keys: letters/README.md).",
-        _dump({"kind": like.kind.value if like else "personal", "date": today}),
+        _dump({"kind": like.kind.value if like else "personal"}),
+        '# The person the body is written in: singular ("I have the honour") or plural\n'
+        '# ("We are pleased"); the closing formula agrees with it.\n'
+        + _dump({"voice": placeholder("singular or plural")}),
+        _dump({"date": today}),
         _dump({"languages": [language.value for language in languages]}),
         _distribution(languages, like),
         _dump(
