@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from missive.compose.composer import Composer, CoverMode, format_composed_text
 from missive.compose.markup import blocks_text, parse_blocks
+from missive.compose.typography import typeset
 from missive.errors import InputError
 from missive.load import load_letter, load_recipients
 from missive.model import (
@@ -238,7 +239,7 @@ def test_salutations_follow_gender(
 
 def test_french_closing_follows_gender(composer: Composer) -> None:
     closing = composer.compose(person(Language.FR, gender=Gender.FEMALE)).closing
-    assert closing == "Veuillez agréer, Madame, l'assurance de notre haute considération."
+    assert closing == "Veuillez agréer, Madame, l’assurance de notre haute considération."
 
 
 def test_courtesy_title_and_honorific_in_the_addressee_block(composer: Composer) -> None:
@@ -454,10 +455,11 @@ def names_composer(sample: Letter, tmp_path_factory: pytest.TempPathFactory) -> 
 @example(name="Zoe\u0308 A\u030angstro\u0308m")
 @example(name="Ива́н *Петров* [x](y)")
 def test_any_unicode_name_survives_composition(names_composer: Composer, name: str) -> None:
-    # Right-to-left, CJK, combining marks, punctuation that is markup: all come out as given.
+    # Right-to-left, CJK, combining marks, punctuation that is markup: all come out as given,
+    # in the language's typography (an apostrophe is typographic in Spanish).
     composed = names_composer.compose(person(Language.ES, name=name, gender=Gender.FEMALE))
-    assert composed.addressee[0] == f"Sra. {name}"
-    assert composed.body == (Paragraph((Run(f"Dear {name}, welcome."),)),)
+    assert composed.addressee[0] == typeset(f"Sra. {name}", Language.ES)
+    assert composed.body == (Paragraph((Run(typeset(f"Dear {name}, welcome.", Language.ES)),)),)
 
 
 def test_a_numbered_list_in_a_cover_note_is_refused_unless_covers_are_left_out(

@@ -143,7 +143,11 @@ def test_an_edited_subject_is_compiled_and_analysed_again(
     )
     for composed in compose_all(letter_path):
         personal = composed.language is Language.FR
-        assert composed.subject.startswith(f"{composed.recipient.name}: ") is personal
+        # French typography: a no-break space before the colon
+        opening = (
+            f"{composed.recipient.name}\u00a0: " if personal else f"{composed.recipient.name}: "
+        )
+        assert composed.subject.startswith(opening) is personal
     assert len(entries(cache_in_tmp, kept_templates.CODE_KIND)) == 18
 
 

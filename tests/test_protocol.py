@@ -17,6 +17,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from letter_project import write_project
 from pdf_reading import has_pdftotext, poppler_text
 
 from missive.app.render_batch import BatchOptions, render_batch
@@ -28,6 +29,7 @@ from missive.load import load_letter, load_recipients
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("wsis20-invitation", "egov-survey-reminder")
 SENT = dt.datetime(2024, 1, 31, 9, 0, tzinfo=dt.UTC)
+FRENCH_ROW = "f1,f1@example.org,fr,,Claire Martin,female,,,,FR"
 
 pytestmark = pytest.mark.skipif(not has_pdftotext(), reason="needs poppler's pdftotext")
 
@@ -296,3 +298,76 @@ def test_the_e_mail_subject_joins_the_subjects_lines_with_the_languages_separato
         built = build_message(composed, pdf, mail=letter.mail, batch_id="b", date=SENT)
         message = email.message_from_bytes(built.data, policy=email.policy.default)
         assert plain(str(message["Subject"])) == subject
+
+
+# --- defect 8: French (and English, Spanish, Chinese) typography in every text ------------
+
+
+@pytest.mark.parametrize(
+    ("key", "set_texts"),
+    [
+        ("egov-survey-reminder/fr-pm-01",
+         ["Madame l’Ambassadrice,", "l’Enquête des Nations Unies",
+          "Veuillez agréer, Madame l’Ambassadrice, l’assurance de ma très haute considération."]),
+        ("wsis20-invitation/fr-gov-01",
+         ["l’Union internationale des télécommunications", "Ministre de la communication et de "
+          "l’économie numérique", "Chef du Département fédéral de"]),
+        ("egov-survey-reminder/en-io-01", ["Dr Sarah O’Neill"]),
+        ("wsis20-invitation/en-gov-01", ["In today’s rapidly evolving digital environment"]),
+    ],
+)  # fmt: skip
+def test_apostrophes_are_typographic_in_french_and_english(
+    pdfs: dict[str, Path], key: str, set_texts: list[str]
+) -> None:
+    whole = " ".join(lines(pdfs, key))
+    for set_text in set_texts:
+        assert set_text in whole
+    # No straight apostrophe is left: the letters' addresses hold none to keep.
+    assert "'" not in whole
+
+
+FRENCH_PUNCTUATION = (
+    "Rappel : la note ; le point ! la question ? le renvoi « cité » encore : "
+    "une suite de mots longs ; et courts ! puis « une citation » ? fin : "
+)
+
+
+def test_french_punctuation_never_starts_a_line_and_guillemets_hold_their_words(
+    tmp_path: Path,
+) -> None:
+    """No-break spaces, read back from the PDF: in a long paragraph of French with a space
+    before every colon, semicolon, exclamation and question mark and inside every pair of
+    guillemets, no line starts with one of those marks or ends on an opening guillemet."""
+    body = {"fr": FRENCH_PUNCTUATION * 12, "en": "Body."}
+    path = write_project(tmp_path, {"voice": "plural"}, [FRENCH_ROW], body=body)
+    letter = load_letter(path)
+    [recipient] = load_recipients(letter.recipients_path, letter)
+    composed = Composer(letter, covers=CoverMode.NONE).compose(recipient)
+    body_text = "".join(run.text for run in composed.body[0].runs)  # type: ignore[union-attr]
+    spaced = "Rappel\u00a0: la note\u202f; le point\u202f! la question\u202f? le renvoi"
+    assert f"{spaced} «\u00a0cité\u00a0»" in body_text
+    out = tmp_path / "pdf"
+    render_batch(path, out, BatchOptions(jobs=1, persist_serials=False))
+    read = poppler_text((out / "f1.pdf").read_bytes())
+    printed = [line.strip() for line in read.splitlines() if line.strip()]
+    assert sum(line.count("Rappel") for line in printed) == 12  # the whole paragraph is there
+    assert not [line for line in printed if line[0] in ":;!?»"]
+    assert not [line for line in printed if line.endswith("«")]
+
+
+def test_the_cover_e_mail_is_set_as_the_letter_is(pdfs: dict[str, Path]) -> None:
+    letter = load_letter(ROOT / "letters/egov-survey-reminder.yaml")
+    recipients = {r.id: r for r in load_recipients(letter.recipients_path, letter)}
+    composed = Composer(letter, covers=CoverMode.FULL).compose(recipients["fr-pm-01"])
+    pdf = pdfs["egov-survey-reminder/fr-pm-01"].read_bytes()
+    built = build_message(composed, pdf, mail=letter.mail, batch_id="b", date=SENT)
+    message = email.message_from_bytes(built.data, policy=email.policy.default)
+    assert str(message["Subject"]).startswith("Rappel\u00a0: questionnaire destiné")
+    assert "l’Enquête des Nations Unies" in str(message["Subject"])
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content().replace("\r\n", "\n")
+    assert text.startswith("Madame l’Ambassadrice,\n")
+    assert "(référence\u00a0: DESA/DPIDG/EGS/2025/3)" in text
+    assert "l’assurance de ma très haute considération." in text
+    assert "'" not in text

@@ -32,6 +32,7 @@ from missive.compose.markup import (
     runs_text,
 )
 from missive.compose.messages import RANK_OF, Rank
+from missive.compose.typography import typeset_blocks
 from missive.errors import InputError, Problem
 from missive.model import (
     Block,
@@ -99,8 +100,8 @@ class Composer:
             raise InputError([where])
         reference = self._reference(kit, recipient)
         rank, gender = self._address_form(recipient)
-        salutation = self._salutation(kit, recipient, rank, gender)
-        closing = kit.protocol.closing(rank, gender)
+        salutation = kit.set(self._salutation(kit, recipient, rank, gender))
+        closing = kit.set(kit.protocol.closing(rank, gender))
         context = kit.context(recipient, reference, salutation, closing)
         subject = self._once(kit, "subject", kit.personal_subject, self._subject, context)
         body = self._once(kit, "body", kit.personal_body, self._body, context)
@@ -111,7 +112,7 @@ class Composer:
             lang_tag=kit.lang_tag,
             organization=kit.organization,
             date_text=kit.date_text,
-            reference=reference,
+            reference=kit.set(reference),
             header_fields=kit.header_fields(reference),
             addressee=kit.addressee(recipient) if self.letter.kind is LetterKind.PERSONAL else (),
             distribution_heading=kit.distribution_heading,
@@ -165,7 +166,7 @@ class Composer:
             text = kit.subject.render(context)
         except jinja2.TemplateError as exc:
             raise InputError([kit.subject_problem(exc)]) from exc
-        return runs_text(parse_inline(text, softbreak="\n")).strip()
+        return kit.set(runs_text(parse_inline(text, softbreak="\n")).strip())
 
     def _once(
         self,
@@ -187,14 +188,14 @@ class Composer:
         text = self._render(kit, kit.body, kit.body_path, context)
         blocks = self._bodies.get(text)
         if blocks is None:
-            blocks = parse_blocks(text, shown_path(kit.body_path))
+            blocks = typeset_blocks(parse_blocks(text, shown_path(kit.body_path)), kit.language)
             if len(self._bodies) >= _CACHE_LIMIT:
                 self._bodies.clear()
             self._bodies[text] = blocks
         return blocks
 
     def _cover(self, kit: LanguageKit, context: Mapping[str, Any], subject: str) -> CoverNote:
-        one_line = cover_line(kit.protocol.subject_line(subject), kit.language)
+        one_line = cover_line(kit.set(kit.protocol.subject_line(subject)), kit.language)
         if self.covers is CoverMode.NONE:
             return CoverNote(subject=one_line, text="", html="", attachment_name="")
         if kit.cover_by_reference:
@@ -213,6 +214,8 @@ class Composer:
             shaped = self._cover_paragraphs.shaped(text) or [
                 (block, "") for block in parse_blocks(text, shown_path(kit.cover_path))
             ]
+            blocks = typeset_blocks([block for block, _ in shaped], kit.language)
+            shaped = [(block, digits) for block, (_, digits) in zip(blocks, shaped, strict=True)]
             bodies = shaped_cover_bodies(
                 shaped, language=kit.language, lang_tag=kit.lang_tag, title=one_line
             )

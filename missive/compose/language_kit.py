@@ -24,6 +24,7 @@ from missive.compose.environment import (
 from missive.compose.kept_babel import KeptLocaleResults
 from missive.compose.kept_templates import TemplateFacts, template_facts, template_from_text
 from missive.compose.protocol import Protocol
+from missive.compose.typography import typeset
 from missive.errors import InputError, Problem
 from missive.model import (
     ComposedSignatory,
@@ -120,9 +121,9 @@ class LanguageKit:
         self.cover_path, cover = self._template(env, f"{letter.template}.cover.{language}.md.j2")
         subject = self._subject_template(env)
         self.reference = self._localized(letter.reference, "reference")
-        self.organization = self._localized(letter.organization, "organization")
+        self.organization = self.set(self._localized(letter.organization, "organization"))
         self.lang_tag = lang_tag(language, self.locale)
-        self.date_text = self.filters.date(letter.date)
+        self.date_text = self.set(self.filters.date(letter.date))
         self._fixed_parts()
         self.signatories = self._signatories()
         self._base = self._base_context()
@@ -139,6 +140,10 @@ class LanguageKit:
         self.cover_by_reference = self._by_reference(cover_facts)
         subject_facts = template_facts(env, self._localized_subject(), self._subject_place())
         self.personal_subject = self._reads_recipient(subject_facts.lookups)
+
+    def set(self, text: str) -> str:
+        """`text` in the language's typography (`typography.typeset`)."""
+        return typeset(text, self.language)
 
     def _letter_problem(self, key: str, message: str) -> None:
         path = shown_path(self.letter.path)
@@ -215,12 +220,14 @@ class LanguageKit:
         return text
 
     def _fixed_parts(self) -> None:
-        text = self.catalogs.text
+        def text(message: msg.Message) -> str:
+            return self.set(self.catalogs.text(message))
+
         self.labels = (text(msg.REFERENCE), text(msg.CONTACT), text(msg.TEL), text(msg.EMAIL))
         self.page_label = text(msg.PAGE)
         self.group_names: dict[str, str] = {g.value: text(m) for g, m in msg.GROUPS.items()}
         for key, names in self.letter.group_names.items():
-            self.group_names[key] = self._localized(names, "group_names")
+            self.group_names[key] = self.set(self._localized(names, "group_names"))
         self.distribution = tuple(self.group_names[g] for g in self.letter.groups)
         heading = self.letter.distribution_heading
         if not self.letter.groups:
@@ -228,22 +235,24 @@ class LanguageKit:
         elif heading is None:
             self.distribution_heading = text(msg.DISTRIBUTION_HEADING)
         else:
-            self.distribution_heading = self._localized(heading, "distribution_heading")
+            heading_text = self._localized(heading, "distribution_heading")
+            self.distribution_heading = self.set(heading_text)
 
     def _signatories(self) -> tuple[ComposedSignatory, ...]:
-        marker = self.catalogs.text(msg.ORIGINAL_SIGNED)
+        marker = self.set(self.catalogs.text(msg.ORIGINAL_SIGNED))
         composed = []
         for signatory in self.letter.signatories:
             key = f"signatories ({signatory.key})"
+            name = self.protocol.signature_name(signatory, self._localized(signatory.name, key))
             title = self._localized(signatory.title, key)
             composed.append(
                 ComposedSignatory(
                     signed_marker=marker,
-                    name=self.protocol.signature_name(
-                        signatory, self._localized(signatory.name, key)
+                    name=self.set(name),
+                    title_lines=tuple(
+                        self.set(line.strip()) for line in title.splitlines() if line.strip()
                     ),
-                    title_lines=tuple(line.strip() for line in title.splitlines() if line.strip()),
-                    organization=self._localized(signatory.organization, key),
+                    organization=self.set(self._localized(signatory.organization, key)),
                     signature_image=signatory.signature_image,
                 )
             )
@@ -307,15 +316,16 @@ class LanguageKit:
         contact = self.letter.contact
         reference_label, contact_label, tel_label, email_label = self.labels
         return (
-            HeaderField(reference_label, reference),
-            HeaderField(contact_label, contact.name),
+            HeaderField(reference_label, self.set(reference)),
+            HeaderField(contact_label, self.set(contact.name)),
             HeaderField(tel_label, contact.phone),
             HeaderField(email_label, contact.email, href=f"mailto:{contact.email}"),
         )
 
     def addressee(self, recipient: Recipient) -> tuple[str, ...]:
         """The address block, in the language's order (the catalogs' `address block`)."""
-        return self.protocol.address_block(recipient, self.filters.country(recipient.country))
+        country = self.filters.country(recipient.country)
+        return tuple(self.set(line) for line in self.protocol.address_block(recipient, country))
 
     def problem(self, exc: jinja2.TemplateError, path: Path) -> Problem:
         return template_problem(exc, path, shown_path(path))

@@ -19,6 +19,7 @@ import datetime as dt
 import email.policy
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -47,6 +48,9 @@ _REFUSALS = (MessageError, ValueError, TypeError)
 # What `check_message` builds when it must build a message whole: no batch or date yet.
 TRIAL_BATCH = "check"
 TRIAL_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+# Any run of white space, line breaks included, but the no-break spaces.
+_BREAKABLE_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
 
 
 @dataclass(frozen=True)
@@ -360,8 +364,9 @@ def _guarded(value: str, what: str) -> str:
 
 def _one_line(subject: str) -> str:
     # The letter's subject may span lines by design (a template's line break); in a header
-    # any break is folded into one space, so no text can start a header of its own.
-    return " ".join(subject.replace("\x00", " ").split())
+    # any break is folded into one space, so no text can start a header of its own. The
+    # no-break spaces of French typography ("Rappel\u00a0:") are kept: they break nothing.
+    return _BREAKABLE_SPACE.sub(" ", subject.replace("\x00", " ")).strip(" ")
 
 
 def _fix_boundaries(msg: EmailMessage, message_id: str) -> None:
