@@ -13,6 +13,9 @@ import email
 import email.policy
 import json
 import re
+import shutil
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -371,3 +374,40 @@ def test_the_cover_e_mail_is_set_as_the_letter_is(pdfs: dict[str, Path]) -> None
     assert "(référence\u00a0: DESA/DPIDG/EGS/2025/3)" in text
     assert "l’assurance de ma très haute considération." in text
     assert "'" not in text
+
+
+# --- check: the new data's problems, all at once ---------------------------------------------
+
+
+def test_check_reports_a_missing_voice_an_unknown_honorific_and_a_country_without_un_name(
+    tmp_path: Path,
+) -> None:
+    """`send.py check` on a copy of the reminder whose letter lost its voice and whose list
+    has a free-text honorific and a code the UN does not name: the three, located, at once."""
+    for folder in ("letters", "templates", "recipients", "signatories"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    letter = tmp_path / "letters/egov-survey-reminder.yaml"
+    text = letter.read_text(encoding="utf-8")
+    letter.write_text(text.replace("voice: singular\n", ""), encoding="utf-8")
+    first_key = 1 + next(n for n, line in enumerate(text.splitlines()) if line[:1].isalpha())
+    listed = tmp_path / "recipients/egov-survey-missions.csv"
+    rows = listed.read_text(encoding="utf-8").splitlines()
+    honorific_row = next(n for n, row in enumerate(rows) if row.startswith("en-pm-01,"))
+    country_row = next(n for n, row in enumerate(rows) if row.startswith("fr-om-01,"))
+    rows[honorific_row] = rows[honorific_row].replace(",ambassador,", ",H.E.,")
+    rows[country_row] = rows[country_row].removesuffix(",PS") + ",EU"
+    listed.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "send.py"), "check", str(letter)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{letter}:{first_key}:1: letter: missing key 'voice'",
+        f"{listed}:{honorific_row + 1}:7: unknown honorific 'H.E.'; expected one of "
+        "excellency, minister, ambassador, doctor, professor",
+        f"{listed}:{country_row + 1}:10: unknown country code 'EU': no UN name",
+        "3 problems found; nothing was done.",
+    ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from missive.app.stage_trials import StageTrials
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import CoverageError, InputError, Problem
-from missive.load import GroupRule, load_letter, read_header, scan_recipients
+from missive.load import GroupRule, load_letter, named_path, read_header, scan_recipients
 from missive.load.serials import assign_serials, read_registry, registry_path
 from missive.model import ComposedLetter, Gender, Language, Letter, Recipient
 
@@ -68,10 +68,12 @@ def check_letter(request: CheckRequest) -> CheckReport:
     try:
         letter = load_letter(letter_path)
     except InputError as error:
-        # Still report the recipients' problems, if we know which file they are in.
+        # Still report the recipients' problems, if we know which file they are in: the
+        # one given, else the one the letter names. Its groups are unknown: left unchecked.
+        listed = recipients_path or named_path(letter_path, "recipients")
         extra = []
-        if recipients_path is not None:
-            extra = _scan(recipients_path, GroupRule.unchecked())[0]
+        if listed is not None and listed.is_file():
+            extra = _scan(listed, GroupRule.unchecked())[0]
         raise InputError([*error.problems, *extra]) from error
     path = recipients_path or letter.recipients_path
     problems, counts = _check_recipients(letter, path, covers)

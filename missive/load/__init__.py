@@ -15,7 +15,7 @@ from missive.load.recipients import (
     read_header,
     scan_recipients,
 )
-from missive.load.signatory import load_signatory, project_root
+from missive.load.signatory import load_signatory, named_path, project_root
 
 __all__ = [
     "REQUIRED_COLUMNS",
@@ -25,6 +25,7 @@ __all__ = [
     "load_letter",
     "load_recipients",
     "load_signatory",
+    "named_path",
     "normalize_address",
     "project_root",
     "read_header",

@@ -41,6 +41,19 @@ def resolve(root: Path, text: str) -> Path:
     return Path(os.path.normpath(root / text))
 
 
+def named_path(file_path: Path, key: str) -> Path | None:
+    """The path a YAML file names under its top-level `key` (a letter's `recipients`),
+    resolved as its loader would, read even when the file has other problems; None if it
+    names none or cannot be read."""
+    node = compose_document(file_path, [])
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for name, value in node.value:
+        if name.value == key and isinstance(value, yaml.ScalarNode) and value.value:
+            return resolve(project_root(file_path), str(value.value))
+    return None
+
+
 def load_signatory(path: Path, languages: Sequence[Language] = tuple(Language)) -> Signatory:
     """Read one signatory file; each of `languages` needs a name, title and organisation."""
     reader = NodeReader(path)
