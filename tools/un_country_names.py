@@ -50,6 +50,22 @@ CORRECTIONS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+# Codes the M49 table has no row for, where the United Nations nevertheless has a usage of its
+# own that CLDR's customary name contradicts. Taiwan: the UN's statistical publications and
+# UNTERM write "Taiwan Province of China" (UN DESA, World Population Prospects: "China, Taiwan
+# Province of China"); CLDR's bare "Taiwan" is not a form a UN letter may print.
+UN_USAGE: dict[str, dict[str, str]] = {
+    "TW": {
+        "ar": "مقاطعة تايوان الصينية",
+        "zh": "中国台湾省",
+        "en": "Taiwan Province of China",
+        "fr": "Taïwan (province de Chine)",
+        "ru": "Тайвань (провинция Китая)",
+        "es": "Provincia china de Taiwán",
+    },
+}
+
+
 def read_unsd(folder: Path) -> dict[str, dict[str, str]]:
     """code -> language -> name, from the six downloads."""
     names: dict[str, dict[str, str]] = {}
@@ -92,17 +108,26 @@ def main() -> int:
     if incomplete:
         raise SystemExit(f"codes without a name in every language: {', '.join(incomplete)}")
     fixed = corrected(names)
-    fallback = cldr_rows(set(names))
+    fallback = {**cldr_rows(set(names)), **UN_USAGE}
     rows = []
     for code in sorted(names.keys() | fallback.keys()):
-        source = "CLDR" if code in fallback else "M49-corrected" if code in fixed else "M49"
+        source = (
+            "UN-usage"
+            if code in UN_USAGE
+            else "CLDR"
+            if code in fallback
+            else "M49-corrected"
+            if code in fixed
+            else "M49"
+        )
         by = fallback.get(code) or names[code]
         rows.append([code, *(by[lang] for lang in LANGUAGES), source])
     with OUTPUT.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(["code", *LANGUAGES, "source"])
         writer.writerows(rows)
-    print(f"{len(rows)} codes ({len(fallback)} from CLDR {babel.__version__}) -> {OUTPUT}")
+    cldr = len(fallback) - len(UN_USAGE)
+    print(f"{len(rows)} codes ({cldr} from CLDR {babel.__version__}) -> {OUTPUT}")
     return 0
 
 

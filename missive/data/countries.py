@@ -16,7 +16,7 @@ from types import MappingProxyType
 from missive.model import Language
 
 TABLE = Path(__file__).with_name("un-country-names.csv")
-SOURCES = frozenset({"M49", "M49-corrected", "CLDR"})
+SOURCES = frozenset({"M49", "M49-corrected", "UN-usage", "CLDR"})
 
 
 @cache
