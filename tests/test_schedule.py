@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from missive.errors import JobRequestError, ScheduleError
+from missive.schedule import jobs as jobs_schema
 from missive.schedule.jobs import (
     Job,
     JobState,
@@ -29,6 +30,7 @@ from missive.schedule.jobs import (
 )
 from missive.schedule.request import SendJob
 from missive.schedule.worker import run_worker
+from missive.storage.schema import apply_migrations, connect
 
 T0 = dt.datetime(2024, 2, 1, 8, 0, tzinfo=dt.UTC)
 LETTER = Path("letters/wsis20-invitation.yaml")
@@ -98,6 +100,24 @@ def test_a_job_stores_typed_data_and_an_unreadable_row_shows_as_failed(tmp_path:
     assert [j.state for j in listed[1:]] == [JobState.QUEUED, *[JobState.FAILED] * 4]
     assert listed[1].options == ("relay default", "rate 60/min", "lang fr")
     assert all(j.error and j.error.startswith("unreadable job") for j in listed[2:])
+
+
+def test_a_journal_of_untyped_jobs_migrates(tmp_path: Path) -> None:
+    """A jobs table an older missive made (schema 1, `send` arguments) gains the typed
+    request column; its jobs are read from their arguments, strictly."""
+    journal = tmp_path / "old.sqlite"
+    conn = connect(journal)
+    apply_migrations(conn, "jobs", [jobs_schema.SCHEMA])
+    conn.execute(
+        "INSERT INTO jobs (letter_path, options, due_at, tz, state, created_at) VALUES"
+        ' (\'x.yaml\', \'["--smtp", "smtps://ops@relay:465", "--group", "ngo"]\','
+        " '2026-03-02T10:00:00.000000+00:00', 'UTC', 'queued', '2026-03-02T09:00:00+00:00')"
+    )
+    conn.close()
+    (job,) = list_jobs(journal)
+    assert job.state is JobState.QUEUED and job.options == ("relay default", "group ngo")
+    schedule(journal, LETTER, T0 + dt.timedelta(hours=1), request=SendJob(limit=2), now=T0)
+    assert ("relay default", "limit 2") in [j.options for j in list_jobs(journal)]
 
 
 def test_refuses_a_time_in_the_past(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import csv
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -233,6 +234,12 @@ def test_status_counts_failures_and_writes_csv(tmp_path: Path) -> None:
     with running_server(RecordingHandler(faults)) as server:
         cli(*send_args(journal, server.port, "--lang", "fr", *small, "--no-dry-run"), check=3)
         assert server.handler.message_ids().total() == 1
+    # A real send at the command line is in the audit log: its start, its end with counts.
+    with sqlite3.connect(journal) as conn:
+        logged = conn.execute("SELECT action, detail FROM audit WHERE action LIKE 'send %'")
+        (start, start_detail), (end, end_detail) = logged.fetchall()
+    assert (start, end) == ("send start", "send end") and "relay smtp://" in start_detail
+    assert end_detail.startswith("exit 3; batch ") and "1 failed_permanent, 1 sent" in end_detail
     out = tmp_path / "status.csv"
     html = tmp_path / "report.html"
     status = cli(

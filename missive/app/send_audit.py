@@ -1,4 +1,5 @@
-"""The worker's sends in the audit log: each job's start, and its end with the counts."""
+"""Real sends in the audit log: each start, and each end with the batch's counts; the
+worker's jobs (`audited`) and the command line's `send --no-dry-run` (`audited_send`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from missive.app.people import Origin, os_user, record_decision
+from missive.app.people import Origin, cli_origin, os_user, record_decision
 from missive.deliver.journal import Journal
 from missive.errors import MissiveError
 from missive.schedule.jobs import Job
@@ -50,6 +51,24 @@ def audited(journal_path: Path, run_job: RunJob, origin: Origin | None = None) -
         return resume_at
 
     return run
+
+
+def audited_send(
+    letter_path: Path, journal_path: Path, describe: str, send: Callable[[], int]
+) -> int:
+    """A real send at the command line (`send` returns its exit status), with its start
+    and its end in the audit log under the operating-system user."""
+    who = cli_origin()
+    key = letter_path.stem
+    journal_path.parent.mkdir(parents=True, exist_ok=True)
+    _record(journal_path, who, "send start", key, f"command line: {describe}")
+    try:
+        code = send()
+    except MissiveError as exc:
+        _record(journal_path, who, "send end", key, f"failed: {exc}; {_counts(journal_path, key)}")
+        raise
+    _record(journal_path, who, "send end", key, f"exit {code}; {_counts(journal_path, key)}")
+    return code
 
 
 def _counts(journal_path: Path, key: str) -> str:

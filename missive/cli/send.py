@@ -143,7 +143,17 @@ def request_from(args: argparse.Namespace) -> SendRequest:
 
 
 def run(args: argparse.Namespace) -> int:
-    return execute(request_from(args)).code
+    request = request_from(args)
+    if request.dry_run and not request.to_self:
+        return execute(request).code
+    from missive.app.send_audit import audited_send
+
+    # A real send (samples to oneself too) is kept in the audit log: its start and its end.
+    samples = f", to self {request.to_self}" if request.to_self else ""
+    described = f"relay {request.smtp}{samples}"
+    return audited_send(
+        request.letter_path, request.journal_path, described, lambda: execute(request).code
+    )
 
 
 def execute(request: SendRequest, now: dt.datetime | None = None) -> SendOutcome:
