@@ -9,7 +9,8 @@ pdfplumber, blocks matched to the composed letter) and these are counted:
 
   hyphenated lines        lines of the body ending in a hyphen
   runs of 3+ hyphens      three or more hyphenated lines in a row
-  ends on a fragment      paragraphs whose penultimate line is hyphenated
+  ends on a fragment      paragraphs whose penultimate line is hyphenated and whose last
+                          line is shorter than half the measure ("tech-/nologies.")
   loose lines             justified lines whose word spaces are over 150 % of the font's
                           own (Chinese: ideographs spaced more than a tenth of an em apart)
   1-character last lines  Chinese paragraphs whose last line holds one character

@@ -95,7 +95,8 @@ def _score(
         flagged = isinstance(item, Penalty) and item.flagged
         if flagged and hyphens >= params.max_hyphens:
             return None
-        if last and hyphens and params.final_hyphen_forbidden:
+        short = natural < width * params.final_line_after_hyphen
+        if last and hyphens and params.final_hyphen_forbidden and short:
             return None
         demerits = (params.line_penalty + badness(ratio)) ** 2
         if isinstance(item, Penalty) and not last:
@@ -160,7 +161,8 @@ def test_always_answers_with_legal_breaks_and_hard_rules_kept(
     assert all(_legal(items, position) for position in positions[:-1])
     flags = [found.flagged for found in breaks]
     assert not any(all(flags[i : i + 3]) for i in range(len(flags) - 2))
-    assert len(flags) < 2 or not flags[-2]
+    if len(flags) > 1 and flags[-2]:
+        assert _line(items, positions[-2], positions[-1])[0] >= width / 2
 
 
 def test_a_line_is_shrunk_rather_than_left_loose() -> None:
@@ -172,14 +174,24 @@ def test_a_line_is_shrunk_rather_than_left_loose() -> None:
     assert breaks[0].ratio == pytest.approx(-0.5)
 
 
-def test_no_third_hyphen_in_a_row_and_no_hyphen_before_the_last_line() -> None:
+def test_no_third_hyphen_in_a_row_and_no_fragment_alone_on_the_last_line() -> None:
     # Words just too long for the line: each line wants to end in a hyphen.
     words = [[12.0, 12.0]] * 12
     items = paragraph(words)
     breaks = break_lines(items, (40.0,), Params(tolerance=10.0))
     flags = [found.flagged for found in breaks]
     assert not any(all(flags[i : i + 3]) for i in range(len(flags) - 2))
-    assert not flags[-2]
+    last = _line(items, breaks[-2].position, breaks[-1].position)[0]
+    assert not flags[-2] or last >= 20.0
+
+
+def test_a_hyphen_before_a_full_last_line_is_only_discouraged() -> None:
+    # "a bb ccc dd-" fills the line exactly; without the hyphen, "a bb ccc" is very loose.
+    items = paragraph([[4.0], [8.0], [6.0], [6.0, 12.0], [8.0]])
+    breaks = break_lines(items, (35.0,), Params(tolerance=1.0))
+    assert breaks[0].flagged and breaks[0].ratio == pytest.approx(0.0)
+    strict = break_lines(items, (35.0,), Params(tolerance=1.0, final_line_after_hyphen=1.0))
+    assert not strict[0].flagged and strict[0].ratio > 1.0
 
 
 def test_a_forbidden_penalty_is_never_a_break_and_a_forced_one_always_is() -> None:

@@ -316,6 +316,16 @@ def _all_lines(blocks: Iterable[Block]) -> list[PdfLine]:
     return sorted(lines, key=lambda line: (line.page, line.baseline))
 
 
+def _extent(line: PdfLine) -> float:
+    inked = [glyph for glyph in line.glyphs if not glyph.text.isspace()]
+    return inked[-1].x1 - inked[0].x0 if inked else 0.0
+
+
+def _measure(lines: Sequence[PdfLine]) -> float:
+    """The width the paragraph is justified to: its widest line's."""
+    return max(_extent(line) for line in lines)
+
+
 def paragraph_faults(lines: Sequence[PdfLine], language: Language) -> Counter[Fault]:
     found: Counter[Fault] = Counter()
     hyphenated = [line.ends_with_hyphen for line in lines[:-1]]
@@ -325,7 +335,9 @@ def paragraph_faults(lines: Sequence[PdfLine], language: Language) -> Counter[Fa
         if not flag and run >= 3:
             found[Fault.HYPHEN_RUNS] += 1
         run = run + 1 if flag else 0
-    found[Fault.FRAGMENT_END] = int(bool(hyphenated) and hyphenated[-1])
+    found[Fault.FRAGMENT_END] = int(
+        bool(hyphenated) and hyphenated[-1] and _extent(lines[-1]) < 0.5 * _measure(lines)
+    )
     found[Fault.LOOSE] = sum(is_loose(line, language) for line in lines[:-1])
     if language is Language.ZH and len(lines) > 1:
         found[Fault.ONE_CHARACTER_END] = int(_key(lines[-1].text).total() <= 1)

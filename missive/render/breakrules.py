@@ -9,8 +9,10 @@ the line breaker sees one unbreakable group. UN editorial usage keeps together:
 - a title and the name it precedes ("S.E. M.", "H.E. Mr", "г-н", "Sra."), an initial and
   the name after it;
 - a number and its unit or currency ("15 %", "5 000 USD"), and the groups of one number
-  ("+41 22 730 6240", "5 000");
-- in Russian, a one-letter preposition or conjunction and the word after it ("в Женеве").
+  ("+41 22 730 6240", "5 000").
+
+Russian usage would also keep a one-letter preposition with the next word ("в Женеве"):
+tried, it left too few places to break and opened loose lines, so it is not a rule here.
 
 Words that are never hyphenated (see `no_hyphenation`): acronyms and words in capitals
 ("UNITAR", "ЮНИТАР", "WSIS"), and anything in a URL or an e-mail address (they hold no
@@ -90,8 +92,6 @@ def _rules(language: Language) -> re.Pattern[str]:
         rules.append(rf"(?<!\w)(?:{titles})(?:{_S}(?:{titles}))*{_S}(?=\w)")
     if language in (Language.EN, Language.FR, Language.ES, Language.RU):
         rules.append(r"(?<!\w)\w\.(?:\s?\w\.)*" + _S + r"(?=\w{2})")  # initials: "J. Smith"
-    if language is Language.RU:
-        rules.append(rf"(?<!\w)[вкосуиаВКОСУИАя]{_S}(?=\w)")
     return re.compile("|".join(f"(?:{rule})" for rule in rules))
 
 

@@ -15,11 +15,15 @@ from functools import cache, lru_cache, partial
 from typing import Any
 
 from missive.model import Language
+from missive.render.breakrules import NO_BREAK_SPACE, no_hyphenation
 from missive.storage import startcache
 
 SOFT_HYPHEN = "\u00ad"
 _PATTERNS = {Language.EN: "en_GB", Language.FR: "fr", Language.RU: "ru_RU", Language.ES: "es"}
-_WORD = re.compile(r"\b[^\W\d_]{6,}\b")  # letters only: never names with digits, URLs or codes
+_WORD = re.compile(r"\b[^\W\d_]{5,}\b")  # letters only: never names with digits, URLs or codes
+# A one-letter word joined to the next by a no-break space (an initial, "в" in a text that
+# joins it): the word after it may still be hyphenated, unlike a date's or a title's.
+_JOINED_LETTER = re.compile(r"(?:^|\W)\w\u00a0$")
 
 
 @cache
@@ -56,7 +60,27 @@ def _word(word: str, language: Language) -> str:
 
 
 def hyphenate(text: str, language: Language) -> str:
-    """`text` with soft hyphens where its words of six letters or more may be split."""
+    """`text` with soft hyphens where its words of five letters or more may be split:
+    never in an acronym, a word in capitals, a URL or an e-mail address, nor in a group
+    kept on one line; two letters at least before a hyphen and three after."""
     if _dictionary(language) is None:
         return text
-    return _WORD.sub(lambda match: _word(match.group(0), language), text)
+    kept = no_hyphenation(text)
+
+    def split(match: re.Match[str]) -> str:
+        start, end = match.span()
+        if any(a < end and start < b for a, b in kept) or _in_group(text, start, end):
+            return match.group(0)
+        return _word(match.group(0), language)
+
+    return _WORD.sub(split, text)
+
+
+def _in_group(text: str, start: int, end: int) -> bool:
+    """Whether the word at start:end belongs to a group kept on one line (`breakrules`):
+    a hyphen would break the group."""
+    if text[end : end + 1] == NO_BREAK_SPACE:
+        return True
+    return text[start - 1 : start] == NO_BREAK_SPACE and not _JOINED_LETTER.search(
+        text[max(0, start - 3) : start]
+    )

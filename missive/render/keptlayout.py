@@ -39,7 +39,16 @@ from missive.storage import startcache
 KIND = "layouts"
 MAX_ENTRIES = 4096  # paragraphs per table: a few letters' worth of languages and variants
 # The code whose results are kept: a change in any of it is another entry.
-_SOURCES = ("textflow.py", "bidi.py", "hyphens.py", "fonts.py", "keptlayout.py")
+_SOURCES = (
+    "textflow.py",
+    "fill.py",
+    "linebreak.py",
+    "breakrules.py",
+    "bidi.py",
+    "hyphens.py",
+    "fonts.py",
+    "keptlayout.py",
+)
 
 Pieces = tuple[Piece, ...]
 Lines = tuple[Line, ...]

@@ -163,15 +163,20 @@ class LetterLayout:
     ) -> RichText:
         return RichText((self.run(text, href=href),), style, personal=personal)
 
-    def common(self, runs: tuple[Run, ...], style: TextStyle, *, keep: bool = False) -> RichText:
+    def common(
+        self, runs: tuple[Run, ...], style: TextStyle, *, keep: bool = False, ending: bool = False
+    ) -> RichText:
         """A paragraph that is the same for every recipient, reused from letter to letter;
-        `keep`: never the last thing on a page (headings, the closing)."""
+        `keep`: never the last thing on a page (headings, the closing); `ending`: the
+        body's last, which keeps its last lines with the closing (`keeps.KeepLines`)."""
 
         def make() -> RichText:
             made = RichText(self.runs(runs), style)
-            return _keep_with_next(made) if keep else made
+            if ending:
+                made.keep_last_lines = True
+            return _keep_with_next(made) if keep or ending else made
 
-        found = self.shared.get(("text", runs, style, keep), make)
+        found = self.shared.get(("text", runs, style, keep, ending), make)
         assert isinstance(found, RichText)
         return found
 
@@ -197,7 +202,7 @@ class LetterLayout:
         story.append(self.header_table(composed.header_fields))
         if composed.addressee:
             story.append(Spacer(1, body.leading * 0.8))
-            addressee = replace(body, space_after=0)
+            addressee = replace(body, space_after=0, align=Align.START)  # never justified
             lines = [line for line in composed.addressee if line.strip()]
             story.extend(self.text(line, addressee, personal=True) for line in lines)
         if composed.distribution_heading:
@@ -267,14 +272,21 @@ class LetterLayout:
         return list(items)
 
     def _blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
-        items: list[Flowable] = []
+        """The body's paragraphs and items; the last two keep the body's last lines with
+        the closing (`keeps.KeepLines`: two lines at least, from the last paragraph or,
+        if it has one line only, from the one before too)."""
+        texts: list[tuple[tuple[Run, ...], TextStyle]] = []
         for block in blocks:
             if isinstance(block, Paragraph):
-                items.append(self.common(tuple(block.runs), self.paragraph))
+                texts.append((tuple(block.runs), self.paragraph))
             elif isinstance(block, BulletList):
                 bullet = _bulleted(self.styles.body)
-                items.extend(self.common(tuple(item), bullet) for item in block.items)
-        return items
+                texts.extend((tuple(item), bullet) for item in block.items)
+        ending = len(texts) - 2
+        return [
+            self.common(runs, style, ending=index >= ending)
+            for index, (runs, style) in enumerate(texts)
+        ]
 
     def signatory_grid(self, signatories: Sequence[ComposedSignatory]) -> Flowable:
         if not signatories:

@@ -14,9 +14,11 @@ demerits, summed line by line:
 where `ratio` is how far a line's glue is stretched (> 0) or shrunk (< 0) to fill it. To
 that are added, as TeX does: `double_hyphen_demerits` for two hyphenated lines in a row,
 `final_hyphen_demerits` for a hyphen on the penultimate line, `fitness_demerits` for a
-line two fitness classes (tight, decent, loose, very loose) away from the line before.
+line two fitness classes (tight, decent, loose, very loose) away from the line before, and
+`loose_demerits` for a line stretched past `loose_ratio` (what a reader calls loose).
 Hard rules no demerits can buy: never more than `max_hyphens` hyphenated lines in a row,
-never a hyphen on the penultimate line if `final_hyphen_forbidden`, never a line shrunk
+never a hyphen on the penultimate line before a last line shorter than
+`final_line_after_hyphen` of the width (if `final_hyphen_forbidden`), never a line shrunk
 below its glue's shrink.
 
 The first pass accepts lines up to `tolerance` (ratio); if no breaking fits, a second pass
@@ -73,7 +75,15 @@ class Params:
     final_hyphen_demerits: float = 5_000.0
     fitness_demerits: float = 3_000.0
     max_hyphens: int = 2  # hyphenated lines in a row
+    # No paragraph ends on a hyphenated fragment: after a hyphen, the last line must fill
+    # at least this share of its width ("tech-/nologies." never; "potenti-/al for ... all."
+    # at `final_hyphen_demerits`).
     final_hyphen_forbidden: bool = True
+    final_line_after_hyphen: float = 0.5
+    # A line stretched past `loose_ratio` is one a reader calls loose: when no breaking
+    # avoids every such line, the fewest of them, whatever the others' badness.
+    loose_ratio: float = INFINITY
+    loose_demerits: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -238,7 +248,8 @@ class _Pass:
                 continue
             if ratio > self.tolerance and not forced:
                 continue
-            demerits = self._demerits(node, ratio, penalty, forced)
+            short = width * self.params.final_line_after_hyphen
+            demerits = self._demerits(node, ratio, penalty, forced, natural=natural, short=short)
             if demerits is None:
                 continue
             if ratio < -1.0:
@@ -254,7 +265,14 @@ class _Pass:
         return kept + list(candidates.values())
 
     def _demerits(
-        self, node: _Node, ratio: float, penalty: Penalty | None, forced: bool
+        self,
+        node: _Node,
+        ratio: float,
+        penalty: Penalty | None,
+        forced: bool,
+        *,
+        natural: float,
+        short: float,
     ) -> float | None:
         """The demerits of the paragraph up to a line from `node` to this break, or None
         if a hard rule forbids the line."""
@@ -263,7 +281,7 @@ class _Pass:
         if flagged and node.hyphens >= params.max_hyphens:
             return None
         after_hyphen = node.hyphens > 0
-        if forced and after_hyphen and params.final_hyphen_forbidden:
+        if forced and after_hyphen and params.final_hyphen_forbidden and natural < short:
             return None
         demerits = (params.line_penalty + badness(max(ratio, -1.0))) ** 2
         cost = 0.0 if penalty is None or forced else penalty.cost
@@ -274,6 +292,8 @@ class _Pass:
             demerits += params.final_hyphen_demerits
         if node.position >= 0 and abs(fitness(max(ratio, -1.0)) - node.fitness) > 1:
             demerits += params.fitness_demerits
+        if ratio > params.loose_ratio and not forced:
+            demerits += params.loose_demerits
         return node.demerits + demerits
 
 

@@ -29,6 +29,7 @@ from missive.render import fonts, kept_subsets, keptlayout, writing
 from missive.render import reportlab_seam as seam
 from missive.render.drawn import DRAWN, PLACED
 from missive.render.grid import Grid
+from missive.render.keeps import KeepLines
 from missive.render.layout import LetterLayout, LetterStyles, clear_shared, shared_paragraphs
 from missive.render.richtext import RichText, clear_drawn_characters
 from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
@@ -55,6 +56,8 @@ _REUSE = True
 
 class _LetterDoc(seam.LetterDocTemplate):
     """One or more letters; each letter's later pages carry its own page label."""
+
+    keepTogetherClass = KeepLines  # noqa: N815 (platypus API): groups kept together split as a letter asks
 
     def __init__(self, buffer: io.BytesIO, page_size: tuple[float, float], **info: Any) -> None:
         super().__init__(

@@ -31,6 +31,8 @@ from missive.render.textflow import (
     stretchable_spaces,
 )
 
+LOOSE_SPACE = 0.45  # of a space: what a word space grows by before letters are spaced
+MAX_LETTER_SPACE = 0.025  # of the size: the last resort of a line justified too loosely
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
 _DRAWN_CHARACTERS: dict[Content, Characters] = {}
 _DRAWN_CHARACTERS_LIMIT = 4096
@@ -75,6 +77,7 @@ class RichText(Flowable):
         self.has_links = any(piece.href for piece in self.pieces)
         self._by_font: dict[str, frozenset[str]] | None = None
         self._kept_content: tuple[Any, ...] | None = None
+        self.keep_last_lines = False  # the body's last paragraph (see `missive.render.keeps`)
 
     @classmethod
     def plain(cls, text: str, style: TextStyle) -> RichText:
@@ -114,6 +117,10 @@ class RichText(Flowable):
         self.width = avail_width
         self.height = len(self._lines) * self.style.leading
         return self.width, self.height
+
+    def line_count(self, avail_width: float) -> int:
+        self.wrap(avail_width, 0.0)
+        return len(self._lines or ())
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         self.wrap(avail_width, avail_height)
@@ -156,13 +163,27 @@ class RichText(Flowable):
             if style.language is Language.ZH and line.chars > 1:
                 return left, 0.0, free / (line.chars - 1)
             if line.spaces:
-                return left, free / line.spaces, 0.0
+                return (left, *self._word_and_letter_space(line, free))
         if style.align is Align.CENTER:
             return left + free / 2, 0.0, 0.0
         if rtl != (style.align is Align.END):
             right = self.width - (style.start_indent + indent if rtl else 0.0)
             return right - line.width, 0.0, 0.0
         return left, 0.0, 0.0
+
+    def _word_and_letter_space(self, line: Line, free: float) -> tuple[float, float]:
+        """Extra width per space and per character of a justified line. Only a line the
+        breaker could not keep under 150 % of its spaces' width (an acronym too long to
+        move up, a date kept whole, no hyphen before a short last line) also spaces its
+        letters, by 2.5 % of the size at most (a typesetter's letter-spacing limit); never
+        Arabic, whose letters join."""
+        piece = self.pieces[line.segments[0].piece] if line.segments else None
+        space = char_width(piece.font, " ") * piece.size if piece else 0.0
+        excess = free - line.spaces * space * LOOSE_SPACE
+        if excess <= 0 or line.chars < 2 or self.style.language.is_rtl:  # Arabic letters join
+            return free / line.spaces, 0.0
+        letter = min(excess / line.chars, self.style.size * MAX_LETTER_SPACE)
+        return (free - letter * line.chars) / line.spaces, letter
 
     def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
         """Platypus' `drawOn`, replayed when this very paragraph was placed at this very

@@ -12,9 +12,11 @@ languages alike, as a platypus `Flowable` (`missive.render.richtext.RichText`):
 2. Arabic is shaped with arabic-reshaper (contextual forms, lam-alef) per styled piece;
    it drops harakat, which cannot be positioned over their letters without OpenType mark
    positioning (official letters rarely use them);
-3. lines are filled greedily in *logical* order, breaking after spaces, and between CJK
-   characters except before closing or after opening punctuation; a Latin word or URL in
-   Chinese is never broken unless it is wider than the whole line;
+3. each paragraph is broken as a whole in *logical* order (total fit, `missive.render.fill`
+   and `missive.render.linebreak`), after spaces, at soft hyphens, and between CJK
+   characters except before closing or after opening punctuation; dates, titles with names
+   and numbers with units stay on one line (`missive.render.breakrules`); a URL or an
+   e-mail address breaks only in Chinese (at its punctuation) or if wider than the line;
 4. each line is reordered into visual order (`missive.render.bidi`, UAX #9 rule L2 per line) and
    drawn start-aligned (right-aligned in Arabic), justified, or centred; links become
    `/URI` annotations over their visual extent.
@@ -25,7 +27,6 @@ logical order after NFKC (presentation forms fold back to the base letters).
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from reportlab.pdfbase import pdfmetrics
 from missive.model import Language, Run
 from missive.render import fonts
 from missive.render.bidi import needs_bidi, visual_runs
+from missive.render.breakrules import keep_together
+from missive.render.fill import Text, fill
 from missive.render.hyphens import SOFT_HYPHEN, hyphenate
 
 _CACHE_SIZE = 4096  # paragraphs; bounded so memory stays flat over any batch
@@ -123,6 +126,8 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
         start = 0
         # NFC: without shaping, a base letter and a combining accent would be drawn apart.
         whole = unicodedata.normalize("NFC", run.text)
+        if not run.href:
+            whole = keep_together(whole, style.language)
         if style.align is Align.JUSTIFY and not run.href:
             whole = hyphenate(whole, style.language)
         families = [fonts.family_for(char, chain) or chain[0] for char in whole]
@@ -149,7 +154,7 @@ def _may_break(before: str, after: str) -> bool:
 
 
 class _Breaker:
-    """Greedy line filling over one paragraph's characters, in logical order."""
+    """One paragraph's characters and their widths, in logical order, broken by total fit."""
 
     def __init__(self, pieces: Sequence[Piece], style: TextStyle) -> None:
         self.chars: list[str] = []
@@ -163,61 +168,23 @@ class _Breaker:
                 self.widths.append(char_width(piece.font, char) * piece.size)
         self.style = style
 
-    def _atoms(self) -> list[tuple[int, int]]:
-        chars = self.chars
-        bounds = [0]
-        bounds += [i for i in range(1, len(chars)) if _may_break(chars[i - 1], chars[i])]
-        bounds.append(len(chars))
-        return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
-
     def lines(self, max_width: float) -> list[tuple[int, int, bool]]:
-        """(start, end, last) ranges, trailing spaces and newlines excluded."""
-        result: list[tuple[int, int, bool]] = []
-        start, used = 0, 0.0
-        for atom_start, atom_end in self._atoms():
-            body_end = self._trim(atom_start, atom_end)
-            body = sum(self.widths[atom_start:body_end]) + self._hyphen(body_end)
-            if used and used + body > self._room(max_width, result):
-                result.append((start, self._trim(start, atom_start), False))
-                start, used = atom_start, 0.0
-            while not used and sum(self.widths[start:body_end]) > self._room(max_width, result):
-                cut = self._fit(start, body_end, self._room(max_width, result))
-                result.append((start, cut, False))
-                start = cut
-            used += sum(self.widths[max(start, atom_start) : atom_end])
-            if self.chars[atom_end - 1] == "\n":
-                result.append((start, self._trim(start, atom_end), True))
-                start, used = atom_end, 0.0
-        if start < len(self.chars):
-            result.append((start, self._trim(start, len(self.chars)), True))
-        return result
-
-    def _hyphen(self, end: int) -> float:
-        """Width of the hyphen drawn if a line ends at `end`, after a soft hyphen."""
-        if end == 0 or self.chars[end - 1] != SOFT_HYPHEN:
-            return 0.0
-        font, size = self.fonts[self.tags[end - 1]]
-        return char_width(font, "-") * size
-
-    def _room(self, max_width: float, done: list[tuple[int, int, bool]]) -> float:
-        return max_width - (0.0 if done else self.style.first_indent)
-
-    def _trim(self, start: int, end: int) -> int:
-        while end > start and self.chars[end - 1] in " \n":
-            end -= 1
-        return end
-
-    def _fit(self, start: int, end: int, max_width: float) -> int:
-        """Where to cut a run wider than the line (a long URL), never before `，` etc."""
-        used = 0.0
-        for index in range(start, end):
-            used += self.widths[index]
-            if used > max_width:
-                cut = max(index, start + 1)
-                while cut - 1 > start and self.chars[cut] in NO_START:
-                    cut -= 1
-                return cut
-        return end
+        """(start, end, last) ranges, trailing spaces and newlines excluded: the whole
+        paragraph broken at once (total fit, `missive.render.fill`)."""
+        style = self.style
+        font, size = self.fonts[0] if self.fonts else ("NotoSans-Regular", style.size)
+        text = Text(
+            chars=self.chars,
+            widths=self.widths,
+            size=style.size,
+            may_break=_may_break,
+            is_wide=_is_wide,
+            cjk=style.language is Language.ZH,
+            hyphen_width=char_width(font, "-") * size,
+            no_start=NO_START,
+        )
+        widths = (max_width - style.first_indent, max_width)
+        return fill(text, widths, justify=style.align is Align.JUSTIFY)
 
     def visual_line(self, start: int, end: int, last: bool) -> Line:
         pairs = list(zip(self.chars[start:end], self.tags[start:end], strict=True))

@@ -1,0 +1,199 @@
+"""Issue 25's line and page breaking, read back from the real PDFs of both sample letters.
+
+Every letter of both samples is rendered as `render` renders it; glyph positions come from
+pdfplumber (`typeset_lines`), text lines from pdftotext. Each test is one defect a native
+reader found on pages 1 and 2 (issue 25: 2, 4, 5, 6 and 9).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typeset_lines import Block, Fault, Kind, faults, read_letter, word_space_ratio
+
+from missive.app.render_batch import BatchOptions, render_batch
+from missive.compose.composer import Composer, CoverMode
+from missive.load import iter_recipients, load_letter
+from missive.load.serials import assign_serials_over_list
+from missive.model import ComposedLetter, Language
+from missive.render.hyphens import hyphenate
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ("wsis20-invitation", "egov-survey-reminder")
+PDFTOTEXT = "pdftotext"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    composed: ComposedLetter
+    pdf: Path
+
+    @property
+    def language(self) -> Language:
+        return self.composed.language
+
+    def blocks(self) -> list[Block]:
+        return read_letter(self.composed, self.pdf.read_bytes())
+
+    def text(self) -> str:
+        """pdftotext's lines of the whole letter."""
+        result = subprocess.run(
+            [PDFTOTEXT, "-enc", "UTF-8", str(self.pdf), "-"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> list[Rendered]:
+    found: list[Rendered] = []
+    for key in SAMPLES:
+        path = ROOT / "letters" / f"{key}.yaml"
+        out = tmp_path_factory.mktemp(key)
+        render_batch(path, out, BatchOptions(jobs=1, persist_serials=False))
+        letter = load_letter(path)
+        serials = assign_serials_over_list(letter, letter.recipients_path, persist=False)
+        composer = Composer(letter, serials, covers=CoverMode.NONE)
+        for recipient in iter_recipients(letter.recipients_path, letter):
+            found.append(Rendered(composer.compose(recipient), out / f"{recipient.id}.pdf"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def counted(letters: list[Rendered]) -> dict[str, Counter[Fault]]:
+    return {
+        item.pdf.parent.name + "/" + item.pdf.stem: faults(item.composed, item.pdf.read_bytes())
+        for item in letters
+    }
+
+
+def _with(counted: dict[str, Counter[Fault]], fault: Fault) -> dict[str, int]:
+    return {name: found[fault] for name, found in counted.items() if found[fault]}
+
+
+def test_every_block_of_every_letter_is_found(counted: dict[str, Counter[Fault]]) -> None:
+    """The measure itself: every block of the composed letters is read back."""
+    assert len(counted) == 75
+    assert _with(counted, Fault.UNMATCHED) == {}
+
+
+# Defect 2: a page 2 holding only the closing formula and the signatures.
+def test_no_page_opens_on_the_closing_formula(counted: dict[str, Counter[Fault]]) -> None:
+    assert _with(counted, Fault.CLOSING_OPENS_PAGE) == {}
+
+
+def test_the_closing_keeps_two_lines_of_the_body_and_the_signatures(
+    letters: list[Rendered],
+) -> None:
+    for item in letters:
+        blocks = item.blocks()
+        closing = next(block for block in blocks if block.kind is Kind.CLOSING)
+        page = closing.lines[0].page
+        body_lines = [line for block in blocks if block.kind is Kind.BODY for line in block.lines]
+        assert sum(line.page == page for line in body_lines) >= 2, item.pdf.name
+        signatures = blocks[-1]
+        assert {line.page for line in signatures.lines} == {page}, item.pdf.name
+
+
+def test_no_widow_and_no_orphan(counted: dict[str, Counter[Fault]]) -> None:
+    assert _with(counted, Fault.WIDOW) == {}
+    assert _with(counted, Fault.ORPHAN) == {}
+
+
+# Defect 4: one-character last lines in Chinese, and a letter-spaced line.
+def test_no_chinese_paragraph_ends_on_one_character(counted: dict[str, Counter[Fault]]) -> None:
+    assert _with(counted, Fault.ONE_CHARACTER_END) == {}
+
+
+def test_no_chinese_line_is_letter_spaced(counted: dict[str, Counter[Fault]]) -> None:
+    chinese = {name: found for name, found in counted.items() if "/zh-" in name}
+    assert chinese
+    assert _with(chinese, Fault.LOOSE) == {}
+
+
+# Defect 5: hyphenation no editor accepts.
+def test_no_paragraph_ends_on_a_hyphenated_fragment(counted: dict[str, Counter[Fault]]) -> None:
+    assert _with(counted, Fault.FRAGMENT_END) == {}
+
+
+def test_never_three_hyphenated_lines_in_a_row(counted: dict[str, Counter[Fault]]) -> None:
+    assert _with(counted, Fault.HYPHEN_RUNS) == {}
+
+
+def test_no_acronym_or_capitals_is_hyphenated(letters: list[Rendered]) -> None:
+    split = re.compile(r"(?<![\w])([A-ZА-ЯЁ]{2,})-\n([A-ZА-ЯЁ]+)")
+    for item in letters:
+        if item.language in (Language.EN, Language.FR, Language.RU, Language.ES):
+            assert not split.findall(item.text()), item.pdf.name
+
+
+def test_russian_justified_lines_are_not_very_loose(letters: list[Rendered]) -> None:
+    """No justified Russian line opens its word spaces past 250 % (before: 329 %). The
+    one left over 200 % ends before "ВВУИО+20", which neither moves up nor breaks."""
+    for item in letters:
+        if item.language is not Language.RU:
+            continue
+        for block in item.blocks():
+            if block.kind is Kind.BODY:
+                for line in block.lines[:-1]:
+                    assert (word_space_ratio(line) or 0.0) <= 2.5, (item.pdf.name, line.text)
+
+
+# Defect 6: dates and numbers split across lines.
+_MONTHS = {
+    Language.EN: "January|February|March|April|May|June|July|August|September|October|"
+    "November|December",
+    Language.FR: "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    "novembre|décembre",
+    Language.ES: "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+    "noviembre|diciembre",
+    Language.RU: "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|"
+    "ноября|декабря",
+}
+
+
+def test_no_date_is_split_across_lines(letters: list[Rendered]) -> None:
+    for item in letters:
+        months = _MONTHS.get(item.language)
+        if months is None:
+            continue
+        text = item.text()
+        day_then_month = re.compile(rf"\b\d{{1,2}}(?:er)?(?: de)?\s*\n\s*(?:{months})\b")
+        month_then_year = re.compile(rf"\b(?:{months})(?: de)?\s*\n\s*\d{{4}}\b")
+        year_then_word = re.compile(r"\b\d{4}\s*\n\s*(?:г\.|года?)")
+        for pattern in (day_then_month, month_then_year, year_then_word):
+            assert not pattern.search(text), (item.pdf.name, pattern.search(text))
+
+
+def test_no_number_is_split_from_its_unit_or_its_groups(letters: list[Rendered]) -> None:
+    split = re.compile(r"\b\d{1,3}\s*\n\s*(?:\d{3}\b|%|USD|EUR|CHF)")
+    for item in letters:
+        assert not split.search(item.text()), item.pdf.name
+
+
+# Defect 9: runts in subjects and letterheads, and justified address lines.
+def test_no_subject_or_letterhead_ends_on_a_single_word(
+    counted: dict[str, Counter[Fault]],
+) -> None:
+    assert _with(counted, Fault.RUNT) == {}
+
+
+def test_address_lines_are_never_justified(counted: dict[str, Counter[Fault]]) -> None:
+    assert _with(counted, Fault.JUSTIFIED_ADDRESS) == {}
+
+
+def test_acronyms_urls_and_addresses_get_no_soft_hyphen() -> None:
+    """Where "UNI-/TAR" came from: the patterns split acronyms and URLs alike."""
+    pytest.importorskip("pyphen")
+    text = "UNITAR UNESCO ЮНИТАР egov-survey.example.org/questionnaire technologies"
+    for language in (Language.EN, Language.FR, Language.RU, Language.ES):
+        hyphenated = hyphenate(text, language)
+        assert hyphenated.split(" ")[:4] == text.split(" ")[:4], language
+    assert "\u00ad" in hyphenate(text, Language.EN).split(" ")[-1]
