@@ -112,8 +112,8 @@ class _Shared:
     (platypus keeps per-story marks on it, which `_fresh_marks` clears between stories).
     """
 
-    def __init__(self) -> None:
-        self.used: set[int] = set()
+    def __init__(self, used: set[int] | None = None) -> None:
+        self.used: set[int] = set() if used is None else used
 
     def get(self, key: Hashable, make: Callable[[], Flowable]) -> Flowable:
         found = _shared.get(key)
@@ -148,7 +148,12 @@ def _fresh_marks(flowable: Flowable) -> None:
 class LetterLayout:
     """Builds the flowables of one composed letter for a frame `width` points wide."""
 
-    def __init__(self, composed: ComposedLetter, width: float) -> None:
+    def __init__(
+        self, composed: ComposedLetter, width: float, *, used: set[int] | None = None
+    ) -> None:
+        """`used`: the ids of the flowables the story's other letters already hold (a
+        proof), which this one must not hold too: platypus marks a flowable it postponed
+        or grouped, and a second place in one story would read the first one's marks."""
         self.composed = composed
         self.width = width
         self.rtl = composed.is_rtl
@@ -156,7 +161,7 @@ class LetterLayout:
         # Chinese letters indent each body paragraph by two ideographs.
         indent = 2 * self.styles.body.size if composed.language is Language.ZH else 0.0
         self.paragraph = replace(self.styles.body, first_indent=indent)
-        self.shared = _Shared()
+        self.shared = _Shared(used)
 
     def text(
         self, text: str, style: TextStyle, href: str | None = None, *, personal: bool = False

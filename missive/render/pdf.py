@@ -227,11 +227,12 @@ def _story(
     """The letters one after the other, each on a new page; a single letter's common
     ending marked for replay (see `missive.render.tails`)."""
     story: list[Flowable] = []
+    used: set[int] = set()  # each shared flowable once in the story
     for index, composed in enumerate(letters):
         if index:
             story.append(PageBreak())
         story.append(_StartLetter(composed, titles[index] if titles else None))
-        story.extend(LetterLayout(composed, width).story())
+        story.extend(LetterLayout(composed, width, used=used).story())
     if len(letters) == 1:
         mark_tail(story)
     return story
