@@ -25,12 +25,16 @@ from missive.render.richtext import RichText
 MIN_LINES = 2  # no widow, no orphan: at least two lines on each side of a break
 
 
-class KeepLines(KeepTogether):  # type: ignore[misc]
+class KeepLines(KeepTogether):
+    def __init__(self, flowables: list[Flowable], maxHeight: float | None = None) -> None:  # noqa: N803 (platypus API)
+        super().__init__(flowables, maxHeight)
+        self.group = list(flowables)
+
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
         parts: list[Flowable] = super().split(avail_width, avail_height)
-        if len(parts) == len(self._content):
+        if len(parts) == len(self.group):
             return parts  # it fits: laid out as it is
-        content = list(self._content)
+        content = self.group
         first, last = content[0], content[-1]
         if isinstance(first, RichText) and first.keep_last_lines:
             following = content[1] if len(content) > 1 else None
