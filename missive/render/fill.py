@@ -84,6 +84,9 @@ def fill(text: Text, widths: tuple[float, float], *, justify: bool) -> list[tupl
     """(start, end, last) of each line; `widths`: the first line's and the others'."""
     if not text.chars:
         return []
+    if "\n" not in text.chars and sum(text.widths) <= widths[0]:
+        # One line (an address, a reference, a salutation): what total fit would choose.
+        return [(0, _trim(text.chars, 0, len(text.chars)), True)]
     builder = _Builder(text, min(widths), justify=justify)
     items, ends = builder.build()
     breaks = break_lines(items, widths, JUSTIFIED if justify else RAGGED)
