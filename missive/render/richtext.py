@@ -158,7 +158,10 @@ class RichText(Flowable):
         free = room - line.width
         rtl = style.language.is_rtl
         left = 0.0 if rtl else style.start_indent + indent
-        if style.align is Align.JUSTIFY and line.stretch:
+        # A justified paragraph's last line is set at its natural width, unless total fit
+        # shrank its spaces to keep it on the line: then they shrink as drawn too.
+        shrunk = free < 0 and line.spaces > 0 and style.language is not Language.ZH
+        if style.align is Align.JUSTIFY and (line.stretch or shrunk):
             # Chinese is justified between every two characters, other scripts between words.
             if style.language is Language.ZH and line.chars > 1:
                 return left, 0.0, free / (line.chars - 1)
