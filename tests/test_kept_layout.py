@@ -17,6 +17,7 @@ from pdf_reading import pdfium_pages
 from missive.model import Language, Run
 from missive.render import fonts, keptlayout
 from missive.render.keptlayout import KeptParagraph, LinesKey, PiecesKey
+from missive.render.shaping import shape
 from missive.render.textflow import Line, Piece, Segment, TextStyle
 from missive.storage import startcache
 
@@ -115,7 +116,8 @@ def test_the_render_draws_what_was_kept(tmp_path: Path, cache_in_tmp: Path) -> N
 
 
 def _mark(segment: Segment) -> Segment:
-    return replace(segment, text=segment.text.replace("WSIS", "MARKED"))
+    run = segment.run
+    return replace(segment, run=shape(run.text.replace("WSIS", "MARKED"), run.font, run.rtl))
 
 
 def test_a_table_is_read_only_for_the_same_code_fonts_and_libraries(
@@ -124,7 +126,7 @@ def test_a_table_is_read_only_for_the_same_code_fonts_and_libraries(
     style = TextStyle(Language.EN)
     runs = (Run("Sincerely yours,"),)
     planted = (Piece("planted", "NotoSans-Regular", 10.5),)
-    line = Line((Segment("planted", 0, 30.0),), 30.0, 0, 7, stretch=False)
+    line = Line((Segment(shape("planted", "NotoSans-Regular", False), 0, 30.0),), 30.0, 0, 7, False)
     keptlayout.keep([KeptParagraph(runs, style, planted, 400.0, (line,))])
     keptlayout.reread()
     assert keptlayout.pieces(runs, style) == planted

@@ -129,6 +129,13 @@ def test_the_salutation_follows_the_recipients_rank_and_gender(
     pdfs: dict[str, Path], key: str, name_line: str, salutation: str, replaced: str
 ) -> None:
     page = [plain(line) for line in lines(pdfs, key, page=1)]
+    if "/ar-" in key:
+        # pdftotext puts a space inside an Arabic word where Amiri's kerning leaves a gap
+        # wider than a tenth of an em ("الشر يف"; docs/render.md, the text layer).
+        page = ["".join(line.split()) for line in page]
+        name_line, salutation, replaced = (
+            "".join(t.split()) for t in (name_line, salutation, replaced)
+        )
     assert name_line in page
     assert salutation in page
     assert replaced not in page

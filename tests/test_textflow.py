@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from missive.model import Language, Run
-from missive.render.bidi import isolate_ltr, visual_runs
+from missive.render.bidi import isolate_ltr
+from missive.render.bidi_runs import levels, runs, visual_order
 from missive.render.hyphens import SOFT_HYPHEN, hyphenate
 from missive.render.textflow import (
     NO_START,
@@ -60,17 +59,21 @@ def test_lines_cover_the_text_in_order_and_drop_only_spaces(
 
 @settings(max_examples=120, deadline=None)
 @given(text=TEXTS, rtl=st.booleans())
-def test_visual_order_is_a_permutation_of_the_logical_line(text: str, rtl: bool) -> None:
+def test_runs_in_visual_order_cover_the_line_once(text: str, rtl: bool) -> None:
     shown = isolate_ltr(text) if rtl else text
-    runs = visual_runs([(char, index) for index, char in enumerate(shown)], rtl=rtl)
-    logical = Counter(char for char in shown if char not in "\u2066\u2067\u2068\u2069")
-    drawn = Counter("".join(actual or visual for visual, _, actual in runs))
-    assert drawn == logical
+    char_levels = levels(shown, rtl=rtl)
+    found = runs(shown, char_levels, [0] * len(shown))
+    covered = sorted(index for start, end, _, _ in found for index in range(start, end))
+    assert covered == list(range(len(shown)))
+    assert all(char_levels[i] == level for s, e, level, _ in found for i in range(s, e))
 
 
 def test_a_sentence_of_one_direction_keeps_its_word_order_reversed_once() -> None:
-    runs = visual_runs([(char, 0) for char in "أ ب ج"], rtl=True)
-    assert "".join(run[0] for run in runs) == "ج ب أ"
+    style = TextStyle(Language.AR)
+    (line,) = layout(make_pieces((Run("أ ب ج"),), style), style, 400.0)
+    (segment,) = line.segments
+    assert segment.run.rtl and segment.text == "أ ب ج"
+    assert visual_order([1, 2, 1]) == [2, 1, 0]
 
 
 def test_justified_european_text_is_hyphenated_at_soft_hyphens_only() -> None:

@@ -130,8 +130,8 @@ def strip(path: Path) -> None:
     """
     options = subset.Options()
     options.hinting = False
-    options.layout_features = []
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "STAT", "FFTM", "vhea", "vmtx"]
+    options.layout_features = ["*"]  # HarfBuzz shapes with them (missive.render.shaping)
+    options.drop_tables += ["STAT", "FFTM", "vhea", "vmtx"]
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True

@@ -2,7 +2,7 @@
 
 The first letter of each language costs ten to twenty later ones in a process, and most of
 that is laying out the paragraphs every letter of the language shares (letterhead, date,
-subject, body, closing, signatures): fonts per character, hyphens, Arabic shaping
+subject, body, closing, signatures): fonts per character, hyphens, shaping
 (`textflow.make_pieces`), line breaking and bidi (`textflow.layout`). Their results depend
 only on the text, the style, the width, the font files and the code and libraries that
 compute them, so a render keeps them in the start-up cache (`storage/startcache.py`) under
@@ -26,9 +26,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import arabic_reshaper
 import bidi
 import reportlab
+import uharfbuzz
 
 from missive.model import Run
 from missive.render import fonts
@@ -45,6 +45,8 @@ _SOURCES = (
     "linebreak.py",
     "breakrules.py",
     "bidi.py",
+    "bidi_runs.py",
+    "shaping.py",
     "hyphens.py",
     "fonts.py",
     "keptlayout.py",
@@ -158,7 +160,7 @@ def _versions() -> str:
         (
             f"python {sys.version_info.major}.{sys.version_info.minor}",
             f"reportlab {reportlab.Version}",
-            f"arabic-reshaper {getattr(arabic_reshaper, '__version__', '?')}",
+            f"harfbuzz {uharfbuzz.__version__} {uharfbuzz.version_string()}",
             f"python-bidi {getattr(bidi, 'VERSION', getattr(bidi, '__version__', '?'))}",
             f"pyphen {pyphen_version()}",
         )

@@ -28,6 +28,7 @@ from missive.model import ComposedLetter, PageSize
 from missive.render import fonts, kept_subsets, keptlayout, writing
 from missive.render import reportlab_seam as seam
 from missive.render.drawn import DRAWN, PLACED
+from missive.render.glyph_text import to_unicode_cmap
 from missive.render.grid import Grid
 from missive.render.keeps import KeepLines
 from missive.render.layout import LetterLayout, LetterStyles, clear_shared, shared_paragraphs
@@ -41,6 +42,7 @@ SIDE_MARGIN = 22 * mm
 TOP_MARGIN = 20 * mm
 BOTTOM_MARGIN = 22 * mm  # leaves room for the page label
 FOOTER_TOP = 18 * mm
+FRAME_PADDING = 6.0  # platypus' default inside the frame, on each side
 PRODUCER = "missive (ReportLab)"
 
 
@@ -72,7 +74,14 @@ class _LetterDoc(seam.LetterDocTemplate):
             **info,
         )
         frame = seam.ShallowFrame(
-            self.leftMargin, self.bottomMargin, self.width, self.height, id="body", showBoundary=0
+            self.leftMargin,
+            self.bottomMargin,
+            self.width,
+            self.height,
+            id="body",
+            showBoundary=0,
+            leftPadding=FRAME_PADDING,
+            rightPadding=FRAME_PADDING,
         )
         template = PageTemplate(
             id="letter", frames=[frame], onPage=self._stamp, onPageEnd=self._footer
@@ -121,7 +130,10 @@ class _LetterDoc(seam.LetterDocTemplate):
 
     def build_story(self, story: list[Flowable]) -> None:
         maker = self.make_canvas(
-            self.created, writing.flate(reuse=_REUSE), writing.written(reuse=_REUSE)
+            self.created,
+            writing.flate(reuse=_REUSE),
+            writing.written(reuse=_REUSE),
+            to_unicode=to_unicode_cmap,  # glyphs coded by private keys read as letters
         )
         self.build(story, canvasmaker=maker)
 
@@ -211,7 +223,10 @@ class Renderer:
             info["lang"] = "mul"  # BCP 47: several languages (a proof)
         doc = _LetterDoc(buffer, size, **info)
         doc.created = created
-        story = _story(letters, doc.width, titles)
+        # The flowables' width is the frame's inside: a grid as wide as the frame itself
+        # overhung the text's right edge by the padding, which right-aligned Arabic
+        # labels and signatures showed (12 pt past the text, 6 pt past the margin).
+        story = _story(letters, doc.width - 2 * FRAME_PADDING, titles)
         doc.prime = _character_order(story)
         try:
             doc.build_story(story)

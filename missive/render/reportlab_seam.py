@@ -88,6 +88,7 @@ _SHORT = 80  # names, numbers, object headers: not text (nor a stream left uncom
 _NUMBERS = {int, float}
 _CATALOGS = (pdfdoc.PDFCatalog, pdfdoc.PDFPages, pdfdoc.PDFPage)
 Keep = Callable[[Hashable, Callable[[], bytes]], bytes]  # a table of results by input
+ToUnicode = Callable[[str, list[int]], str]  # (subset's base font name, its characters) -> map
 
 
 class Writer:
@@ -217,6 +218,7 @@ class LetterPDF(pdfdoc.PDFDocument):
 
     flate: Flate
     kept: Keep | None
+    to_unicode: ToUnicode | None = None  # a subset's ToUnicode map, if not ReportLab's
 
     def format(self) -> bytes:
         """`PDFDocument.format`: the objects one by one (formatting one may register
@@ -286,12 +288,13 @@ class LetterCanvas(Canvas):
         created: dt.date | None,
         flate: Flate,
         kept: Keep | None,
+        to_unicode: ToUnicode | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         document: Any = self._doc  # type: ignore[attr-defined]
         document.__class__ = LetterPDF  # made by Canvas.__init__; the subclass adds no state
-        document.flate, document.kept = flate, kept
+        document.flate, document.kept, document.to_unicode = flate, kept, to_unicode
         if created is not None:
             document._timeStamp = _timestamp(created)
         self.on_annotation: Callable[[Any, str | None, int], None] | None = None
@@ -322,9 +325,17 @@ class LetterDocTemplate(BaseDocTemplate):
     """A doc template that draws on a `LetterCanvas` and calls `story_ended` once the
     last flowable is laid out, before the last page is finished."""
 
-    def make_canvas(self, created: dt.date | None, flate: Flate, kept: Keep | None) -> Any:
+    def make_canvas(
+        self,
+        created: dt.date | None,
+        flate: Flate,
+        kept: Keep | None,
+        to_unicode: ToUnicode | None = None,
+    ) -> Any:
         def maker(*args: Any, **kwargs: Any) -> LetterCanvas:
-            return LetterCanvas(*args, created=created, flate=flate, kept=kept, **kwargs)
+            return LetterCanvas(
+                *args, created=created, flate=flate, kept=kept, to_unicode=to_unicode, **kwargs
+            )
 
         return maker
 
@@ -410,6 +421,7 @@ def name_fonts(canvas: Any, font_names: Iterable[str]) -> None:
     """Name fonts in `canvas`'s document in this order, as drawing with them would."""
     for font_name in font_names:
         font: Any = pdfmetrics.getFont(font_name)
+        _own_state(font, canvas._doc)
         font.getSubsetInternalName(0, canvas._doc)
 
 
@@ -462,11 +474,41 @@ def codes_of(font: Any, pdf: Any) -> Codes | None:
     return dict(state.assignments), [list(s) for s in state.subsets], state.nextCode
 
 
+def _own_state(font: Any, pdf: Any) -> Any:
+    """`font`'s codes in document `pdf`, begun if need be. In missive's own documents a
+    font gives its codes in order of use, not the printable ASCII characters their own
+    codes: ReportLab would otherwise put those 95 glyphs in every first subset, drawn or
+    not (an Arabic letter carried 80 unused Latin glyphs per Amiri face). Code 32 stays
+    the space, so word spacing still stretches it."""
+    state = font.state.get(pdf)
+    if state is None:
+        readable = font._asciiReadable if not isinstance(pdf, LetterPDF) else False
+        state = font.state[pdf] = TTFont.State(readable, font)
+    return state
+
+
+def split_string(font: Any, text: str, pdf: Any) -> list[tuple[int, bytes]]:
+    """`font.splitString(text, pdf)`: (subset, codes) of `text` in document `pdf`, the
+    codes given in order of use in missive's own documents (see `_own_state`; ReportLab
+    reads the font's flag again as it assigns codes past 31, so it is the document's
+    while it does)."""
+    if not isinstance(pdf, LetterPDF):
+        found: list[tuple[int, bytes]] = font.splitString(text, pdf)
+        return found
+    _own_state(font, pdf)
+    readable = font._asciiReadable
+    font._asciiReadable = False
+    try:
+        found = font.splitString(text, pdf)
+    finally:
+        font._asciiReadable = readable
+    return found
+
+
 def copy_codes(font: Any, pdf: Any, codes: Codes) -> None:
     """Give document `pdf` (where `font` has assigned nothing) the codes `codes_of` kept."""
     assignments, subsets, next_code = codes
-    state: Any = TTFont.State(font._asciiReadable, font)
-    font.state[pdf] = state
+    state = _own_state(font, pdf)
     state.assignments = dict(assignments)
     state.subsets = [list(subset) for subset in subsets]
     state.nextCode = next_code
@@ -484,15 +526,19 @@ def parse_face(path: Path) -> dict[str, Any]:
 
 
 class KeptFont(TTFont):
-    """A TrueType font whose subsets' widths and ToUnicode maps a `LetterPDF` with `kept`
-    results takes from them (they depend on nothing but the subset)."""
+    """A TrueType font whose subsets' ToUnicode maps are, in a `LetterPDF`, the document's
+    own (glyphs coded by private keys read as the letters they were shaped from:
+    `missive.render.glyph_text`), and whose subsets' widths and ToUnicode maps a
+    `LetterPDF` with `kept` results takes from them (they depend on nothing but the
+    subset)."""
 
     def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's)
         """`TTFont.addObjects`: a font and its descriptor for each subset the document drew."""
-        kept = getattr(doc, "kept", None)
-        if kept is None:
-            super().addObjects(doc)
+        if not isinstance(doc, LetterPDF):
+            super().addObjects(doc)  # another document of the process: ReportLab's own
             return
+        kept: Any = doc.kept or _made
+        to_unicode = doc.to_unicode or makeCMap
         this: Any = self
         state = this.state.get(doc) or TTFont.State(this._asciiReadable)
         state.frozen = 1
@@ -507,13 +553,14 @@ class KeptFont(TTFont):
             key = (self.fontName, base_font, *subset)
             font.Widths = kept(("widths", *key), lambda s=subset: self._widths(s))
             cmap = pdfdoc.PDFStream()
-            cmap.content = kept(("cmap", *key), lambda s=subset, b=base_font: makeCMap(b, s))
+            cmap.content = kept(("cmap", *key), lambda s=subset, b=base_font: to_unicode(b, s))
             if doc.compression:
                 cmap.filters = [pdfdoc.PDFZCompress]
             font.ToUnicode = doc.Reference(cmap, "toUnicodeCMap:" + base_font)
             font.FontDescriptor = this.face.addSubsetObjects(doc, base_font, subset)
             doc.Reference(font, internal)
-            doc.idToObject["BasicFonts"].dict[internal] = font
+            fonts: Any = doc.idToObject["BasicFonts"]
+            fonts.dict[internal] = font
         del this.state[doc]
 
     def _widths(self, subset: list[int]) -> Any:
@@ -544,8 +591,17 @@ class KeptFace(TTFontFace):
         return self.cut(list(subset), super().makeSubset)
 
 
+def _made(key: Hashable, make: Callable[[], Any]) -> Any:
+    """A `Keep` that keeps nothing (a document written without reuse)."""
+    return make()
+
+
 def font_from_tables(
-    stem: str, path: Path, data: bytes, tables: dict[str, Any], aside: Callable[[Any], bool]
+    stem: str,
+    path: Path,
+    data: bytes,
+    tables: dict[str, Any],
+    aside: Callable[[Any], bool],
 ) -> tuple[TTFont, KeptFace]:
     """`TTFont(stem, path)` from its parsed tables: what `TTFont.__init__` sets, minus
     the parsing (tests/test_fonts.py compares the two attribute by attribute). A table

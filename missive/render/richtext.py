@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
+from reportlab.lib.rl_accel import fp_str
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
@@ -18,8 +19,10 @@ from missive.render.drawn import (
     per_font,
     replay_or_draw,
 )
+from missive.render.glyph_text import GlyphWriter, register_keys
 from missive.render.keptlayout import KeptParagraph
 from missive.render.reportlab_seam import font_state
+from missive.render.shaping import shape
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -28,7 +31,7 @@ from missive.render.textflow import (
     Segment,
     TextStyle,
     char_width,
-    stretchable_spaces,
+    shaped_paragraph,
 )
 
 LOOSE_SPACE = 0.45  # of a space: what a word space grows by before letters are spaced
@@ -40,10 +43,6 @@ _DRAWN_CHARACTERS_LIMIT = 4096
 
 def clear_drawn_characters() -> None:
     _DRAWN_CHARACTERS.clear()
-
-
-def _pdf_utf16(text: str) -> str:
-    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
 class RichText(Flowable):
@@ -84,11 +83,15 @@ class RichText(Flowable):
         return cls((Run(text),), style)
 
     def characters(self) -> Iterator[tuple[str, str]]:
-        """(font, text) of everything this paragraph draws, its bullet included."""
-        for piece in self.pieces:
-            yield piece.font, piece.text
-        if self.style.bullet and self.pieces:
-            yield self.pieces[0].font, self.style.bullet
+        """(font, glyph keys) of everything this paragraph draws, its bullet included
+        (the keys of the paragraph shaped whole: what its lines draw but at a break)."""
+        if not self.pieces:
+            return
+        for font, keys in shaped_paragraph(self.pieces, self.style).keys:
+            yield font, "".join(sorted(keys))
+        if self.style.bullet:
+            font = self.pieces[0].font
+            yield font, "".join(glyph.key for glyph in shape(self.style.bullet, font, False).glyphs)
 
     def characters_by_font(self) -> dict[str, frozenset[str]]:
         """`characters()` gathered per font (kept: a paragraph serves many letters)."""
@@ -97,6 +100,8 @@ class RichText(Flowable):
             for font, text in self.characters():
                 found.setdefault(font, set()).update(text)
             self._by_font = {font: frozenset(chars) for font, chars in found.items()}
+            for font, keys in self._by_font.items():
+                register_keys(font, keys)
         return self._by_font
 
     def kept(self) -> KeptParagraph | None:
@@ -238,22 +243,31 @@ class RichText(Flowable):
         return content, characters
 
     def _drawn_characters(self) -> Characters:
-        """Per font, the characters the text object draws (sorted, each once)."""
+        """Per font, the glyph keys the text object draws (sorted, each once)."""
         assert self._lines is not None
         found: dict[str, set[str]] = {}
         for line in self._lines:
             for segment in line.segments:
-                found.setdefault(self.pieces[segment.piece].font, set()).update(segment.text)
+                found.setdefault(segment.run.font, set()).update(
+                    glyph.key for glyph in segment.run.glyphs
+                )
         if self._first and self.style.bullet:
-            font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
-            found.setdefault(font, set()).update(self.style.bullet)
+            bullet = self._bullet()
+            found.setdefault(bullet.run.font, set()).update(g.key for g in bullet.run.glyphs)
+        for font, keys in found.items():
+            register_keys(font, keys)
         return per_font(found)
+
+    def _bullet(self) -> Segment:
+        font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
+        run = shape(self.style.bullet or "", font, False)
+        return Segment(run, 0, run.advance * self.style.size / 1000)
 
     def _write(self, canvas: Any) -> tuple[str, Links]:
         """The paragraph's PDF text object, and the links to annotate over it."""
         style = self.style
         assert self._lines is not None
-        writer = _TextWriter(canvas.beginText())
+        writer = _TextWriter(GlyphWriter(seam.document(canvas)))
         links: list[tuple[str, float, float, float]] = []
         for index, line in enumerate(self._lines):
             baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
@@ -267,8 +281,7 @@ class RichText(Flowable):
                 if piece.href:
                     links.append((piece.href, x, baseline, drawn))
                 x += drawn
-        writer.finish()
-        return str(writer.text.getCode()), tuple(links)
+        return writer.finish(), tuple(links)
 
     def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> None:
         size = self.style.size
@@ -281,16 +294,14 @@ class RichText(Flowable):
 
     def _draw_bullet(self, writer: _TextWriter, baseline: float) -> None:
         style = self.style
-        bullet = style.bullet or ""
-        font = self.pieces[0].font if self.pieces else "NotoSans-Regular"
-        width = sum(char_width(font, char) for char in bullet) * style.size
+        bullet = self._bullet()
         gap = style.size * 0.6
         if style.language.is_rtl:
             x = self.width - style.start_indent + gap
         else:
-            x = style.start_indent - gap - width
-        piece = Piece(bullet, font, style.size)
-        writer.segment(piece, Segment(bullet, 0, width), (x, baseline), (0.0, 0.0))
+            x = style.start_indent - gap - bullet.width
+        piece = Piece(bullet.text, bullet.run.font, style.size)
+        writer.segment(piece, bullet, (x, baseline), (0.0, 0.0))
 
 
 def characters_of(texts: Iterable[RichText]) -> Characters:
@@ -305,33 +316,30 @@ def characters_of(texts: Iterable[RichText]) -> Characters:
 class _TextWriter:
     """One PDF text object per paragraph, emitting font, colour and mode only on change."""
 
-    def __init__(self, text: Any) -> None:
-        self.text = text
-        self.font: tuple[str, float] | None = None
+    def __init__(self, glyphs: GlyphWriter) -> None:
+        self.glyphs = glyphs
+        self.ops = glyphs.ops
+        self.ops.append("BT")
         self.mode = 0
         self.color: tuple[float, float, float] = (0, 0, 0)
         self.char_space = 0.0
         self.word_space = 0.0
 
     def _state(self, piece: Piece, char_space: float, word_space: float) -> None:
-        text = self.text
-        if self.font != (piece.font, piece.size):
-            self.font = (piece.font, piece.size)
-            text.setFont(piece.font, piece.size)
         mode = 2 if piece.fake_bold else 0
         if mode != self.mode:
             self.mode = mode
-            text.setTextRenderMode(mode)
+            self.ops.append(f"{mode} Tr")
         color = LINK_COLOR if piece.href else (0.0, 0.0, 0.0)
         if color != self.color:
             self.color = color
-            text.setFillColorRGB(*color)
+            self.ops.append(f"{fp_str(*color)} rg")
         if char_space != self.char_space:
             self.char_space = char_space
-            text.setCharSpace(char_space)
+            self.ops.append(f"{fp_str(char_space)} Tc")
         if word_space != self.word_space:
             self.word_space = word_space
-            text.setWordSpace(word_space)
+            self.ops.append(f"{fp_str(word_space)} Tw")
 
     def segment(
         self,
@@ -342,29 +350,26 @@ class _TextWriter:
     ) -> float:
         """Write one visual segment; returns its drawn width (stretched when justified).
 
-        Justification uses the PDF's own word spacing (Tw, applied to every byte 32: ReportLab
-        maps ASCII to itself in a font's first subset) and character spacing (Tc), so a line
-        is one string however it is stretched.
+        Justification uses the PDF's own word spacing (Tw, applied to every byte 32,
+        which is the space in every subset ReportLab cuts) and character spacing (Tc), so
+        a line is one string however it is stretched.
         """
         extra, char_space = spacing
         self._state(piece, char_space, extra)
-        text = self.text
-        if segment.actual:
-            seam.text_code(text).append(f"/Span <</ActualText {_pdf_utf16(segment.actual)}>> BDC")
-        text.setTextOrigin(*origin)
-        text.textOut(segment.text)
-        if segment.actual:
-            seam.text_code(text).append("EMC")
-        stretch = len(segment.text) * char_space + stretchable_spaces(segment.text) * extra
-        return segment.width + stretch
+        return self.glyphs.run(
+            segment.run, piece.size, origin, actual_text=segment.actual, spacing=(extra, char_space)
+        )
 
-    def finish(self) -> None:
-        # Tc and Tr are graphics state: they would leak into the next text object.
+    def finish(self) -> str:
+        # Tc, Tw, Tr and the colour are graphics state: they would leak into what follows.
+        self.glyphs.flush()
         if self.char_space:
-            self.text.setCharSpace(0)
+            self.ops.append("0 Tc")
         if self.word_space:
-            self.text.setWordSpace(0)
+            self.ops.append("0 Tw")
         if self.mode:
-            self.text.setTextRenderMode(0)
+            self.ops.append("0 Tr")
         if self.color != (0, 0, 0):
-            self.text.setFillColorRGB(0, 0, 0)
+            self.ops.append("0 0 0 rg")
+        self.ops.append("ET")
+        return "\n".join(self.ops)

@@ -2,46 +2,50 @@
 
 Why not `reportlab.platypus.Paragraph`: its right-to-left path needs `rlbidi` (not on PyPI),
 inline markup breaks its reordering, and its CJK wrapping lets a line start with `，` or `：`.
-Handing ReportLab a `log2vis` (python-bidi + arabic-reshaper) was the other route; it would
-still reorder each line as one string, so a bold word or a link inside an Arabic sentence
-(and a Latin name in it) would lose its place. So one small engine serves all six
-languages alike, as a platypus `Flowable` (`missive.render.richtext.RichText`):
+So one small engine serves all six languages alike, as a platypus `Flowable`
+(`missive.render.richtext.RichText`):
 
 1. every character gets a face: the letter's own family if it has the glyph, else the first
-   fallback that does (an Arabic name in an English letter is drawn in Amiri);
-2. Arabic is shaped with arabic-reshaper (contextual forms, lam-alef) per styled piece;
-   it drops harakat, which cannot be positioned over their letters without OpenType mark
-   positioning (official letters rarely use them);
+   fallback that does (an Arabic name in an English letter is drawn in Amiri); inside
+   right-to-left text a Latin word (an e-mail address, a URL) takes the Latin face, so its
+   full stops are dots (`missive.render.bidi_runs.latin_stretches`); text in a script of
+   another of the six languages (Arabic, Chinese, Cyrillic) is a piece of its own with
+   that language, for the structure tree's `/Lang`;
+2. bidi levels are resolved on the whole paragraph (UAX #9, `missive.render.bidi_runs`),
+   and the paragraph is shaped by HarfBuzz run by run (one piece, one level), with each
+   face's OpenType features (`missive.render.shaping`): the widths line breaking adds up
+   are the shaped ones, marks and ligatures included;
 3. each paragraph is broken as a whole in *logical* order (total fit, `missive.render.fill`
    and `missive.render.linebreak`), after spaces, at soft hyphens, and between CJK
    characters except before closing or after opening punctuation; dates, titles with names
    and numbers with units stay on one line (`missive.render.breakrules`); a URL or an
    e-mail address breaks only in Chinese (at its punctuation) or if wider than the line;
-4. each line is reordered into visual order (`missive.render.bidi`, UAX #9 rule L2 per line) and
+4. each line's runs are put in visual order (rule L2) and shaped again on their own (a line
+   ending at a hyphen has a hyphen, and a ligature across the break is undone); they are
    drawn start-aligned (right-aligned in Arabic), justified, or centred; links become
    `/URI` annotations over their visual extent.
 
-Text is drawn left to right in visual order, so `pdftotext` reads Arabic lines back in
-logical order after NFKC (presentation forms fold back to the base letters).
+Text is drawn left to right in visual order, each glyph coded so that text extraction
+reads the letters it was shaped from (`missive.render.glyph_text`).
 """
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, lru_cache
 
-import arabic_reshaper
-from reportlab.pdfbase import pdfmetrics
-
 from missive.model import Language, Run
 from missive.render import fonts
-from missive.render.bidi import needs_bidi, visual_runs
+from missive.render.bidi import needs_bidi
+from missive.render.bidi_runs import latin_stretches, levels, runs, trailing_whitespace
 from missive.render.breakrules import keep_together
 from missive.render.fill import Text, fill
 from missive.render.hyphens import SOFT_HYPHEN, hyphenate
+from missive.render.shaping import ShapedRun, shape
 
 _CACHE_SIZE = 4096  # paragraphs; bounded so memory stays flat over any batch
 LINK_COLOR = (0.02, 0.27, 0.6)
@@ -49,6 +53,7 @@ LINK_COLOR = (0.02, 0.27, 0.6)
 NO_START = frozenset("，。；：、？！）」』》〉】〕］｝”’…‧ー々〜・,.;:!?)]}%")
 # ... nor end with these (opening punctuation).
 NO_END = frozenset("（「『《〈【〔［｛“‘([{")
+SPACES = frozenset(" \u00a0")  # what PDF word spacing stretches (both drawn as byte 32)
 
 
 class Align(StrEnum):
@@ -82,14 +87,31 @@ class Piece:
     size: float
     fake_bold: bool = False
     href: str | None = None
+    lang: str | None = None  # BCP 47, where the text is in another language than the letter
 
 
 @dataclass(frozen=True)
 class Segment:
-    text: str  # visual order
+    """One run of one piece, in one direction, shaped: glyphs in visual order."""
+
+    run: ShapedRun
     piece: int  # index into the paragraph's pieces
     width: float
-    actual: str | None = None  # logical text of a mirrored glyph, for /ActualText
+    actual: str | None = None  # the run's logical text for /ActualText, when it is needed
+
+    @property
+    def text(self) -> str:
+        """The run's characters, in logical order."""
+        return self.run.text
+
+    @property
+    def glyphs(self) -> int:
+        return len(self.run.glyphs)
+
+    @property
+    def spaces(self) -> int:
+        """Glyphs PDF word spacing stretches (coded as the space, byte 32)."""
+        return sum(1 for glyph in self.run.glyphs if glyph.key == " ")
 
 
 @dataclass(frozen=True)
@@ -97,24 +119,37 @@ class Line:
     segments: tuple[Segment, ...]
     width: float
     spaces: int
-    chars: int
+    chars: int  # glyphs: what PDF character spacing stretches
     stretch: bool  # justified lines stretch; the last line of a paragraph does not
 
 
-@cache
-def char_width(font: str, char: str) -> float:
-    if fonts.is_invisible(char):
-        return 0.0
-    return float(pdfmetrics.stringWidth(char, font, 1.0))
+# The language of a script where it is the script of one of the six languages only: a
+# stretch of it in a letter of another language is tagged with it. Latin is not: in an
+# Arabic, Chinese or Russian letter it is a name, an address or an acronym, of no one
+# language.
+_SCRIPT_LANGUAGES = (("ARABIC", "ar"), ("CJK", "zh"), ("CYRILLIC", "ru"))
+_LANGUAGE_OF = {Language.AR: "ar", Language.ZH: "zh", Language.RU: "ru"}
 
 
-def _is_wide(char: str) -> bool:
-    code = ord(char)
-    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
+def _script_language(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    for script, lang in _SCRIPT_LANGUAGES:
+        if name.startswith(script):
+            return lang
+    return None
 
 
-def _has_arabic(text: str) -> bool:
-    return any("\u0600" <= char <= "\u08ff" for char in text)
+def _languages(text: str, language: Language) -> list[str | None]:
+    """Each character's language where it is not the letter's; neutral characters
+    (spaces, digits, punctuation) between two of one language take it."""
+    own = _LANGUAGE_OF.get(language)
+    found = [_script_language(char) for char in text]
+    found = [None if lang == own else lang for lang in found]
+    strong = [i for i, char in enumerate(text) if unicodedata.category(char)[0] == "L"]
+    for before, after in itertools.pairwise(strong):
+        if after > before + 1 and found[before] is not None and found[before] == found[after]:
+            found[before + 1 : after] = [found[before]] * (after - before - 1)
+    return found
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -123,24 +158,107 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
     pieces: list[Piece] = []
     for run in runs:
         bold, italic = run.bold or style.bold, run.italic or style.italic
-        start = 0
-        # NFC: without shaping, a base letter and a combining accent would be drawn apart.
+        # NFC: a base letter and its combining accent drawn as one precomposed glyph.
         whole = unicodedata.normalize("NFC", run.text)
         if not run.href:
             whole = keep_together(whole, style.language)
         if style.align is Align.JUSTIFY and not run.href:
             whole = hyphenate(whole, style.language)
         families = [fonts.family_for(char, chain) or chain[0] for char in whole]
+        if style.language.is_rtl:
+            families = _latin_words_in_latin(whole, families)
+        langs = _languages(whole, style.language)
+        start = 0
         for end in range(1, len(whole) + 1):
-            if end < len(whole) and families[end] == families[start]:
+            if end < len(whole) and (families[end], langs[end]) == (families[start], langs[start]):
                 continue
             face = fonts.face(families[start], bold=bold, italic=italic)
-            text = whole[start:end]
-            if _has_arabic(text):
-                text = arabic_reshaper.reshape(text)
-            pieces.append(Piece(text, face.name, style.size, face.fake_bold, run.href))
+            pieces.append(
+                Piece(
+                    whole[start:end], face.name, style.size, face.fake_bold, run.href, langs[start]
+                )
+            )
             start = end
     return tuple(pieces)
+
+
+def _latin_words_in_latin(text: str, families: list[fonts.Family]) -> list[fonts.Family]:
+    """A Latin word in right-to-left text (its punctuation included) in the Latin face."""
+    latin = latin_stretches(text)
+    return [
+        fonts.Family.NOTO_SANS if is_latin and fonts.covers(fonts.Family.NOTO_SANS, char) else f
+        for char, f, is_latin in zip(text, families, latin, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class ShapedParagraph:
+    """A paragraph's characters in logical order, each with its piece, bidi level and
+    shaped width (a cluster's advance on its first character), and the glyph keys each
+    font draws when the paragraph is shaped whole (what `RichText` gives codes to)."""
+
+    chars: tuple[str, ...]
+    tags: tuple[int, ...]
+    levels: tuple[int, ...]
+    widths: tuple[float, ...]
+    keys: tuple[tuple[str, frozenset[str]], ...]
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def shaped_paragraph(pieces: tuple[Piece, ...], style: TextStyle) -> ShapedParagraph:
+    chars: list[str] = []
+    tags: list[int] = []
+    for index, piece in enumerate(pieces):
+        chars.extend(piece.text)
+        tags.extend([index] * len(piece.text))
+    text = "".join(chars)
+    rtl = style.language.is_rtl
+    char_levels = levels(text, rtl=rtl) if rtl or needs_bidi(text) else [0] * len(text)
+    widths = [0.0] * len(text)
+    keys: dict[str, set[str]] = {}
+    for start, end, level, tag in _logical_runs(char_levels, tags):
+        piece = pieces[tag]
+        run = shape(text[start:end], piece.font, level % 2 == 1)
+        scale = piece.size / 1000
+        for offset, advance in enumerate(run.char_advances()):
+            widths[start + offset] = advance * scale
+        keys.setdefault(piece.font, set()).update(glyph.key for glyph in run.glyphs)
+    return ShapedParagraph(
+        tuple(chars),
+        tuple(tags),
+        tuple(char_levels),
+        tuple(widths),
+        tuple((font, frozenset(found)) for font, found in sorted(keys.items())),
+    )
+
+
+def _logical_runs(
+    char_levels: Sequence[int], tags: Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """(start, end, level, tag) where the level or the tag changes, in logical order."""
+    found = []
+    start = 0
+    for index in range(1, len(tags) + 1):
+        if index < len(tags) and (char_levels[index], tags[index]) == (
+            char_levels[start],
+            tags[start],
+        ):
+            continue
+        found.append((start, index, char_levels[start], tags[start]))
+        start = index
+    return found
+
+
+@cache
+def char_width(font: str, char: str) -> float:
+    """`char`'s width alone in `font`, shaped, in points per point of size (a space's,
+    for what a justified line may stretch)."""
+    return shape(char, font, False).advance / 1000
+
+
+def _is_wide(char: str) -> bool:
+    code = ord(char)
+    return 0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFF00 <= code <= 0xFFEF
 
 
 def _may_break(before: str, after: str) -> bool:
@@ -156,23 +274,19 @@ def _may_break(before: str, after: str) -> bool:
 class _Breaker:
     """One paragraph's characters and their widths, in logical order, broken by total fit."""
 
-    def __init__(self, pieces: Sequence[Piece], style: TextStyle) -> None:
-        self.chars: list[str] = []
-        self.tags: list[int] = []
-        self.widths: list[float] = []
-        self.fonts = [(piece.font, piece.size) for piece in pieces]
-        for index, piece in enumerate(pieces):
-            for char in piece.text:
-                self.chars.append(char)
-                self.tags.append(index)
-                self.widths.append(char_width(piece.font, char) * piece.size)
+    def __init__(self, pieces: tuple[Piece, ...], style: TextStyle) -> None:
+        shaped = shaped_paragraph(pieces, style)
+        self.pieces = pieces
+        self.chars = list(shaped.chars)
+        self.tags = list(shaped.tags)
+        self.widths = list(shaped.widths)
+        self.levels = shaped.levels
         self.style = style
 
     def lines(self, max_width: float) -> list[tuple[int, int, bool]]:
         """(start, end, last) ranges, trailing spaces and newlines excluded: the whole
-        paragraph broken at once (total fit, `missive.render.fill`)."""
+        paragraph broken at once (total fit, `missive.render.fill`), with the shaped widths."""
         style = self.style
-        font, size = self.fonts[0] if self.fonts else ("NotoSans-Regular", style.size)
         text = Text(
             chars=self.chars,
             widths=self.widths,
@@ -180,50 +294,62 @@ class _Breaker:
             may_break=_may_break,
             is_wide=_is_wide,
             cjk=style.language is Language.ZH,
-            hyphen_width=char_width(font, "-") * size,
+            hyphen_width=self._hyphen_width(),
             no_start=NO_START,
         )
         widths = (max_width - style.first_indent, max_width)
         return fill(text, widths, justify=style.align is Align.JUSTIFY)
 
+    def _hyphen_width(self) -> float:
+        """The width of the hyphen a line broken at a soft hyphen ends with."""
+        tag = next((t for c, t in zip(self.chars, self.tags, strict=True) if c == SOFT_HYPHEN), 0)
+        return self._hyphen_segment(tag).width if self.pieces else 0.0
+
     def visual_line(self, start: int, end: int, last: bool) -> Line:
-        pairs = list(zip(self.chars[start:end], self.tags[start:end], strict=True))
-        if pairs and pairs[-1][0] == SOFT_HYPHEN:
-            pairs[-1] = ("-", pairs[-1][1])
+        """The line's runs in visual order, each shaped on its own; a line broken at a
+        soft hyphen ends with a hyphen that reads as the soft hyphen it stands for (ISO
+        32000-1, 14.8.2.2.3), so that text extraction joins the word again."""
+        kept = [i for i in range(start, end) if self.chars[i] != SOFT_HYPHEN]
+        text = "".join(self.chars[i] for i in kept)
         rtl = self.style.language.is_rtl
-        if rtl or needs_bidi("".join(self.chars[start:end])):
-            runs = visual_runs(pairs, rtl=rtl)
-        else:
-            runs = _group(pairs)
+        base = 1 if rtl else 0
+        line_levels = trailing_whitespace(text, [self.levels[i] for i in kept], base)
+        tags = [self.tags[i] for i in kept]
         segments: list[Segment] = []
-        for run_text, tag, actual in runs:
-            visible = "".join(char for char in run_text if not fonts.is_invisible(char))
-            if visible:
-                font, size = self.fonts[tag]
-                width = sum(char_width(font, char) for char in visible) * size
-                segments.append(Segment(visible, tag, width, actual))
+        for run_start, run_end, level, tag in runs(text, line_levels, tags):
+            piece = self.pieces[tag]
+            logical = text[run_start:run_end]
+            shaped = shape(logical, piece.font, level % 2 == 1)
+            if not shaped.glyphs:
+                continue
+            # A left-to-right run of a right-to-left line (a number, an address) is read
+            # whole: text extraction would guess its order otherwise.
+            actual = _visible(logical) if rtl and level % 2 == 0 else None
+            width = shaped.advance * piece.size / 1000
+            segments.append(Segment(shaped, tag, width, actual))
+        if end > start and self.chars[end - 1] == SOFT_HYPHEN:
+            segments.append(self._hyphen_segment(self.tags[end - 1]))
         return Line(
             segments=tuple(segments),
             width=sum(segment.width for segment in segments),
-            spaces=sum(stretchable_spaces(segment.text) for segment in segments),
-            chars=sum(len(segment.text) for segment in segments),
+            spaces=sum(segment.spaces for segment in segments),
+            chars=sum(segment.glyphs for segment in segments),
             stretch=not last,
         )
 
+    def _hyphen_segment(self, tag: int) -> Segment:
+        piece = self.pieces[tag]
+        shaped = shape("-", piece.font, False)
+        return Segment(shaped, tag, shaped.advance * piece.size / 1000, SOFT_HYPHEN)
+
+
+def _visible(text: str) -> str:
+    return "".join(char for char in text if not fonts.is_invisible(char) and char != SOFT_HYPHEN)
+
 
 def stretchable_spaces(text: str) -> int:
-    """Spaces that PDF word spacing stretches: ReportLab draws a no-break space as byte 32."""
-    return text.count(" ") + text.count("\u00a0")
-
-
-def _group(pairs: Sequence[tuple[str, int]]) -> list[tuple[str, int, str | None]]:
-    runs: list[tuple[str, int, str | None]] = []
-    for char, tag in pairs:
-        if runs and runs[-1][1] == tag:
-            runs[-1] = (runs[-1][0] + char, tag, None)
-        else:
-            runs.append((char, tag, None))
-    return runs
+    """Spaces that PDF word spacing stretches (a no-break space is drawn as the space)."""
+    return sum(1 for char in text if char in SPACES)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

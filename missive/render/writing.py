@@ -66,11 +66,11 @@ def prime_codes(font: Any, characters: str, pdf: Any, *, reuse: bool) -> None:
     font's codes after the first such call are kept, and later documents get a copy.
     """
     if not reuse or seam.codes_of(font, pdf) is not None:
-        font.splitString(characters, pdf)
+        seam.split_string(font, characters, pdf)
         return
 
     def assign() -> seam.Codes:
-        font.splitString(characters, pdf)
+        seam.split_string(font, characters, pdf)
         codes = seam.codes_of(font, pdf)
         assert codes is not None
         return codes
