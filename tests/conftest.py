@@ -1,7 +1,10 @@
 """The start-up cache of the whole test session lives in a folder of its own, never in the
 user's: tests write templates, catalogs and letters of their own into temporary projects,
 and each would otherwise leave entries behind. Tests that look at the cache itself point
-it at their own folder."""
+it at their own folder.
+
+Every test starts with the caches kept for reuse empty (`storage/reuse.py`), as a new
+process would: what one test rendered is never what the next one reuses."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -24,3 +27,8 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop(startcache.CACHE_ENV, None)
     else:
         os.environ[startcache.CACHE_ENV] = before
+
+
+@pytest.fixture(autouse=True)
+def empty_caches() -> None:
+    reuse.clear_caches()

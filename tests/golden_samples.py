@@ -19,12 +19,12 @@ SAMPLES = ("wsis20-invitation", "egov-survey-reminder")
 GOLDEN = ROOT / "tests" / "golden" / "sample_pdfs.json"
 
 
-def render_samples(out: Path) -> dict[str, Path]:
+def render_samples(out: Path, jobs: int = 1) -> dict[str, Path]:
     """Every PDF of both sample letters (all recipients, all languages), rendered into
-    `out/<letter>/`, by "<letter>/<recipient id>"."""
+    `out/<letter>/` by `jobs` processes, by "<letter>/<recipient id>"."""
     found: dict[str, Path] = {}
     for name in SAMPLES:
-        options = BatchOptions(jobs=1, persist_serials=False)
+        options = BatchOptions(jobs=jobs, persist_serials=False)
         request = RenderRequest(ROOT / "letters" / f"{name}.yaml", out / name, options)
         manifest = render_letters(request)
         for entry in json.loads(manifest.path.read_text(encoding="utf-8")):

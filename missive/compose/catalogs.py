@@ -142,8 +142,7 @@ def _placeholder_problem(message: Message, translation: str) -> str | None:
 @cache
 def _version() -> str:
     """The messages and rules above, and Babel's reading of a `.po`."""
-    path = Path(__file__)
-    code = startcache.source_fingerprint(path.parent, [path.name, "messages.py"])
+    code = startcache.code_fingerprint(__name__)
     return f"babel {babel.__version__} code {code[:16]}"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import cache, partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 import babel
@@ -24,8 +23,8 @@ from missive.model import Language
 from missive.storage import startcache
 
 KIND = "locale-results"
-# The code whose results are kept.
-_SOURCES = ("dates.py", "environment.py", "kept_babel.py")
+# The code whose results are kept (with all it imports of missive: `code_fingerprint`).
+_COMPUTED_BY = ("missive.compose.dates", "missive.compose.environment", __name__)
 
 T = TypeVar("T")
 
@@ -58,5 +57,5 @@ def _added(question: Hashable, value: object, stored: object) -> dict[Hashable, 
 
 @cache
 def _version() -> str:
-    code = startcache.source_fingerprint(Path(__file__).parent, _SOURCES)
+    code = startcache.code_fingerprint(*_COMPUTED_BY)
     return f"babel {babel.__version__} code {code[:16]}"

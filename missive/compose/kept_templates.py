@@ -21,7 +21,6 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import jinja2
 import jinja2.meta
@@ -33,7 +32,7 @@ from missive.storage import startcache
 CODE_KIND = "template-code"
 FACTS_KIND = "template-facts"
 # The code whose results are kept: the environment's options shape the compiled code.
-_SOURCES = ("environment.py", "kept_templates.py")
+_COMPUTED_BY = ("missive.compose.environment", __name__)
 
 
 @dataclass(frozen=True)
@@ -106,6 +105,6 @@ class KeptBytecode(jinja2.BytecodeCache):
 
 @cache
 def _version() -> str:
-    code = startcache.source_fingerprint(Path(__file__).parent, _SOURCES)
+    code = startcache.code_fingerprint(*_COMPUTED_BY)
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     return f"jinja2 {jinja2.__version__} python {python} code {code[:16]}"

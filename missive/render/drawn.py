@@ -18,6 +18,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 from missive.render import reportlab_seam as seam
+from missive.storage import reuse
 
 DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
 Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
@@ -51,13 +52,14 @@ class Content:
 
 
 class DrawnCache(Generic[V]):
-    """Bounded LRU: (content, codes) -> what drawing it writes."""
+    """Bounded LRU: (content, codes) -> what drawing it writes; registered as `name`."""
 
-    def __init__(self, limit: int = DRAWN_LIMIT) -> None:
+    def __init__(self, name: str, limit: int = DRAWN_LIMIT) -> None:
         self.limit = limit
         self._entries: OrderedDict[Hashable, V] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        reuse.register(name, self.clear, lambda: len(self._entries))
 
     def get(self, key: Hashable) -> V | None:
         found = self._entries.get(key)
@@ -78,10 +80,10 @@ class DrawnCache(Generic[V]):
         self.hits = self.misses = 0
 
 
-DRAWN: DrawnCache[tuple[str, Links]] = DrawnCache()
+DRAWN: DrawnCache[tuple[str, Links]] = DrawnCache(f"{__name__}.DRAWN")
 # What a paragraph's `drawOn` appended to the page (save, move, draw, restore), by the
 # paragraph's text object key and the point it was placed at.
-PLACED: DrawnCache[tuple[str, ...]] = DrawnCache()
+PLACED: DrawnCache[tuple[str, ...]] = DrawnCache(f"{__name__}.PLACED")
 
 
 def per_font(found: Mapping[str, Iterable[str]]) -> Characters:
@@ -96,7 +98,11 @@ def code_points(text: str) -> tuple[int, ...]:
 
 def replay_or_draw(canvas: Any, key: Hashable | None, draw: Callable[[], None]) -> None:
     """Append to the page what drawing wrote the last time under `key`, or draw and keep
-    what it writes (None: drawing does more than write page code, or depends on more)."""
+    what it writes (None: drawing does more than write page code, or depends on more).
+    Without `reuse.REUSE`, draws."""
+    if not reuse.REUSE:
+        draw()
+        return
     found = PLACED.get(key) if key is not None else None
     code = seam.page_code(canvas)
     if found is not None:

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from missive.model import Block, BulletList, ComposedLetter, Language, Paragraph
 from missive.render import kept_subsets
 from missive.render import reportlab_seam as seam
 from missive.render.font_tables import is_packed, pack, unpack, unpack_one
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
@@ -98,7 +98,10 @@ def _loaded(stem: str) -> TTFont:
     path = FONT_DIR / f"{stem}.ttf"
     data = path.read_bytes()
     printed = FINGERPRINTS[stem] = startcache.fingerprint(data)
-    font = _font(stem, path, data, _kept_tables(printed, path))
+    if reuse.REUSE:
+        font = _font(stem, path, data, _kept_tables(printed, path))
+    else:
+        font = seam.ttf_font(stem, path)  # ReportLab's own reading, its own subsets
     pdfmetrics.registerFont(font)
     return font
 
@@ -133,7 +136,7 @@ def _subsets(stem: str) -> Callable[[list[int], Callable[[list[int]], bytes]], b
     """
     digest = FINGERPRINTS[stem]
 
-    @lru_cache(maxsize=SUBSET_CACHE_SIZE)
+    @reuse.memo(maxsize=SUBSET_CACHE_SIZE)
     def cut(subset: tuple[int, ...], make: Callable[[list[int]], bytes]) -> bytes:
         return kept_subsets.cut(stem, digest, subset, partial(make, list(subset)))
 
@@ -180,7 +183,7 @@ def covers(family: Family, char: str) -> bool:
     return ord(char) in _cmap(family)
 
 
-@cache
+@reuse.memo(maxsize=None)
 def family_for(char: str, chain: tuple[Family, ...]) -> Family | None:
     """The first family of `chain` that draws `char`; None if none does."""
     if char in " \u00a0" or is_invisible(char):
@@ -234,11 +237,12 @@ def _fields(composed: ComposedLetter, *, fixed: bool = True) -> Iterator[tuple[s
 # The characters known to be drawn by each chain: a text made of them only (most texts,
 # even the reference that differs for every recipient) needs no look at the fonts.
 _drawn: dict[tuple[Family, ...], set[str]] = {}
+reuse.register(f"{__name__}._drawn", _drawn.clear, lambda: sum(map(len, _drawn.values())))
 
 
 def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
     """The characters of `text` no family of `chain` draws, each once, in order."""
-    drawn = _drawn.setdefault(chain, set())
+    drawn = _drawn.setdefault(chain, set()) if reuse.REUSE else set()
     unknown = set(text).difference(drawn)
     if not unknown:
         return ""
@@ -255,6 +259,7 @@ _FIXED_LIMIT = 256
 # (language, ids of body and signatories, fixed texts) -> (body, signatories, all covered);
 # the objects are held so that their ids cannot be reused while the entry lives.
 _fixed_covered: dict[tuple[object, ...], tuple[object, object, bool]] = {}
+reuse.register(f"{__name__}._fixed_covered", _fixed_covered.clear, lambda: len(_fixed_covered))
 
 
 def fixed_parts_key(composed: ComposedLetter) -> tuple[object, ...]:
@@ -277,15 +282,16 @@ def _fixed_parts_covered(composed: ComposedLetter, chain: tuple[Family, ...]) ->
     signatories, letterhead...) can be drawn; found once per composed language."""
     body, signatories = composed.body, composed.signatories
     key = fixed_parts_key(composed)
-    found = _fixed_covered.get(key)
+    found = _fixed_covered.get(key) if reuse.REUSE else None
     if found is not None and found[0] is body and found[1] is signatories:
         return found[2]
     covered = not any(
         _uncovered_in(text, chain) for _, text, personal in _fields(composed) if not personal
     )
-    if len(_fixed_covered) >= _FIXED_LIMIT:
-        _fixed_covered.clear()
-    _fixed_covered[key] = (body, signatories, covered)
+    if reuse.REUSE:
+        if len(_fixed_covered) >= _FIXED_LIMIT:
+            _fixed_covered.clear()
+        _fixed_covered[key] = (body, signatories, covered)
     return covered
 
 
@@ -304,7 +310,7 @@ def find_uncovered(composed: ComposedLetter) -> list[CoverageError]:
     covered = _fixed_parts_covered(composed, chain)
     fields = list(_fields(composed, fixed=not covered))
     every = set("".join(text for _, text, _ in fields))
-    if covered and every.issubset(_drawn.setdefault(chain, set())):
+    if covered and reuse.REUSE and every.issubset(_drawn.setdefault(chain, set())):
         return []
     for field_name, text, _ in fields:
         for char in _uncovered_in(text, chain):

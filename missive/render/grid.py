@@ -20,6 +20,7 @@ from missive.render import reportlab_seam as seam
 from missive.render.drawn import Characters, replay_or_draw
 from missive.render.reportlab_seam import font_state
 from missive.render.richtext import RichText, characters_of
+from missive.storage import reuse
 
 Cell = Sequence[Flowable]
 _serials = itertools.count()
@@ -76,8 +77,11 @@ class Grid(Flowable):
         """Platypus' `drawOn`, replayed when this grid was drawn at this point before with
         the same font codes (see `RichText.drawOn`): the signatures of a language are the
         same in every letter."""
-        key = self._placed_key(seam.document(canvas), x, y, _sW)
         base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
+        if not reuse.REUSE:
+            base.drawOn(canvas, x, y, _sW)
+            return
+        key = self._placed_key(seam.document(canvas), x, y, _sW)
         replay_or_draw(canvas, key, lambda: base.drawOn(canvas, x, y, _sW))
 
     @cached_property

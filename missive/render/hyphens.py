@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from typing import Any
 
 from missive.model import Language
 from missive.render.breakrules import NO_BREAK_SPACE, no_hyphenation
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 SOFT_HYPHEN = "\u00ad"
 _PATTERNS = {Language.EN: "en_GB", Language.FR: "fr", Language.RU: "ru_RU", Language.ES: "es"}
@@ -53,7 +53,7 @@ def pyphen_version() -> str:
     return str(pyphen.__version__)
 
 
-@lru_cache(maxsize=16384)
+@reuse.memo(maxsize=16384)
 def _word(word: str, language: Language) -> str:
     dictionary = _dictionary(language)
     return str(dictionary.inserted(word, hyphen=SOFT_HYPHEN)) if dictionary else word

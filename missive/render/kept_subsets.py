@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import reportlab
 
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 KIND = "subsets"
 MAX_KEPT = 32
@@ -49,6 +49,12 @@ class _State:
 
 
 _state = _State()
+reuse.register(
+    f"{__name__}._state",
+    _state.faces.clear,  # read again from the cache when next asked for
+    lambda: sum(len(face.new) + len(face.kept or ()) for face in _state.faces.values()),
+    on_disk=True,
+)
 
 
 def cut(stem: str, digest: str, subset: Subset, make: Callable[[], bytes]) -> bytes:

@@ -23,7 +23,6 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import bidi
@@ -34,23 +33,10 @@ from missive.model import Run
 from missive.render import fonts
 from missive.render.hyphens import pyphen_version
 from missive.render.textflow import Line, Piece, TextStyle, layout, make_pieces
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 KIND = "layouts"
 MAX_ENTRIES = 4096  # paragraphs per table: a few letters' worth of languages and variants
-# The code whose results are kept: a change in any of it is another entry.
-_SOURCES = (
-    "textflow.py",
-    "fill.py",
-    "linebreak.py",
-    "breakrules.py",
-    "bidi.py",
-    "bidi_runs.py",
-    "shaping.py",
-    "hyphens.py",
-    "fonts.py",
-    "keptlayout.py",
-)
 
 Pieces = tuple[Piece, ...]
 Lines = tuple[Line, ...]
@@ -80,12 +66,12 @@ _tables = _Tables()
 
 
 def pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
-    found = _read().pieces.get((runs, style))
+    found = _read().pieces.get((runs, style)) if reuse.REUSE else None
     return found if found is not None else make_pieces(runs, style)
 
 
 def lines(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[Line, ...]:
-    found = _read().lines.get((pieces, style, width))
+    found = _read().lines.get((pieces, style, width)) if reuse.REUSE else None
     return found if found is not None else layout(pieces, style, width)
 
 
@@ -125,6 +111,11 @@ def reread() -> None:
     _tables.read = False
 
 
+reuse.register(
+    f"{__name__}._tables", reread, lambda: len(_tables.pieces) + len(_tables.lines), on_disk=True
+)
+
+
 def _read() -> _Tables:
     if not _tables.read:
         stored = _stored()
@@ -150,7 +141,9 @@ def _tables_of(value: Any) -> _Tables:
 
 @cache
 def _fingerprint() -> str:
-    code = startcache.source_fingerprint(Path(__file__).parent, _SOURCES)
+    # The code that computes what is kept: this module and all it imports of missive
+    # (textflow, bidi, hyphens, fonts, model...).
+    code = startcache.code_fingerprint(__name__)
     return startcache.fingerprint(f"{code} {fonts.fingerprint()}".encode())
 
 

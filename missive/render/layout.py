@@ -10,7 +10,6 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cache, lru_cache
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -33,6 +32,7 @@ from missive.render.grid import Grid
 from missive.render.keptlayout import KeptParagraph
 from missive.render.richtext import RichText
 from missive.render.textflow import Align, TextStyle
+from missive.storage import reuse
 
 MAX_SIGNATORIES_PER_ROW = 4
 LOGO_HEIGHT = 16 * mm
@@ -67,13 +67,13 @@ class LetterStyles:
         )
 
 
-@cache
+@reuse.memo(maxsize=None)
 def _styles(language: Language) -> LetterStyles:
     return LetterStyles._make(language)
 
 
 # Pure, and asked again for every letter of a language with the same texts.
-_isolated = lru_cache(maxsize=4096)(isolate_ltr)
+_isolated = reuse.memo(maxsize=4096)(isolate_ltr)
 
 _SHARED_LIMIT = 2048
 # Flowables that are the same in every letter of a language (letterhead, subject, body,
@@ -105,6 +105,13 @@ def clear_shared() -> None:
     _label_widths.clear()
 
 
+reuse.register(
+    f"{__name__}._shared",
+    clear_shared,
+    lambda: len(_shared) + len(_kept_blocks) + len(_label_widths),
+)
+
+
 class _Shared:
     """Hands out the flowables of one letter, reusing those of earlier letters.
 
@@ -116,6 +123,8 @@ class _Shared:
         self.used: set[int] = set() if used is None else used
 
     def get(self, key: Hashable, make: Callable[[], Flowable]) -> Flowable:
+        if not reuse.REUSE:
+            return make()
         found = _shared.get(key)
         if found is None or id(found) in self.used:
             found = make()
@@ -251,7 +260,7 @@ class LetterLayout:
         style = _bold(self.styles.small)
         labels = [self.common_text(text, style) for text in texts]
         key = (texts, style, self.width)
-        width = _label_widths.get(key)
+        width = _label_widths.get(key) if reuse.REUSE else None
         if width is None:
             widest = max(_natural_width(label) for label in labels)
             width = _label_widths[key] = min(self.width * 0.3, widest + 8)
@@ -261,6 +270,8 @@ class LetterLayout:
         """The body's paragraphs. A body that reads nothing of the recipient is the very
         same tuple for every letter of a language (see `missive.compose`), so its
         flowables are found by identity, without hashing every paragraph again."""
+        if not reuse.REUSE:
+            return self._blocks(blocks)
         styles = (self.paragraph, self.styles.body)
         kept = _kept_blocks.get(id(blocks))
         if kept is not None and kept[0] is blocks and kept[1] == styles:
@@ -331,22 +342,22 @@ def _keep_with_next(text: RichText) -> RichText:
 
 
 # The styles derived from a language's body style, made once (dataclass `replace` is slow).
-@lru_cache(maxsize=256)
+@reuse.memo(maxsize=256)
 def _spaced(style: TextStyle, space_after: float) -> TextStyle:
     return replace(style, space_after=space_after)
 
 
-@lru_cache(maxsize=64)
+@reuse.memo(maxsize=64)
 def _bold(style: TextStyle) -> TextStyle:
     return replace(style, bold=True)
 
 
-@lru_cache(maxsize=64)
+@reuse.memo(maxsize=64)
 def _dashed(body: TextStyle) -> TextStyle:
     return replace(body, space_after=0, start_indent=body.size * 1.6, bullet="–")
 
 
-@lru_cache(maxsize=64)
+@reuse.memo(maxsize=64)
 def _bulleted(body: TextStyle) -> TextStyle:
     return replace(body, start_indent=body.size * 1.6, bullet="•", space_after=body.size * 0.3)
 

@@ -21,21 +21,20 @@ from typing import Any
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Flowable, PageBreak, PageTemplate
+from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate
 
 from missive.errors import RenderError
 from missive.model import ComposedLetter, PageSize
 from missive.render import fonts, kept_subsets, keptlayout, writing
 from missive.render import reportlab_seam as seam
-from missive.render.drawn import DRAWN, PLACED
 from missive.render.glyph_text import to_unicode_cmap
 from missive.render.grid import Grid
 from missive.render.keeps import KeepLines
-from missive.render.layout import LetterLayout, LetterStyles, clear_shared, shared_paragraphs
-from missive.render.richtext import RichText, clear_drawn_characters
+from missive.render.layout import LetterLayout, LetterStyles, shared_paragraphs
+from missive.render.richtext import RichText
 from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
-from missive.render.textflow import Align, layout, make_pieces
-from missive.render.writing import clear_written
+from missive.render.textflow import Align
+from missive.storage import reuse
 
 PAGE_SIZES = {PageSize.A4: A4, PageSize.LETTER: LETTER}
 SIDE_MARGIN = 22 * mm
@@ -51,9 +50,6 @@ class RenderedPdf:
     data: bytes
     pages: int
     sha256: str
-
-
-_REUSE = True
 
 
 class _LetterDoc(seam.LetterDocTemplate):
@@ -73,7 +69,7 @@ class _LetterDoc(seam.LetterDocTemplate):
             initialFontName=fonts.face(fonts.Family.NOTO_SANS).name,
             **info,
         )
-        frame = seam.ShallowFrame(
+        frame = (seam.ShallowFrame if reuse.REUSE else Frame)(
             self.leftMargin,
             self.bottomMargin,
             self.width,
@@ -131,8 +127,8 @@ class _LetterDoc(seam.LetterDocTemplate):
     def build_story(self, story: list[Flowable]) -> None:
         maker = self.make_canvas(
             self.created,
-            writing.flate(reuse=_REUSE),
-            writing.written(reuse=_REUSE),
+            writing.flate(reuse=reuse.REUSE),
+            writing.written(reuse=reuse.REUSE),
             to_unicode=to_unicode_cmap,  # glyphs coded by private keys read as letters
         )
         self.build(story, canvasmaker=maker)
@@ -141,7 +137,8 @@ class _LetterDoc(seam.LetterDocTemplate):
         if self.page == 1:
             pdf = seam.document(canvas)
             for font, characters in self.prime.items():
-                writing.prime_codes(pdfmetrics.getFont(font), characters, pdf, reuse=_REUSE)
+                font_object = pdfmetrics.getFont(font)
+                writing.prime_codes(font_object, characters, pdf, reuse=reuse.REUSE)
 
     def _footer(self, canvas: Any, doc: Any) -> None:
         """Page label from a letter's second page on, drawn when the page is complete."""
@@ -188,6 +185,8 @@ class Renderer:
     def keep_layouts(self) -> None:
         """Keep the paragraphs and font subsets the letters drawn so far shared, for the
         next run's first letters (`keptlayout`, `kept_subsets`); written only if any is new."""
+        if not reuse.REUSE:
+            return
         keptlayout.keep(shared_paragraphs())
         kept_subsets.keep()
 
@@ -213,15 +212,23 @@ class Renderer:
             uncovered = fonts.find_uncovered(composed)
             if uncovered:
                 raise uncovered[0]
-        first = letters[0]
-        size = PAGE_SIZES[self.page_size or first.page_size]
-        buffer = io.BytesIO()
-        info = _metadata(first)
+        info = _metadata(letters[0])
         if title is not None:
             info["title"] = title
         if len({composed.lang_tag for composed in letters}) > 1:
             info["lang"] = "mul"  # BCP 47: several languages (a proof)
-        doc = _LetterDoc(buffer, size, **info)
+        with reuse.RENDERING:  # one thread at a time: the caches are shared
+            return self._draw(letters, info, created, titles)
+
+    def _draw(
+        self,
+        letters: Sequence[ComposedLetter],
+        info: dict[str, str],
+        created: dt.date | None,
+        titles: Sequence[str] | None,
+    ) -> RenderedPdf:
+        buffer = io.BytesIO()
+        doc = _LetterDoc(buffer, PAGE_SIZES[self.page_size or letters[0].page_size], **info)
         doc.created = created
         # The flowables' width is the frame's inside: a grid as wide as the frame itself
         # overhung the text's right edge by the padding, which right-aligned Arabic
@@ -231,7 +238,7 @@ class Renderer:
         try:
             doc.build_story(story)
         except Exception as exc:  # ReportLab raises bare LayoutError/ValueError
-            raise RenderError(f"recipient {first.recipient.id}: {exc}") from exc
+            raise RenderError(f"recipient {letters[0].recipient.id}: {exc}") from exc
         data = buffer.getvalue()
         return RenderedPdf(data=data, pages=doc.page, sha256=hashlib.sha256(data).hexdigest())
 
@@ -248,26 +255,15 @@ def _story(
             story.append(PageBreak())
         story.append(_StartLetter(composed, titles[index] if titles else None))
         story.extend(LetterLayout(composed, width, used=used).story())
-    if len(letters) == 1:
+    if len(letters) == 1 and reuse.REUSE:
         mark_tail(story)
     return story
 
 
 def clear_caches() -> None:
-    """Forget every result kept for reuse (drawn paragraphs, laid-out lines, compressed
-    streams, formatted arrays), and leave the paragraphs kept from earlier runs unread:
-    the next letter is rendered from scratch."""
-    keptlayout.forget()
-    kept_subsets.forget()
-    DRAWN.clear()
-    PLACED.clear()
-    ENDINGS.clear()
-    clear_shared()
-    clear_drawn_characters()
-    make_pieces.cache_clear()
-    layout.cache_clear()
-    clear_written()
-    _shared_orders.clear()
+    """Empty every cache kept for reuse (`storage/reuse.py`): the next letter is rendered
+    as by a new process."""
+    reuse.clear_caches()
 
 
 def _rich_texts(flowables: Iterable[Any]) -> Iterator[RichText]:
@@ -311,11 +307,12 @@ _SHARED_LIMIT = 256
 _shared_orders: dict[
     tuple[int, ...], tuple[tuple[RichText, ...], dict[str, tuple[frozenset[str], str]]]
 ] = {}
+reuse.register(f"{__name__}._shared_orders", _shared_orders.clear, lambda: len(_shared_orders))
 
 
 def _shared_characters(texts: tuple[RichText, ...]) -> dict[str, tuple[frozenset[str], str]]:
     key = tuple(map(id, texts))
-    found = _shared_orders.get(key)
+    found = _shared_orders.get(key) if reuse.REUSE else None
     if found is not None and all(a is b for a, b in zip(found[0], texts, strict=True)):
         return found[1]
     per_font: dict[str, set[str]] = {}
@@ -323,9 +320,10 @@ def _shared_characters(texts: tuple[RichText, ...]) -> dict[str, tuple[frozenset
         for font, characters in text.characters_by_font().items():
             per_font.setdefault(font, set()).update(characters)
     result = {font: (frozenset(chars), "".join(sorted(chars))) for font, chars in per_font.items()}
-    if len(_shared_orders) >= _SHARED_LIMIT:
-        _shared_orders.clear()
-    _shared_orders[key] = (texts, result)
+    if reuse.REUSE:
+        if len(_shared_orders) >= _SHARED_LIMIT:
+            _shared_orders.clear()
+        _shared_orders[key] = (texts, result)
     return result
 
 

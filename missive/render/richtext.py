@@ -33,16 +33,16 @@ from missive.render.textflow import (
     char_width,
     shaped_paragraph,
 )
+from missive.storage import reuse
 
 LOOSE_SPACE = 0.45  # of a space: what a word space grows by before letters are spaced
 MAX_LETTER_SPACE = 0.025  # of the size: the last resort of a line justified too loosely
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
 _DRAWN_CHARACTERS: dict[Content, Characters] = {}
 _DRAWN_CHARACTERS_LIMIT = 4096
-
-
-def clear_drawn_characters() -> None:
-    _DRAWN_CHARACTERS.clear()
+reuse.register(
+    f"{__name__}._DRAWN_CHARACTERS", _DRAWN_CHARACTERS.clear, lambda: len(_DRAWN_CHARACTERS)
+)
 
 
 class RichText(Flowable):
@@ -197,9 +197,12 @@ class RichText(Flowable):
         """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
         point before: a paragraph without links changes nothing but the page's code
         (its graphics state is saved and restored around it)."""
+        base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
+        if not reuse.REUSE:
+            base.drawOn(canvas, x, y, _sW)
+            return
         key = self._key = self._drawn_key(seam.document(canvas))
         placed = None if key is None or self.has_links else (key, x, y, _sW)
-        base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
         replay_or_draw(canvas, placed, lambda: base.drawOn(canvas, x, y, _sW))
 
     def draw(self) -> None:

@@ -80,7 +80,7 @@ class Endings(DrawnCache[Ending]):
         return None
 
 
-ENDINGS = Endings(TAILS_LIMIT)
+ENDINGS = Endings(f"{__name__}.ENDINGS", TAILS_LIMIT)
 
 
 def mark_tail(story: list[Flowable]) -> None:

@@ -36,7 +36,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, lru_cache
 
 from missive.model import Language, Run
 from missive.render import fonts
@@ -46,6 +45,7 @@ from missive.render.breakrules import keep_together
 from missive.render.fill import Text, fill
 from missive.render.hyphens import SOFT_HYPHEN, hyphenate
 from missive.render.shaping import ShapedRun, shape
+from missive.storage import reuse
 
 _CACHE_SIZE = 4096  # paragraphs; bounded so memory stays flat over any batch
 LINK_COLOR = (0.02, 0.27, 0.6)
@@ -152,7 +152,7 @@ def _languages(text: str, language: Language) -> list[str | None]:
     return found
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@reuse.memo(maxsize=_CACHE_SIZE)
 def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
     chain = fonts.chain_for(style.language)
     pieces: list[Piece] = []
@@ -204,7 +204,7 @@ class ShapedParagraph:
     keys: tuple[tuple[str, frozenset[str]], ...]
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@reuse.memo(maxsize=_CACHE_SIZE)
 def shaped_paragraph(pieces: tuple[Piece, ...], style: TextStyle) -> ShapedParagraph:
     chars: list[str] = []
     tags: list[int] = []
@@ -249,7 +249,7 @@ def _logical_runs(
     return found
 
 
-@cache
+@reuse.memo(maxsize=None)
 def char_width(font: str, char: str) -> float:
     """`char`'s width alone in `font`, shaped, in points per point of size (a space's,
     for what a justified line may stretch)."""
@@ -352,7 +352,7 @@ def stretchable_spaces(text: str) -> int:
     return sum(1 for char in text if char in SPACES)
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@reuse.memo(maxsize=_CACHE_SIZE)
 def layout(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[Line, ...]:
     """The lines of a paragraph. Cached: most paragraphs repeat from letter to letter."""
     breaker = _Breaker(pieces, style)

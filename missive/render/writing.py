@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from missive.render import reportlab_seam as seam
+from missive.storage import reuse
 
 _COMPRESSED_LIMIT = 256
 _WRITTEN_LIMIT = 8192
@@ -24,9 +25,10 @@ class Kept:
     """A table of results by input, emptied when it holds `limit` (the results of a
     batch's languages are found again at once)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, name: str, limit: int) -> None:
         self.limit = limit
         self._done: dict[Hashable, Any] = {}
+        reuse.register(name, self._done.clear, lambda: len(self._done))
 
     def __call__(self, key: Hashable, make: Callable[[], Any]) -> Any:
         found = self._done.get(key)
@@ -43,9 +45,12 @@ class Kept:
         return len(self._done)
 
 
-COMPRESSED = Kept(_COMPRESSED_LIMIT)  # stream bytes -> Flate level 1
-WRITTEN = Kept(_WRITTEN_LIMIT)  # names, numbers, short strings, arrays of numbers -> bytes
-CODES = Kept(_CODES_LIMIT)  # (font, characters) -> the codes a new document gives them
+COMPRESSED = Kept(f"{__name__}.COMPRESSED", _COMPRESSED_LIMIT)  # stream bytes -> Flate level 1
+WRITTEN = Kept(
+    f"{__name__}.WRITTEN", _WRITTEN_LIMIT
+)  # names, numbers, short strings, arrays of numbers -> bytes
+# (font, characters) -> the codes a new document gives them
+CODES = Kept(f"{__name__}.CODES", _CODES_LIMIT)
 
 
 def flate(*, reuse: bool) -> seam.Flate:
@@ -78,10 +83,3 @@ def prime_codes(font: Any, characters: str, pdf: Any, *, reuse: bool) -> None:
     codes = CODES((font.fontName, characters), assign)
     if seam.codes_of(font, pdf) is None:  # found, not made by this very call
         seam.copy_codes(font, pdf, codes)
-
-
-def clear_written() -> None:
-    """Forget every kept result."""
-    COMPRESSED.clear()
-    WRITTEN.clear()
-    CODES.clear()

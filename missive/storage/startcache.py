@@ -14,18 +14,30 @@ else may write in it (made 0700; an entry must belong to the user too): whoever 
 write there could already run code as them. Anything wrong with it (someone else's or
 shared, unwritable, a truncated or stale entry) only means the work is done again; it
 never stops a render.
+
+With `MISSIVE_NO_REUSE=1` (`reuse.REUSE` false) nothing is read or written here.
+
+An entry made by missive's code is known by that code: `code_fingerprint` hashes the
+source of the modules that compute it and of every module of missive they import,
+directly or not, found from the modules themselves when asked (no list to keep up).
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
+
+from missive.storage import reuse
 
 CACHE_ENV = "MISSIVE_CACHE_DIR"
 FORMAT = "1"  # bumped when what is stored changes shape
@@ -46,10 +58,49 @@ def fingerprint(source: bytes) -> str:
     return hashlib.sha256(source).hexdigest()
 
 
-def source_fingerprint(folder: Path, names: Iterable[str]) -> str:
-    """What results computed by the modules `names` of `folder` are known by: a change in
-    their code is another entry."""
-    return fingerprint(b"".join((folder / name).read_bytes() for name in names))
+def code_fingerprint(*modules: str) -> str:
+    """What results computed by `modules` are known by: the source of each of them and of
+    every module of missive they import, directly or not (`imported`). A change in any
+    of that code is another entry."""
+    names = sorted(imported(modules))
+    return fingerprint("\n".join(f"{name} {_source_digest(name)}" for name in names).encode())
+
+
+def imported(modules: Iterable[str]) -> frozenset[str]:
+    """`modules` and every module of missive they import, directly or not: the modules
+    their names refer to (`from missive.x import y` names `y`'s module). Imports inside
+    functions are not seen; outside `missive.cli` there are none (ruff's PLC0415)."""
+    found: set[str] = set()
+    waiting = list(modules)
+    while waiting:
+        name = waiting.pop()
+        if name in found:
+            continue
+        found.add(name)
+        module = sys.modules.get(name) or importlib.import_module(name)
+        waiting.extend(_missive_modules(vars(module).values()) - found)
+    return frozenset(found)
+
+
+def _missive_modules(values: Iterable[object]) -> set[str]:
+    names = set()
+    for value in values:
+        if isinstance(value, ModuleType):
+            name = value.__name__
+        else:
+            try:
+                name = getattr(value, "__module__", None) or ""
+            except Exception:  # an object whose attributes cannot be asked for
+                continue
+        if isinstance(name, str) and name.startswith("missive."):
+            names.add(name)
+    return names
+
+
+@cache
+def _source_digest(module: str) -> str:
+    path = getattr(sys.modules[module], "__file__", None)
+    return fingerprint(Path(path).read_bytes()) if path else "-"
 
 
 def entry_path(kind: str, source: bytes | str, version: str) -> Path:
@@ -71,6 +122,8 @@ def kept(kind: str, source: bytes | str, version: str, build: Callable[[], T]) -
 
 def load(kind: str, source: bytes | str, version: str) -> Any:
     """The entry kept for `source` and `version`, or None."""
+    if not reuse.REUSE:
+        return None
     path = entry_path(kind, source, version)
     if not (_private(path.parent) and _private(path, folder=False)):
         return None
@@ -82,6 +135,8 @@ def load(kind: str, source: bytes | str, version: str) -> Any:
 
 
 def store(kind: str, source: bytes | str, version: str, value: object) -> None:
+    if not reuse.REUSE:
+        return
     path = entry_path(kind, source, version)
     if _private(path.parent):
         _store(path, value)
@@ -90,6 +145,8 @@ def store(kind: str, source: bytes | str, version: str, value: object) -> None:
 def update(kind: str, source: bytes | str, version: str, change: Callable[[Any], object]) -> None:
     """Store `change(entry)` (the entry None if there is none), one process at a time, so
     that processes adding to the same entry do not write over each other's additions."""
+    if not reuse.REUSE:
+        return
     path = entry_path(kind, source, version)
     if not _private(path.parent):
         return
