@@ -68,7 +68,7 @@ def code_fingerprint(*modules: str) -> str:
 
 def imported(modules: Iterable[str]) -> frozenset[str]:
     """`modules` and every module of missive they import, directly or not: the modules
-    their names refer to (`from missive.x import y` names `y`'s module). Imports inside
+    their names refer to (an imported function stands for its module). Imports inside
     functions are not seen; outside `missive.cli` there are none (ruff's PLC0415)."""
     found: set[str] = set()
     waiting = list(modules)
