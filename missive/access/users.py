@@ -8,7 +8,6 @@ which names exist.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -22,13 +21,14 @@ from missive.access.permissions import Actor, Role
 from missive.access.store import access_db
 from missive.errors import AccessError, LoginRefusedError
 from missive.model import Language
+from missive.storage import reuse
 
 MIN_PASSWORD = 10
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _hasher = PasswordHasher()
 
 
-@functools.cache
+@reuse.once
 def _dummy_hash() -> str:
     # Made on first use, not at import: every CLI command imports this module, and an argon2
     # hash costs about half a second. Verifying against it for an unknown name keeps a login

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -21,7 +21,7 @@ from babel.support import Translations
 from missive.compose.messages import MESSAGES, Message
 from missive.errors import InputError, Problem
 from missive.model import Language
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 if TYPE_CHECKING:
     from babel.messages.catalog import Catalog
@@ -63,7 +63,7 @@ def _load(po: Path) -> Translations:
     return _read(mo if fresh else po, po_time, mo_time)
 
 
-@cache
+@reuse.memo(maxsize=64)  # by file and modification times: an edit is another entry
 def _read(path: Path, po_time: float, mo_time: float | None) -> Translations:
     try:
         with path.open("rb") as stream:
@@ -139,7 +139,7 @@ def _placeholder_problem(message: Message, translation: str) -> str | None:
     return f"translation of {message.msgid!r}{where} must use {wanted}"
 
 
-@cache
+@reuse.once
 def _version() -> str:
     """The messages and rules above, and Babel's reading of a `.po`."""
     code = startcache.code_fingerprint(__name__)

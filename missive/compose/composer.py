@@ -11,7 +11,6 @@ or nothing (render).
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 from collections.abc import Callable, Mapping
 from enum import Enum
@@ -44,6 +43,7 @@ from missive.model import (
     LetterKind,
     Recipient,
 )
+from missive.storage import reuse
 
 _CACHE_LIMIT = 4096
 
@@ -239,7 +239,7 @@ class Composer:
         return str(module), str(name) if name else ""
 
 
-@functools.lru_cache(maxsize=_CACHE_LIMIT)  # the same name for a whole language, mostly
+@reuse.memo(maxsize=_CACHE_LIMIT)  # the same name for a whole language, mostly
 def _file_name(name: str) -> str:
     """A file name any mail client accepts: no path separators or control characters."""
     cleaned = "".join(

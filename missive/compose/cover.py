@@ -8,7 +8,6 @@ direction is isolated in a <bdi>, so it neither moves nor reorders the text arou
 
 from __future__ import annotations
 
-import functools
 import html
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from itertools import pairwise
 from missive.compose.direction import Isolate, isolates, mark_rtl_line, mark_rtl_text
 from missive.compose.markup import block_text, fill_digits
 from missive.model import Block, Language, Paragraph, Run
+from missive.storage import reuse
 
 # Faces common on the systems mail is read on, then the free ones of Linux desktops; the
 # generic family last so a client without any of them still picks a face for the script.
@@ -62,7 +62,9 @@ _WRITTEN_LIMIT = 4096
 # id(block), direction -> (block, text, HTML). Found by identity: the shapes handed out for
 # every recipient are the very same objects, and hashing a block means hashing each run.
 # The block is held so that its id cannot be reused while the entry lives.
-_written_blocks: dict[tuple[int, bool], tuple[Block, str, str]] = {}
+_written_blocks: reuse.Kept[tuple[Block, str, str]] = reuse.Kept(
+    f"{__name__}._written_blocks", _WRITTEN_LIMIT
+)
 
 
 def _written(block: Block, rtl: bool) -> tuple[str, str]:
@@ -70,10 +72,8 @@ def _written(block: Block, rtl: bool) -> tuple[str, str]:
     found = _written_blocks.get((id(block), rtl))
     if found is not None and found[0] is block:
         return found[1], found[2]
-    if len(_written_blocks) >= _WRITTEN_LIMIT:
-        _written_blocks.clear()
     plain, markup = block_text(block), _block_html(block, rtl)
-    _written_blocks[id(block), rtl] = (block, plain, markup)
+    _written_blocks.put((id(block), rtl), (block, plain, markup))
     return plain, markup
 
 
@@ -110,7 +110,7 @@ def _document(body: str, language: Language, lang_tag: str, title: str) -> str:
 
 
 # Most paragraphs of a cover note, or their shapes, are the same for every recipient.
-@functools.lru_cache(maxsize=4096)
+@reuse.memo(maxsize=4096)
 def _block_html(block: Block, rtl: bool) -> str:
     if isinstance(block, Paragraph):
         return f'<p style="margin: 0 0 1em;">{_inline_html(block.runs, rtl)}</p>'

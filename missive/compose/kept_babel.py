@@ -13,14 +13,14 @@ process at a time).
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from functools import cache, partial
+from functools import partial
 from typing import Any, TypeVar
 
 import babel
 from babel import Locale
 
 from missive.model import Language
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 KIND = "locale-results"
 # The code whose results are kept (with all it imports of missive: `code_fingerprint`).
@@ -55,7 +55,7 @@ def _added(question: Hashable, value: object, stored: object) -> dict[Hashable, 
     return table
 
 
-@cache
+@reuse.once
 def _version() -> str:
     code = startcache.code_fingerprint(*_COMPUTED_BY)
     return f"babel {babel.__version__} code {code[:16]}"

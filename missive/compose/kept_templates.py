@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from functools import cache
 
 import jinja2
 import jinja2.meta
 import jinja2.nodes
 from jinja2.bccache import Bucket
 
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 CODE_KIND = "template-code"
 FACTS_KIND = "template-facts"
@@ -103,7 +102,7 @@ class KeptBytecode(jinja2.BytecodeCache):
         startcache.store(CODE_KIND, bucket.key, _version(), bucket.bytecode_to_string())
 
 
-@cache
+@reuse.once
 def _version() -> str:
     code = startcache.code_fingerprint(*_COMPUTED_BY)
     python = f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +82,10 @@ def shown_path(path: Path) -> Path:
         return path
 
 
-@cache
 def _key_line(path: Path, key: str) -> int:
-    """Line of a top-level `key:` in a YAML file, to point at it without a YAML parser."""
+    """Line of a top-level `key:` in a YAML file, to point at it without a YAML parser.
+    Read when a problem is found, never kept: a letter edited in a running workspace
+    moves its keys."""
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError:

@@ -8,7 +8,6 @@ their structure.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from markdown_it.token import Token
 
 from missive.errors import InputError, Problem
 from missive.model import Block, BulletList, Paragraph, Run
+from missive.storage import reuse
 
 # CommonMark lets a backslash escape any ASCII punctuation character, in text and in link
 # destinations alike, so escaping all of them makes a substituted value literal wherever
@@ -31,7 +31,7 @@ _ESCAPES.update({ord("\n"): " ", ord("\r"): " "})
 
 
 # Most values printed are the letter's own, the same for every recipient.
-@functools.lru_cache(maxsize=4096)
+@reuse.memo(maxsize=4096)
 def escape_markup(text: str) -> str:
     """Make `text` come out of the parser exactly as given (line breaks become spaces)."""
     return text.translate(_ESCAPES)

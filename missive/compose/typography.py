@@ -19,9 +19,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 
 from missive.model import Block, BulletList, Language, Paragraph, Run
+from missive.storage import reuse
 
 # Addresses: scheme://..., www...., mailto:..., and e-mail addresses.
 _PROTECTED = re.compile(
@@ -73,7 +73,7 @@ def has_rules(language: Language) -> bool:
     return language in _RULES
 
 
-@lru_cache(maxsize=8192)  # the same labels, names and formulas come back letter after letter
+@reuse.memo(maxsize=8192)  # the same labels, names and formulas come back letter after letter
 def typeset(text: str, language: Language) -> str:
     """`text` as the language's typography sets it (see the module docstring)."""
     rules = _RULES.get(language)

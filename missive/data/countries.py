@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
 from missive.model import Language
+from missive.storage import reuse
 
 TABLE = Path(__file__).with_name("un-country-names.csv")
 SOURCES = frozenset({"M49", "M49-corrected", "UN-usage", "CLDR"})
 
 
-@cache
+@reuse.once
 def un_country_names() -> Mapping[str, Mapping[Language, str]]:
     """ISO 3166-1 alpha-2 code -> language -> the UN short name."""
     table: dict[str, Mapping[Language, str]] = {}
@@ -30,7 +30,7 @@ def un_country_names() -> Mapping[str, Mapping[Language, str]]:
     return MappingProxyType(table)
 
 
-@cache
+@reuse.once
 def country_codes() -> frozenset[str]:
     """The codes a recipients list may use: those the table names."""
     return frozenset(un_country_names())

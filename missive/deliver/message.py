@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email.policy
-import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ import idna
 from missive.deliver.signing import DkimKey, dkim_signed
 from missive.errors import MessageError
 from missive.model import ComposedLetter, Language, MailSettings
+from missive.storage import reuse
 
 # Characters that would end or fold a header line if they reached one.
 _FORBIDDEN = frozenset("\r\n\x00\x0b\x0c\x85\u2028\u2029")
@@ -97,7 +97,7 @@ def split_address(address: str) -> tuple[str, str]:
     return local, ascii_domain
 
 
-@functools.lru_cache(maxsize=4096)  # a list's addresses share a few thousand domains at most
+@reuse.memo(maxsize=4096)  # a list's addresses share a few thousand domains at most
 def _ascii_domain(domain: str) -> str:
     return idna.encode(domain, uts46=True).decode("ascii")
 
@@ -193,12 +193,12 @@ def _writable(composed: ComposedLetter, mail: MailSettings) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=256)
+@reuse.memo(maxsize=256)
 def _try_attachment_name(name: str) -> None:
     _attach(EmailMessage(policy=_BODY_POLICY), b"", name)
 
 
-@functools.lru_cache(maxsize=256)
+@reuse.memo(maxsize=256)
 def _try_lang_tag(lang_tag: str) -> None:
     _label(EmailMessage(policy=_BODY_POLICY), lang_tag)
 

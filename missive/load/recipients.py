@@ -9,7 +9,6 @@ position of the field in the row.
 from __future__ import annotations
 
 import csv
-import functools
 import importlib
 import re
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from missive.data.countries import country_codes
 from missive.errors import InputError, Problem
 from missive.load.yaml_nodes import did_you_mean, enum_hint
 from missive.model import Gender, Honorific, Language, Letter, Recipient
+from missive.storage import reuse
 
 E = TypeVar("E", Language, Gender, Honorific)
 
@@ -97,7 +97,7 @@ def normalize_address(text: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-@functools.cache
+@reuse.once
 def _remember_domains() -> None:
     """Have email_validator check each domain once per process.
 
@@ -105,12 +105,16 @@ def _remember_domains() -> None:
     IDNA, special-use names) anew for every address: two thirds of its time. A list of
     100,000 stakeholders holds a few thousand domains. That check depends on the domain and
     two flags alone, so its answers are remembered; a refusal is an exception, which is never
-    remembered, so it is raised again with the same message.
+    remembered, so it is raised again with the same message. Registered as
+    `reuse.memo`; with `MISSIVE_NO_REUSE=1`, email_validator is left as published.
     """
+    if not reuse.REUSE:
+        return
     module = importlib.import_module("email_validator.validate_email")
     check = getattr(module, _DOMAIN_CHECK, None)
     if callable(check) and not hasattr(check, "cache_info"):
-        setattr(module, _DOMAIN_CHECK, functools.lru_cache(maxsize=4096)(check))
+        remembered = reuse.memo(maxsize=4096, name=f"{__name__}.{_DOMAIN_CHECK}")(check)
+        setattr(module, _DOMAIN_CHECK, remembered)
 
 
 def control_character_problem(value: str, column: str) -> str | None:

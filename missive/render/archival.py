@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
 from xml.sax.saxutils import escape
 
 from PIL import ImageCms
+
+from missive.storage import reuse
 
 SRGB_IDENTIFIER = "sRGB IEC61966-2.1"
 _ICC_DATE = slice(24, 36)  # the profile header's creation date and time
@@ -40,7 +41,7 @@ class DocumentFacts:
     created: dt.datetime  # timezone-aware
 
 
-@cache
+@reuse.once
 def srgb_profile() -> bytes:
     """An sRGB ICC profile (v2.1 header from LittleCMS) with a fixed creation date."""
     profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))

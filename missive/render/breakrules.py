@@ -25,9 +25,9 @@ short left-to-right runs already joined by no-break spaces; the patterns allow f
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from missive.model import Language
+from missive.storage import reuse
 
 NO_BREAK_SPACE = "\u00a0"
 _I = "[\u2066-\u2069]*"  # isolates around digits in Arabic text
@@ -82,7 +82,7 @@ def _date_rules(language: Language) -> list[str]:
     return rules
 
 
-@cache
+@reuse.once
 def _rules(language: Language) -> re.Pattern[str]:
     rules = _date_rules(language)
     rules.append(rf"(?<![\w.]){_I}\d+(?:[.,]\d+)?{_I}{_S}(?:{_UNITS})(?!\w)")

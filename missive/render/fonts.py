@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +90,12 @@ SUBSET_CACHE_SIZE = 64  # per face; a subset is a few tens of KB
 
 
 # stem -> sha256 of the font file: what results computed from the font's metrics depend on
+# (written as each font is loaded, once)
 FINGERPRINTS: dict[str, str] = {}
+reuse.register(f"{__name__}.FINGERPRINTS", FINGERPRINTS.clear, FINGERPRINTS.__len__, loaded=True)
 
 
-@cache
+@reuse.once
 def _loaded(stem: str) -> TTFont:
     path = FONT_DIR / f"{stem}.ttf"
     data = path.read_bytes()
@@ -101,7 +103,7 @@ def _loaded(stem: str) -> TTFont:
     if reuse.REUSE:
         font = _font(stem, path, data, _kept_tables(printed, path))
     else:
-        font = seam.ttf_font(stem, path)  # ReportLab's own reading, its own subsets
+        font = seam.read_font(stem, path)  # ReportLab's own reading, its own subsets
     pdfmetrics.registerFont(font)
     return font
 
@@ -136,7 +138,7 @@ def _subsets(stem: str) -> Callable[[list[int], Callable[[list[int]], bytes]], b
     """
     digest = FINGERPRINTS[stem]
 
-    @reuse.memo(maxsize=SUBSET_CACHE_SIZE)
+    @reuse.memo(maxsize=SUBSET_CACHE_SIZE, name=f"{__name__}.subsets[{stem}]")
     def cut(subset: tuple[int, ...], make: Callable[[list[int]], bytes]) -> bytes:
         return kept_subsets.cut(stem, digest, subset, partial(make, list(subset)))
 
@@ -148,7 +150,7 @@ def _subsets(stem: str) -> Callable[[list[int], Callable[[list[int]], bytes]], b
     return drawn
 
 
-@cache
+@reuse.once
 def _cmap(family: Family) -> frozenset[int]:
     return frozenset(_loaded(_FILES[family][False, False]).face.charToGlyph)
 
@@ -258,8 +260,9 @@ def _uncovered_in(text: str, chain: tuple[Family, ...]) -> str:
 _FIXED_LIMIT = 256
 # (language, ids of body and signatories, fixed texts) -> (body, signatories, all covered);
 # the objects are held so that their ids cannot be reused while the entry lives.
-_fixed_covered: dict[tuple[object, ...], tuple[object, object, bool]] = {}
-reuse.register(f"{__name__}._fixed_covered", _fixed_covered.clear, lambda: len(_fixed_covered))
+_fixed_covered: reuse.Kept[tuple[object, object, bool]] = reuse.Kept(
+    f"{__name__}._fixed_covered", _FIXED_LIMIT
+)
 
 
 def fixed_parts_key(composed: ComposedLetter) -> tuple[object, ...]:
@@ -282,16 +285,13 @@ def _fixed_parts_covered(composed: ComposedLetter, chain: tuple[Family, ...]) ->
     signatories, letterhead...) can be drawn; found once per composed language."""
     body, signatories = composed.body, composed.signatories
     key = fixed_parts_key(composed)
-    found = _fixed_covered.get(key) if reuse.REUSE else None
+    found = _fixed_covered.get(key)
     if found is not None and found[0] is body and found[1] is signatories:
         return found[2]
     covered = not any(
         _uncovered_in(text, chain) for _, text, personal in _fields(composed) if not personal
     )
-    if reuse.REUSE:
-        if len(_fixed_covered) >= _FIXED_LIMIT:
-            _fixed_covered.clear()
-        _fixed_covered[key] = (body, signatories, covered)
+    _fixed_covered.put(key, (body, signatories, covered))
     return covered
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import cache, partial
+from functools import partial
 from typing import Any
 
 from missive.model import Language
@@ -26,7 +26,7 @@ _WORD = re.compile(r"\b[^\W\d_]{5,}\b")  # letters only: never names with digits
 _JOINED_LETTER = re.compile(r"(?:^|\W)\w\u00a0$")
 
 
-@cache
+@reuse.once
 def _dictionary(language: Language) -> Any | None:
     name = _PATTERNS.get(language)
     if name is None:

@@ -22,7 +22,6 @@ import contextlib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import bidi
@@ -139,7 +138,7 @@ def _tables_of(value: Any) -> _Tables:
         return _Tables()
 
 
-@cache
+@reuse.once
 def _fingerprint() -> str:
     # The code that computes what is kept: this module and all it imports of missive
     # (textflow, bidi, hyphens, fonts, model...).
@@ -147,7 +146,7 @@ def _fingerprint() -> str:
     return startcache.fingerprint(f"{code} {fonts.fingerprint()}".encode())
 
 
-@cache
+@reuse.once
 def _versions() -> str:
     return " ".join(
         (

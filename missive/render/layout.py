@@ -73,7 +73,7 @@ def _styles(language: Language) -> LetterStyles:
 
 
 # Pure, and asked again for every letter of a language with the same texts.
-_isolated = reuse.memo(maxsize=4096)(isolate_ltr)
+_isolated = reuse.memo(maxsize=4096, name=f"{__name__}._isolated")(isolate_ltr)
 
 _SHARED_LIMIT = 2048
 # Flowables that are the same in every letter of a language (letterhead, subject, body,
@@ -83,7 +83,8 @@ _shared: OrderedDict[Hashable, Flowable] = OrderedDict()
 
 _KEPT_BLOCKS_LIMIT = 64
 _kept_blocks: OrderedDict[int, tuple[Sequence[Block], Hashable, list[Flowable]]] = OrderedDict()
-_label_widths: dict[Hashable, float] = {}
+# (labels, style, width) -> the width of a header's label column
+_label_widths: reuse.Kept[float] = reuse.Kept(f"{__name__}._label_widths", 256)
 
 
 def shared_paragraphs() -> Iterator[KeptParagraph]:
@@ -102,14 +103,9 @@ def shared_paragraphs() -> Iterator[KeptParagraph]:
 def clear_shared() -> None:
     _shared.clear()
     _kept_blocks.clear()
-    _label_widths.clear()
 
 
-reuse.register(
-    f"{__name__}._shared",
-    clear_shared,
-    lambda: len(_shared) + len(_kept_blocks) + len(_label_widths),
-)
+reuse.register(f"{__name__}._shared", clear_shared, lambda: len(_shared) + len(_kept_blocks))
 
 
 class _Shared:
@@ -260,11 +256,11 @@ class LetterLayout:
         style = _bold(self.styles.small)
         labels = [self.common_text(text, style) for text in texts]
         key = (texts, style, self.width)
-        width = _label_widths.get(key) if reuse.REUSE else None
-        if width is None:
-            widest = max(_natural_width(label) for label in labels)
-            width = _label_widths[key] = min(self.width * 0.3, widest + 8)
-        return labels, width
+
+        def column() -> float:
+            return min(self.width * 0.3, max(_natural_width(label) for label in labels) + 8)
+
+        return labels, _label_widths(key, column)
 
     def blocks(self, blocks: Sequence[Block]) -> list[Flowable]:
         """The body's paragraphs. A body that reads nothing of the recipient is the very

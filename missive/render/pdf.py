@@ -304,15 +304,15 @@ _SHARED_LIMIT = 256
 # ids of a letter's common texts -> (those texts, per font: their characters, sorted). The
 # common texts are the flowables every letter of a language shares (see layout.py), found
 # by identity; they are held so that their ids cannot be reused while the entry lives.
-_shared_orders: dict[
-    tuple[int, ...], tuple[tuple[RichText, ...], dict[str, tuple[frozenset[str], str]]]
-] = {}
-reuse.register(f"{__name__}._shared_orders", _shared_orders.clear, lambda: len(_shared_orders))
+SharedOrder = dict[str, tuple[frozenset[str], str]]
+_shared_orders: reuse.Kept[tuple[tuple[RichText, ...], SharedOrder]] = reuse.Kept(
+    f"{__name__}._shared_orders", _SHARED_LIMIT
+)
 
 
-def _shared_characters(texts: tuple[RichText, ...]) -> dict[str, tuple[frozenset[str], str]]:
+def _shared_characters(texts: tuple[RichText, ...]) -> SharedOrder:
     key = tuple(map(id, texts))
-    found = _shared_orders.get(key) if reuse.REUSE else None
+    found = _shared_orders.get(key)
     if found is not None and all(a is b for a, b in zip(found[0], texts, strict=True)):
         return found[1]
     per_font: dict[str, set[str]] = {}
@@ -320,10 +320,7 @@ def _shared_characters(texts: tuple[RichText, ...]) -> dict[str, tuple[frozenset
         for font, characters in text.characters_by_font().items():
             per_font.setdefault(font, set()).update(characters)
     result = {font: (frozenset(chars), "".join(sorted(chars))) for font, chars in per_font.items()}
-    if reuse.REUSE:
-        if len(_shared_orders) >= _SHARED_LIMIT:
-            _shared_orders.clear()
-        _shared_orders[key] = (texts, result)
+    _shared_orders.put(key, (texts, result))
     return result
 
 

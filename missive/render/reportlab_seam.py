@@ -525,12 +525,12 @@ def parse_face(path: Path) -> dict[str, Any]:
     return {k: v for k, v in vars(face).items() if k not in _REBUILT}
 
 
-class KeptFont(TTFont):
+class LetterFont(TTFont):
     """A TrueType font whose subsets' ToUnicode maps are, in a `LetterPDF`, the document's
     own (glyphs coded by private keys read as the letters they were shaped from:
-    `missive.render.glyph_text`), and whose subsets' widths and ToUnicode maps a
-    `LetterPDF` with `kept` results takes from them (they depend on nothing but the
-    subset)."""
+    `missive.render.glyph_text`): what the bytes need, on the plain path too. A
+    `LetterPDF` with `kept` results takes the subsets' widths and ToUnicode maps from
+    them (they depend on nothing but the subset)."""
 
     def addObjects(self, doc: Any) -> None:  # noqa: N802 (ReportLab's)
         """`TTFont.addObjects`: a font and its descriptor for each subset the document drew."""
@@ -614,7 +614,7 @@ def font_from_tables(
     face.filename = str(path)
     per_em = face.unitsPerEm
     face._pdfScale = (lambda x: x) if per_em == 1000 else (lambda x: x * (1000 / per_em))
-    font: Any = KeptFont.__new__(KeptFont)
+    font: Any = LetterFont.__new__(LetterFont)
     font.fontName = stem
     font.face = face
     font.encoding = TTEncoding()
@@ -624,6 +624,7 @@ def font_from_tables(
     return font, face
 
 
-def ttf_font(stem: str, path: Path) -> TTFont:
-    """ReportLab's own reading of a font file."""
-    return TTFont(stem, str(path))
+def read_font(stem: str, path: Path) -> TTFont:
+    """The font file `path` as ReportLab reads it (`TTFont.__init__`), written into a
+    letter as `LetterFont` writes it: the plain path's font."""
+    return LetterFont(stem, str(path))

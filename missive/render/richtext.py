@@ -38,10 +38,9 @@ from missive.storage import reuse
 LOOSE_SPACE = 0.45  # of a space: what a word space grows by before letters are spaced
 MAX_LETTER_SPACE = 0.025  # of the size: the last resort of a line justified too loosely
 _FAKE_BOLD_STROKE = 0.035  # of the font size: thickens strokes of faces without a bold cut
-_DRAWN_CHARACTERS: dict[Content, Characters] = {}
 _DRAWN_CHARACTERS_LIMIT = 4096
-reuse.register(
-    f"{__name__}._DRAWN_CHARACTERS", _DRAWN_CHARACTERS.clear, lambda: len(_DRAWN_CHARACTERS)
+_DRAWN_CHARACTERS: reuse.Kept[Characters] = reuse.Kept(
+    f"{__name__}._DRAWN_CHARACTERS", _DRAWN_CHARACTERS_LIMIT
 )
 
 
@@ -236,12 +235,7 @@ class RichText(Flowable):
         if kept is not None and kept[0] == (*laid, self.height) and kept[1] is self._lines:
             return kept[2], kept[3]
         content = Content((self.pieces, self.style, *laid, self.height))
-        characters = _DRAWN_CHARACTERS.get(content)
-        if characters is None:
-            characters = self._drawn_characters()
-            if len(_DRAWN_CHARACTERS) >= _DRAWN_CHARACTERS_LIMIT:
-                _DRAWN_CHARACTERS.clear()
-            _DRAWN_CHARACTERS[content] = characters
+        characters = _DRAWN_CHARACTERS(content, self._drawn_characters)
         self._kept_content = ((*laid, self.height), self._lines, content, characters)
         return content, characters
 

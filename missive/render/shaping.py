@@ -27,12 +27,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
 import uharfbuzz as hb
 
-from missive.storage import startcache
+from missive.storage import reuse, startcache
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 PRIVATE_BASE = 0xF0000  # Supplementary Private Use Area-A: no font here maps it
@@ -115,7 +115,6 @@ class ShapingFace:
         self.upem = self.face.upem
         self._scale: float = 1000 / self.upem
 
-    @cache  # noqa: B019 (one per face, kept for the process)
     def nominal(self, char: str) -> int | None:
         glyph: int | None = self.font.get_nominal_glyph(ord(char))
         return glyph
@@ -191,7 +190,7 @@ def _buffer(text: str, rtl: bool, language: str | None) -> hb.Buffer:
     return buffer
 
 
-@cache
+@reuse.once
 def face(stem: str) -> ShapingFace:
     return ShapingFace(stem)
 
@@ -261,7 +260,7 @@ def _single_lookups(faced: hb.Face) -> list[int]:
     return found
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@reuse.memo(maxsize=_CACHE_SIZE)
 def shape(text: str, stem: str, rtl: bool, language: str | None = None) -> ShapedRun:
     """`text` (logical order, one face, one direction) shaped by HarfBuzz."""
     shaping = face(stem)

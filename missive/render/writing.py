@@ -10,7 +10,6 @@ With `MISSIVE_NO_REUSE=1` none is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from typing import Any
 
 from missive.render import reportlab_seam as seam
@@ -21,36 +20,12 @@ _WRITTEN_LIMIT = 8192
 _CODES_LIMIT = 1024
 
 
-class Kept:
-    """A table of results by input, emptied when it holds `limit` (the results of a
-    batch's languages are found again at once)."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.limit = limit
-        self._done: dict[Hashable, Any] = {}
-        reuse.register(name, self._done.clear, lambda: len(self._done))
-
-    def __call__(self, key: Hashable, make: Callable[[], Any]) -> Any:
-        found = self._done.get(key)
-        if found is None:
-            if len(self._done) >= self.limit:
-                self._done.clear()
-            found = self._done[key] = make()
-        return found
-
-    def clear(self) -> None:
-        self._done.clear()
-
-    def __len__(self) -> int:
-        return len(self._done)
-
-
-COMPRESSED = Kept(f"{__name__}.COMPRESSED", _COMPRESSED_LIMIT)  # stream bytes -> Flate level 1
-WRITTEN = Kept(
-    f"{__name__}.WRITTEN", _WRITTEN_LIMIT
-)  # names, numbers, short strings, arrays of numbers -> bytes
+# stream bytes -> Flate level 1
+COMPRESSED: reuse.Kept[bytes] = reuse.Kept(f"{__name__}.COMPRESSED", _COMPRESSED_LIMIT)
+# names, numbers, short strings, arrays of numbers -> bytes
+WRITTEN: reuse.Kept[bytes] = reuse.Kept(f"{__name__}.WRITTEN", _WRITTEN_LIMIT)
 # (font, characters) -> the codes a new document gives them
-CODES = Kept(f"{__name__}.CODES", _CODES_LIMIT)
+CODES: reuse.Kept[seam.Codes] = reuse.Kept(f"{__name__}.CODES", _CODES_LIMIT)
 
 
 def flate(*, reuse: bool) -> seam.Flate:

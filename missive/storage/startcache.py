@@ -32,7 +32,6 @@ import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -97,7 +96,7 @@ def _missive_modules(values: Iterable[object]) -> set[str]:
     return names
 
 
-@cache
+@reuse.once
 def _source_digest(module: str) -> str:
     path = getattr(sys.modules[module], "__file__", None)
     return fingerprint(Path(path).read_bytes()) if path else "-"
