@@ -13,8 +13,10 @@ to the least loaded process; one larger than a process's share goes to every pro
 Each process reads its chunks from a pipe of its own and writes its results to another,
 so that a process that fails can always tell the parent why.
 
-Results come back in the recipients' order. At most `window` recipients are read ahead of
-the processes, so memory stays flat whatever the length of the list.
+Results come back in the recipients' order. At most `window` recipients are read and not
+yet handed back, whether waiting for a process, being drawn, or drawn and waiting for an
+earlier one (a process slow on one letter while the others draw on): memory stays flat
+whatever the length of the list and however unevenly the processes go.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class LanguagePool(Generic[Item, Key, Result]):
         self.window = window or jobs * CHUNK_SIZE * 8
         self.pending: dict[Key, deque[tuple[int, Item]]] = {}
         self.waiting = 0  # items read and not yet sent
+        self.ahead = 0  # items read and not yet handed back: at most `window`
         self.owned = deal(shares, jobs) if shares else [set() for _ in range(jobs)]
         self.in_flight = [0] * jobs
         self.tasks: list[Connection] = []
@@ -147,7 +150,7 @@ class LanguagePool(Generic[Item, Key, Result]):
         read = written = 0
         exhausted = False
         while True:
-            while not exhausted and self.waiting < self.window:
+            while not exhausted and self.ahead < self.window:
                 try:
                     item = next(source)
                 except StopIteration:
@@ -155,10 +158,12 @@ class LanguagePool(Generic[Item, Key, Result]):
                     break
                 self.pending.setdefault(self.language_of(item), deque()).append((read, item))
                 self.waiting += 1
+                self.ahead += 1
                 read += 1
             for worker in range(len(self.tasks)):
                 self._feed(worker, exhausted)
             while written in done:
+                self.ahead -= 1
                 yield done.pop(written)
                 written += 1
             if exhausted and written == read:
