@@ -106,7 +106,10 @@ def test_a_dominant_language_is_shared_and_the_end_balanced() -> None:
     # Both processes draw a real share of it (without sharing, one would draw all 720); how
     # even the shares are depends on the machine's scheduler, which a busy CI run skews.
     assert len(english) == 2 and min(english.values()) > 150, english
-    assert len({r.pid for r in results if r.language == "fr"}) == 1
+    # French (80) is one process's; the other takes a chunk of it only when it has nothing of
+    # its own waiting, which a descheduled parent can cause once or twice, never for most of it.
+    french = Counter(r.pid for r in results if r.language == "fr")
+    assert max(french.values()) >= 60, french
 
 
 def test_one_item_and_none() -> None:

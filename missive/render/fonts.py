@@ -112,6 +112,8 @@ def _font(stem: str, path: Path, data: bytes, tables: dict[str, Any]) -> TTFont:
     """The face `stem` made from its tables (`_kept_tables`), its subsets kept."""
     font, face = seam.font_from_tables(stem, path, data, tables, is_packed)
     face.unpack_aside = unpack_one
+    if stem not in FINGERPRINTS:  # made without `_loaded` (tests compare it with ReportLab's)
+        FINGERPRINTS[stem] = startcache.fingerprint(data)
     face.cut = _subsets(stem)
     return font
 
@@ -127,6 +129,9 @@ def _kept_tables(printed: str, path: Path) -> dict[str, Any]:
 _PARSED_VERSION = f"{reportlab.Version} packed 2"
 
 
+# Once per face: its subset cache is registered under the face's name, and a face made again
+# (a test reading a font twice) shares the one cutter.
+@reuse.once
 def _subsets(stem: str) -> Callable[[list[int], Callable[[list[int]], bytes]], bytes]:
     """The font programs ReportLab cuts for each subset of face `stem`, kept.
 

@@ -168,6 +168,9 @@ class LanguagePool(Generic[Item, Key, Result]):
                 written += 1
             if exhausted and written == read:
                 return
+            if not exhausted and not any(self.in_flight):
+                # Everything read was handed back before the window let more be read.
+                continue
             self._receive(done)
 
     def _receive(self, done: dict[int, Result]) -> None:
