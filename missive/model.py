@@ -7,6 +7,7 @@ tested on values built by hand.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -251,3 +252,14 @@ class ComposedLetter:
     @property
     def is_rtl(self) -> bool:
         return self.language.is_rtl
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine (localhost, 127.0.0.0/8, ::1): the workspace listens
+    there without TLS by default, and a relay there may take a password over plain SMTP."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -20,7 +20,6 @@ host is a loopback address: `credentials_for` refuses, before anything connects.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import tomllib
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from missive.deliver.settings import Credentials, Security, SmtpEndpoint
 from missive.errors import DeliveryError
+from missive.model import is_loopback
 
 DEFAULT = "default"
 NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
@@ -61,15 +61,6 @@ class Relays:
                 f"no relay named {wanted!r} in the worker's configuration ({known})"
             )
         return found
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def relay_name(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +10,7 @@ import uvicorn
 
 from missive.access.sessions import MIN_SECRET
 from missive.errors import MissiveError
+from missive.model import is_loopback
 from missive.web.app import create_app
 from missive.web.context import LOOPBACK_NAMES, WorkspaceConfig
 
@@ -65,15 +65,6 @@ def served_config(config: WorkspaceConfig, listen: Listen, secret: str | None) -
         secure_cookies=listen.tls_cert is not None or listen.behind_proxy,
         allowed_hosts=listen.hosts(),
     )
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def serve(config: WorkspaceConfig, listen: Listen) -> None:
