@@ -62,7 +62,7 @@ from bench.render import generate_recipients  # noqa: E402
 KEY = "wsis20-invitation"
 LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 PASSWORD = "a long enough bench password"
-SECRET = "bench session secret"
+SECRET = "a bench session secret of more than 32 characters"
 TIMED = ("GET /api/v1/letters", "GET /login", "GET page image")
 PHASES = ("rendering", "after")
 THINK = (0.2, 1.0)  # seconds between a user's requests
@@ -83,10 +83,18 @@ class Sample:
 @dataclass
 class Peak:
     own: int = 0  # bytes, the process alone
-    tree: int = 0  # bytes, with its children
+    children: int = 0  # bytes, its children and theirs (serve's renderer, a render's pool)
+    tree: int = 0  # bytes, all of them
+    cpu: dict[int, float] = field(default_factory=dict)  # seconds of CPU, by process
+
+    def cpu_of(self, pid: int) -> float:
+        return self.cpu.get(pid, 0.0)
 
     def show(self) -> str:
-        return f"{self.own / 2**20:.0f} MB ({self.tree / 2**20:.0f} MB with children)"
+        return f"{self.own / 2**20:.0f} MB"
+
+    def show_children(self) -> str:
+        return f"{self.children / 2**20:.0f} MB"
 
 
 @dataclass
@@ -111,6 +119,8 @@ class Run:
     worker_peak: Peak = field(default_factory=Peak)
     not_rendered_yet: int = 0
     errors: list[str] = field(default_factory=list)
+    serve_pid: int = 0
+    bench_cpu: float = 0.0  # this process's CPU seconds while the users ran
 
 
 def rss(pid: int) -> int:
@@ -119,6 +129,20 @@ def rss(pid: int) -> int:
             return int(stream.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            fields = stream.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def tree_pids(pid: int) -> list[int]:
+    return [pid, *(p for child in children(pid) for p in tree_pids(child))]
 
 
 def children(pid: int) -> list[int]:
@@ -148,8 +172,13 @@ def watching(peaks: dict[int, Peak], every: float = 0.2) -> Iterator[None]:
     def sample() -> None:
         while not stop.wait(every):
             for pid, peak in list(peaks.items()):
-                peak.own = max(peak.own, rss(pid))
-                peak.tree = max(peak.tree, tree_rss(pid))
+                for member in tree_pids(pid):
+                    peak.cpu[member] = max(peak.cpu.get(member, 0.0), cpu_seconds(member))
+                own = rss(pid)
+                below = sum(tree_rss(child) for child in children(pid))
+                peak.own = max(peak.own, own)
+                peak.children = max(peak.children, below)
+                peak.tree = max(peak.tree, own + below)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
@@ -389,10 +418,10 @@ class Bench:
                     )
                     clock.states.append((answered, str(state), int(done), int(total)))
                     clock.total = int(total)
-                    if clock.started is None and (state == "rendering" or done):
-                        clock.started = asked
+                    # The renderer starts with serve: its render is timed from t = 0, its
+                    # list's validation included, as `render`'s own is.
+                    clock.started = 0.0
                     if state == "done" and not self.rendered.is_set():
-                        clock.started = clock.started if clock.started is not None else asked
                         clock.finished = answered
                         self.rendered.set()
                 elif reply.status_code == 200 and not self.rendered.is_set():
@@ -486,9 +515,12 @@ def measure(label: str, code: Path, args: argparse.Namespace) -> Run:
             started(worker_argv, work / "worker.log", env, project) as worker,
         ):
             peaks = {serve.pid: run.serve_peak, worker.pid: run.worker_peak}
+            run.serve_pid = serve.pid
             with watching(peaks):
                 wait_up(base, serve, work / "serve.log")
+                before = time.process_time()
                 asyncio.run(drive(base, run, t0, args, first_ids(project)))
+                run.bench_cpu = time.process_time() - before
         if args.keep_logs:
             for name in ("serve.log", "worker.log", "render.log"):
                 shutil.copyfile(work / name, Path(args.keep_logs) / f"{label}-{name}")
@@ -544,10 +576,19 @@ def rows(run: Run, timeout: float) -> list[tuple[str, str]]:
     for what in TIMED:
         for phase in PHASES:
             found.append((f"{what} p50 / p99, {phase}", latency(run, what, phase, timeout)))
-    found.append(("peak RSS, serve", run.serve_peak.show()))
-    found.append(("peak RSS, worker", run.worker_peak.show()))
+    found.append(("peak RSS, serve (the web process)", run.serve_peak.show()))
+    found.append(("peak RSS, processes serve started (renderer)", run.serve_peak.show_children()))
+    found.append(("peak RSS, worker (with children)", f"{run.worker_peak.tree / 2**20:.0f} MB"))
+    serve = run.serve_peak
+    web = serve.cpu_of(run.serve_pid)
     found.append(
-        ("peak RSS, `render --jobs 2`", f"{run.render_peak.tree / 2**20:.0f} MB (process tree)")
+        (
+            "CPU seconds: serve's web process / its renderer / the bench's users",
+            f"{web:.1f} / {sum(serve.cpu.values()) - web:.1f} / {run.bench_cpu:.1f}",
+        )
+    )
+    found.append(
+        ("peak RSS, `render --jobs 2` (process tree)", f"{run.render_peak.tree / 2**20:.0f} MB")
     )
     rate, command = throughput(run)
     span = render_span(run)
@@ -556,7 +597,8 @@ def rows(run: Run, timeout: float) -> list[tuple[str, str]]:
     found.append(
         (
             "render throughput, `render --jobs 2`",
-            f"{command:.1f} letters/s ({run.render_seconds:.1f} s)",
+            f"{command:.1f} letters/s ({run.render_seconds:.1f} s,"
+            f" {sum(run.render_peak.cpu.values()):.1f} CPU s)",
         )
     )
     found.append(
@@ -630,9 +672,9 @@ def _portable(run: Run) -> dict[str, Any]:
         "label": run.label,
         "count": run.count,
         "render_seconds": run.render_seconds,
-        "render_peak": vars(run.render_peak),
-        "serve_peak": vars(run.serve_peak),
-        "worker_peak": vars(run.worker_peak),
+        "render_peak": {k: v for k, v in vars(run.render_peak).items() if k != "cpu"},
+        "serve_peak": {k: v for k, v in vars(run.serve_peak).items() if k != "cpu"},
+        "worker_peak": {k: v for k, v in vars(run.worker_peak).items() if k != "cpu"},
         "first_page": run.first_page,
         "clock": {k: v for k, v in vars(run.clock).items()},
         "samples": [vars(s) for s in run.samples],

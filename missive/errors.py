@@ -103,6 +103,27 @@ class ApprovalError(MissiveError):
         super().__init__(message)
 
 
+class StaleHashError(MissiveError):
+    """A decision names a language hash that is not the language's current one: the letter
+    changed since the reviewer saw it (`changed`: the files, and the PDFs, that differ), or
+    the language is still being rendered (`current_hash` is then None)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        language: str,
+        seen_hash: str,
+        current_hash: str | None,
+        changed: tuple[str, ...] = (),
+    ) -> None:
+        self.language = language
+        self.seen_hash = seen_hash
+        self.current_hash = current_hash
+        self.changed = changed
+        super().__init__(message)
+
+
 class ScheduleError(MissiveError):
     """A scheduled job cannot be stored, found or changed as asked."""
 

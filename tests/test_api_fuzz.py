@@ -62,7 +62,7 @@ class Mode:
 def mode(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Mode]:
-    workspace = make_workspace(tmp_path_factory.mktemp("fuzz"))
+    workspace = make_workspace(tmp_path_factory.mktemp("fuzz"), render=True)
     yield Mode(workspace, request.param == "logged in", {})
 
 

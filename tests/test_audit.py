@@ -35,7 +35,7 @@ def test_throttled_logins_refusals_and_logouts_are_kept(ws: Workspace) -> None:
         client.post("/api/v1/session", json=wrong)
     assert client.post("/api/v1/session", json={**wrong, "password": PASSWORD}).status_code == 429
     assert client.get("/api/v1/jobs").status_code == 401
-    body = {"language": "ar", "decision": "approve"}
+    body = {"language": "ar", "decision": "approve", "hash": "0" * 64}
     url = f"/api/v1/letters/{LETTER}/approvals"
     assert operator.post(url, json=body, headers={"X-CSRF-Token": token}).status_code == 403
     assert operator.delete("/api/v1/session", headers={"X-CSRF-Token": token}).status_code == 204

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -226,3 +227,27 @@ def test_group_commit_writes_of_successive_turns_commit_separately(tmp_path: Pat
         writes = GroupCommit(journal)
         asyncio.run(one_after_another(journal, writes))
         assert writes.commits == 2
+
+
+def test_connections_migrating_one_file_at_once_apply_each_step_once(tmp_path: Path) -> None:
+    """The workspace's request threads (and its worker) open a new journal together: each
+    once read the schema version, then all ran the step ("duplicate column name")."""
+    from missive.review.approvals import MIGRATIONS
+    from missive.storage import shared_file
+
+    for attempt in range(8):
+        path = tmp_path / f"journal-{attempt}.sqlite"
+        errors: list[Exception] = []
+
+        def open_it(path: Path = path, errors: list[Exception] = errors) -> None:
+            try:
+                shared_file.connect(path, "approvals", MIGRATIONS).close()
+            except Exception as error:  # every failure, whatever its kind
+                errors.append(error)
+
+        threads = [threading.Thread(target=open_it) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []

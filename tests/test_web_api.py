@@ -29,9 +29,7 @@ ROLES = [*USERS, "anonymous"]
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    workspace = make_workspace(tmp_path_factory.mktemp("workspace"))
-    workspace.app.state.services.shelf.batch(LETTER)  # render the sample batch once
-    yield workspace
+    yield make_workspace(tmp_path_factory.mktemp("workspace"), render=True)
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +102,10 @@ def test_reading_needs_a_session_and_any_role(ws: Workspace, who: str) -> None:
 def test_a_letter_shows_check_counts_hash_approvals_jobs_and_send(ws: Workspace) -> None:
     client, _ = ws.login("sec")
     letter = client.get(f"/api/v1/letters/{LETTER}").json()
-    assert letter["check"] == {"ok": True, "problems": []}
+    assert letter["check"] == {"ok": True, "state": "done", "problems": []}
+    assert letter["render"]["state"] == "done"
+    assert letter["render"]["done"] == letter["render"]["total"] == 62
+    assert all(len(a["hash"]) == 64 for a in letter["approvals"].values())
     assert letter["recipients"] == 62
     assert sum(c["recipients"] for c in letter["counts"] if c["language"] == "ar") == 11
     assert len(letter["batch_hash"]) == 64
@@ -119,6 +120,7 @@ def test_a_letter_shows_check_counts_hash_approvals_jobs_and_send(ws: Workspace)
 def test_only_a_reviewer_of_the_language_approves(ws: Workspace, who: str) -> None:
     client, headers = client_for(ws, who)
     body = {"language": "ar", "decision": "approve", "comment": "checked"}
+    body["hash"] = ws.hash_of(LETTER, "ar")
     reply = client.post(f"/api/v1/letters/{LETTER}/approvals", json=body, headers=headers)
     expected = {"nadia": 201, "anonymous": 401}.get(who, 403)
     assert reply.status_code == expected, reply.text
@@ -130,6 +132,7 @@ def test_a_reviewer_decision_needs_the_csrf_token_and_names_the_login(ws: Worksp
     client, token = ws.login("li")
     url = f"/api/v1/letters/{LETTER}/approvals"
     body = {"language": "zh", "decision": "reject", "comment": "the date line is wrong"}
+    body["hash"] = ws.hash_of(LETTER, "zh")
     assert client.post(url, json=body).status_code == 403
     assert client.post(url, json=body, headers={"X-CSRF-Token": "forged"}).status_code == 403
     assert (

@@ -19,8 +19,7 @@ SURROGATE = '{"at": "2030-01-01 09:00", "to_self": "a\\ud800@x.org"}'
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    workspace = make_workspace(tmp_path_factory.mktemp("boundary"))
-    workspace.app.state.services.shelf.batch(LETTER)
+    workspace = make_workspace(tmp_path_factory.mktemp("boundary"), render=True)
     yield workspace
 
 

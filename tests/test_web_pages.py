@@ -16,13 +16,15 @@ from missive.app.status import CSV_COLUMNS
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
-    workspace = make_workspace(tmp_path_factory.mktemp("pages"))
-    workspace.app.state.services.shelf.batch(LETTER)
-    yield workspace
+    yield make_workspace(tmp_path_factory.mktemp("pages"), render=True)
 
 
 def csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    return hidden(html, "csrf_token")
+
+
+def hidden(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]+)"', html)
     assert found is not None
     return found.group(1)
 
@@ -79,7 +81,12 @@ def test_the_review_page_shows_real_pages_and_takes_a_decision(ws: Workspace) ->
     proof = client.get(f"/letters/{LETTER}/proof.pdf")
     assert proof.headers["content-type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(proof.content)).pages) >= 8
-    form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "واضح"}
+    form = {
+        "csrf_token": csrf(page.text),
+        "hash": hidden(page.text, "hash"),
+        "decision": "approve",
+        "comment": "واضح",
+    }
     assert (
         client.post(f"/letters/{LETTER}/review/ar", data={**form, "csrf_token": "x"}).status_code
         == 403
@@ -208,15 +215,16 @@ def test_the_report_shows_bounces_delays_and_replies_with_their_diagnostics(
 
 
 def test_the_review_shows_what_changed_since_the_last_approval(tmp_path: Path) -> None:
-    ws = make_workspace(tmp_path)
+    ws = make_workspace(tmp_path, render=True)
     client = ws.client()
     ws.form_login("nadia", client)
     page = client.get(f"/letters/{LETTER}/review/ar")
-    form = {"csrf_token": csrf(page.text), "decision": "approve", "comment": "ok"}
+    form = {"csrf_token": csrf(page.text), "hash": hidden(page.text, "hash"), "decision": "approve"}
     assert client.post(f"/letters/{LETTER}/review/ar", data=form).status_code == 200
     template = ws.root / "templates" / "wsis20-invitation.ar.md.j2"
     text = template.read_text(encoding="utf-8")
     template.write_text(text + "\nسطر جديد للمراجعة\n", encoding="utf-8")
+    assert LETTER in ws.render()  # its Arabic letters are drawn again
     after = client.get(f"/letters/{LETTER}/review/ar")
     assert 'id="review-state">changed<' in after.text
     assert "templates/wsis20-invitation.ar.md.j2" in after.text

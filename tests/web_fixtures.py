@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from missive.access.permissions import Role
 from missive.app.people import NewUser, Origin, add_user
+from missive.app.render_job import RenderTarget, render_pending
 from missive.model import Language
 from missive.web.app import create_app
 from missive.web.context import WorkspaceConfig
@@ -56,6 +57,23 @@ class Workspace:
         assert reply.status_code == 200, reply.text
         return client, str(reply.json()["csrf_token"])
 
+    def render(self) -> list[str]:
+        """Run the render job of every letter whose inputs changed, here and now (as the
+        renderer process that `serve` starts does); the keys rendered."""
+        config = self.config
+        target = RenderTarget(config.letters_dir, self.journal, config.cache_dir, jobs=1)
+        return render_pending(target)
+
+    def served_from(self, letters_dir: Path) -> Workspace:
+        """The same journal and people, serving the letters of another folder."""
+        config = replace(self.config, letters_dir=letters_dir)
+        return Workspace(self.root, self.journal, self.clock, config, create_app(config))
+
+    def hash_of(self, letter: str, language: str) -> str:
+        """The language hash an approval binds to, as the API gives it."""
+        client, _ = self.login("sec")
+        return str(client.get(f"/api/v1/letters/{letter}").json()["approvals"][language]["hash"])
+
     def form_login(self, name: str, client: TestClient | None = None) -> TestClient:
         """A client logged in through the login form, as a browser does it."""
         client = client or self.client()
@@ -73,7 +91,9 @@ def login_fields(client: TestClient, next_path: str = "/") -> dict[str, str]:
     return {"login_token": found.group(1), "next": next_path}
 
 
-def make_workspace(root: Path) -> Workspace:
+def make_workspace(root: Path, *, render: bool = False) -> Workspace:
+    """A copy of the sample project served from `root`; with `render`, its letters rendered
+    (as the renderer process that `serve` starts would)."""
     for name in ("letters", "templates", "recipients", "signatories"):
         shutil.copytree(REPO / name, root / name)
     journal = root / "out" / "journal.sqlite"
@@ -88,4 +108,7 @@ def make_workspace(root: Path) -> Workspace:
         session_lifetime=dt.timedelta(hours=1),
         clock=clock,
     )
-    return Workspace(root, journal, clock, config, create_app(config))
+    workspace = Workspace(root, journal, clock, config, create_app(config))
+    if render:
+        workspace.render()
+    return workspace

@@ -248,11 +248,17 @@ class ListScan:
     counts: Mapping[tuple[Language, str], int]
 
 
-def scan_list(letter_path: Path, recipients_path: Path | None = None) -> ListScan:
+def scan_list(
+    letter_path: Path,
+    recipients_path: Path | None = None,
+    on_recipient: Callable[[Recipient], None] | None = None,
+) -> ListScan:
     """The letter loaded and every row validated, composing nothing.
 
     For a command that composes each letter once, as it writes it, and checks it then.
     On any problem the whole `check` runs, so that every problem is reported at once.
+    `on_recipient` is given each valid recipient the letter offers, as it is read (the
+    workspace's render job learns the list's languages and review samples in this pass).
     """
     try:
         letter = load_letter(letter_path)
@@ -272,6 +278,8 @@ def scan_list(letter_path: Path, recipients_path: Path | None = None) -> ListSca
         else:
             ids.append(item.id)
             counts[item.language, item.group] += 1
+            if on_recipient is not None:
+                on_recipient(item)
     if problems or not ids:
         check_letter(CheckRequest(letter_path, recipients_path, covers=False))
         raise InputError(problems)

@@ -19,10 +19,11 @@ from missive.app.jobs import ScheduleRequest, cancel_job, jobs_of, release_job, 
 from missive.app.letters import LetterShelf
 from missive.app.people import Origin, record_decision
 from missive.app.report import LetterReport, collect_report
-from missive.app.review import BatchRequest, DecisionRequest, decide
+from missive.app.review import BatchRequest, DecisionRequest, DigestedBatch, decide
 from missive.app.status import CSV_COLUMNS, status_rows
 from missive.deliver.journal import Delivery, Journal, SendState
 from missive.errors import NotFoundError, ScheduleError
+from missive.load import load_letter
 from missive.model import Language
 from missive.review.approvals import Approval, Decision, Selection
 from missive.schedule import jobs
@@ -86,13 +87,18 @@ class Operations:
         comment: str,
         origin: Origin,
         now: dt.datetime,
+        *,
+        seen_hash: str,
     ) -> Approval:
+        """Record the decision at `seen_hash`, the language hash the reviewer saw: refused
+        (StaleHashError) unless it is the language's current hash, rendered and unchanged."""
         who = require(actor, Action.REVIEW, language)
-        batch = self.shelf.batch(key)
-        if language not in batch.digest.languages:
-            raise NotFoundError(f"no recipient reads {language.value} in {key}")
+        path = self.shelf.path_of(key)
+        inputs, digest = self.shelf.current(key, language, seen_hash)
+        letter = load_letter(path)
+        batch = DigestedBatch(letter, (), letter.recipients_path, inputs, digest)
         request = DecisionRequest(
-            BatchRequest(batch.letter.path, self.journal_path, selection=Selection((language,))),
+            BatchRequest(path, self.journal_path, selection=Selection((language,))),
             reviewer=who.name,
             decision=decision,
             comment=comment,

@@ -20,13 +20,13 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import IO
 
-from missive.app.check import RecipientCheck, scan_list
+from missive.app.check import ListScan, RecipientCheck, scan_list
 from missive.app.progress import Meter, OnProgress, Stage
 from missive.compose.composer import Composer, CoverMode
 from missive.errors import InputError, MissiveError, Problem, RenderError
@@ -91,22 +91,31 @@ class Refusal:
     problems: tuple[Problem, ...] = ()
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """What each drawing process needs: the letter, its serials, and where PDFs go."""
+
+    letter: Letter
+    serials: Mapping[str, int]
+    options: BatchOptions
+    folders: Mapping[Language, Path]  # each language's PDFs are written to its folder
+    source: tuple[Path, tuple[str, ...]]  # the list's path and header: problems are located
+
+    @classmethod
+    def of(cls, scan: ListScan, options: BatchOptions, folders: Mapping[Language, Path]) -> Drawing:
+        serials = assign_serials(scan.letter, scan.ids, persist=options.persist_serials)
+        return cls(scan.letter, serials, options, folders, (scan.path, scan.header))
+
+
 class _Worker:
     """Per-process state: fonts, composer and renderer are built once."""
 
-    def __init__(
-        self,
-        letter: Letter,
-        serials: Mapping[str, int],
-        options: BatchOptions,
-        out: Path,
-        source: tuple[Path, tuple[str, ...]],
-    ) -> None:
-        self.letter = letter
-        composer = Composer(letter, serials, covers=CoverMode.NONE)
-        self.checks = RecipientCheck(letter, *source, composer)
-        self.renderer = Renderer(options.page_size)
-        self.out = out
+    def __init__(self, drawing: Drawing) -> None:
+        self.letter = letter = drawing.letter
+        composer = Composer(letter, drawing.serials, covers=CoverMode.NONE)
+        self.checks = RecipientCheck(letter, *drawing.source, composer)
+        self.renderer = Renderer(drawing.options.page_size)
+        self.folders = drawing.folders
         self.failed = False  # once a letter is refused, the others are only checked
 
     def close(self) -> None:
@@ -126,7 +135,7 @@ class _Worker:
             self.failed = True
             refusal = self.checks.refused(recipient, f"render would refuse the letter: {error}")
             return Refusal(recipient.id, tuple(refusal))
-        (self.out / name).write_bytes(pdf.data)
+        (self.folders[recipient.language] / name).write_bytes(pdf.data)
         return ManifestEntry(
             recipient=recipient.id,
             language=recipient.language.value,
@@ -190,25 +199,16 @@ def render_batch(
     if out_dir.exists() and not out_dir.is_dir():
         raise RenderError(f"{out_dir} exists and is not a folder")
     scan = scan_list(letter_path, recipients_path)
-    letter = scan.letter
-    selection = options.selection
-    require_known_groups(letter, selection.groups)
-    serials = assign_serials(letter, scan.ids, persist=options.persist_serials)
+    require_known_groups(scan.letter, options.groups)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp's 0700 would carry over to the published directory
     try:
-        recipients = iter_selected(letter, iter_recipients(scan.path, letter), selection)
+        drawing = Drawing.of(scan, options, dict.fromkeys(scan.letter.languages, staging))
         with (staging / MANIFEST).open("w", encoding="utf-8") as manifest:
-            counts, total = _run(
-                args=(letter, serials, options, staging, (scan.path, scan.header)),
-                recipients=recipients,
-                manifest=manifest,
-                meter=Meter(
-                    Stage.RENDERING, expected_count(letter, scan.counts, selection), on_progress
-                ),
-                shares=selected_counts(letter, scan.counts, selection),
-            )
+            writer = _ManifestWriter(manifest)
+            counts = draw_letters(drawing, scan, record=writer.write, on_progress=on_progress)
+            writer.close()
         _publish(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -217,44 +217,65 @@ def render_batch(
         path=out_dir / MANIFEST,
         letters=sum(counts.values()),
         per_language=dict(counts),
-        total_bytes=total,
+        total_bytes=writer.bytes,
     )
 
 
-# The list's path and header row come from the scan: workers locate problems with them.
-_WorkerArgs = tuple[Letter, Mapping[str, int], BatchOptions, Path, tuple[Path, tuple[str, ...]]]
+class _ManifestWriter:
+    """`manifest.json` written entry by entry, as the letters are drawn."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.entries = self.bytes = 0
+        stream.write("[")
+
+    def write(self, entry: ManifestEntry) -> None:
+        separator = "\n" if not self.entries else ",\n"
+        # Flat: no asdict copy.
+        self.stream.write(separator + json.dumps(vars(entry), ensure_ascii=False))
+        self.entries += 1
+        self.bytes += entry.bytes
+
+    def close(self) -> None:
+        self.stream.write("\n]\n")
 
 
-def _run(
+def draw_letters(
+    drawing: Drawing,
+    scan: ListScan,
     *,
-    args: _WorkerArgs,
-    recipients: Iterator[Recipient],
-    manifest: IO[str],
-    meter: Meter,
-    shares: Mapping[Language, int],
-) -> tuple[Counter[Language], int]:
+    record: Callable[[ManifestEntry], None],
+    skip: Collection[str] = frozenset(),
+    on_progress: OnProgress | None = None,
+) -> Counter[Language]:
+    """Compose, check and draw each recipient the options select, except those in `skip`,
+    each PDF into its language's folder; `record` is told of each letter drawn, in the
+    list's order, until a letter is refused. Returns the letters drawn per language.
+
+    The core of `render`, shared with the workspace's render job. Raises `InputError` with
+    every problem found.
+    """
+    letter, selection = drawing.letter, drawing.options.selection
+    listed = iter_selected(letter, iter_recipients(scan.path, letter), selection)
+    recipients = (r for r in listed if r.id not in skip) if skip else listed
+    shares = selected_counts(letter, scan.counts, selection)
+    expected = expected_count(letter, scan.counts, selection)
+    meter = Meter(Stage.RENDERING, max(0, expected - len(skip)), on_progress)
     counts: Counter[Language] = Counter()
-    total = 0
     problems: set[Problem] = set()
-    jobs = args[2].jobs or os.cpu_count() or 1
-    manifest.write("[")
-    with _results(args, recipients, jobs, shares) as results:
+    jobs = drawing.options.jobs or os.cpu_count() or 1
+    with _results(drawing, recipients, jobs, shares) as results:
         for result in results:
             if isinstance(result, Refusal):
                 problems.update(result.problems)
             elif not problems:
-                manifest.write(
-                    ("\n" if not counts.total() else ",\n")
-                    + json.dumps(vars(result), ensure_ascii=False)  # flat: no asdict copy
-                )
+                record(result)
                 counts[Language(result.language)] += 1
-                total += result.bytes
             meter.step(result.recipient, failed=isinstance(result, Refusal))
     if problems:
         raise InputError(problems)
-    manifest.write("\n]\n")
     meter.finish()
-    return counts, total
+    return counts
 
 
 class _results:  # noqa: N801 (a context manager used like a function)
@@ -262,12 +283,12 @@ class _results:  # noqa: N801 (a context manager used like a function)
 
     def __init__(
         self,
-        args: _WorkerArgs,
+        drawing: Drawing,
         recipients: Iterator[Recipient],
         jobs: int,
         shares: Mapping[Language, int],
     ) -> None:
-        self.args = args
+        self.drawing = drawing
         self.recipients = recipients
         self.jobs = jobs
         self.shares = shares
@@ -276,9 +297,9 @@ class _results:  # noqa: N801 (a context manager used like a function)
 
     def __enter__(self) -> Iterator[ManifestEntry | Refusal]:
         if self.jobs == 1:
-            self.worker = _Worker(*self.args)
+            self.worker = _Worker(self.drawing)
             return (self.worker(recipient) for recipient in self.recipients)
-        make = partial(_Worker, *self.args)
+        make = partial(_Worker, self.drawing)
         self.pool = LanguagePool(self.jobs, make, _language, shares=self.shares)
         # Loaded recipients carry read-only mapping proxies, which do not pickle.
         portable = (replace(r, extra=dict(r.extra)) for r in self.recipients)

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"MISSING from the Maildir: {', '.join(result.missing)}")
     print("\n6. the workspace in the browser, on this demo journal")
     print(f"   python send.py serve --journal {result.journal_path}")
+    print("   (it renders the letters of letters/ in the background; the Letters page shows it)")
     print("   then open http://127.0.0.1:8000/ and log in as (users of this demo journal only):")
     for user in result.users:
         print(f"     {user.name:<14} {user.role:<9} password {user.password}")

@@ -67,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="sessions end H hours after logging in (default 8)",
     )
     parser.add_argument(
+        "--render-jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="processes that render the letters, beside the server (default 2)",
+    )
+    parser.add_argument(
         "--idle-minutes",
         type=float,
         default=30.0,
@@ -100,5 +107,5 @@ def run(args: argparse.Namespace) -> int:
         session_lifetime=dt.timedelta(hours=args.session_hours),
         session_idle=dt.timedelta(minutes=args.idle_minutes),
     )
-    serve(config, listen)
+    serve(config, listen, max(1, args.render_jobs))
     return 0

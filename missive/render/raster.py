@@ -30,10 +30,15 @@ def page_count(pdf: bytes) -> int:
         document.close()
 
 
+def page_path(sha256: str, page: int, cache_dir: Path, scale: float = SCREEN_SCALE) -> Path:
+    """Where `page_png` keeps page `page` (0-based) of the PDF of that sha256."""
+    return cache_dir / f"{sha256}-{page}-{scale:g}.png"
+
+
 def page_png(pdf: bytes, page: int, cache_dir: Path, scale: float = SCREEN_SCALE) -> bytes:
     """Page `page` (0-based) of `pdf` as PNG, from the cache when drawn before."""
     sha = hashlib.sha256(pdf).hexdigest()
-    cached = cache_dir / f"{sha}-{page}-{scale:g}.png"
+    cached = page_path(sha, page, cache_dir, scale)
     if cached.is_file():
         return cached.read_bytes()
     png = _draw(pdf, page, scale)

@@ -31,7 +31,9 @@ from missive.review.digest import (
     batch_hash,
     changed_files,
     collect_inputs,
+    combine_digests,
     digest_batch,
+    file_digests,
     iter_selected,
     select_recipients,
     selected_counts,
@@ -50,11 +52,14 @@ __all__ = [
     "LanguageStatus",
     "Selection",
     "approval_status",
+    "approvals_version",
     "batch_hash",
     "changed_files",
     "check_approved",
     "collect_inputs",
+    "combine_digests",
     "digest_batch",
+    "file_digests",
     "iter_selected",
     "list_approvals",
     "record_decision",
@@ -177,6 +182,17 @@ def _refuse_bad_decision(
     unknown = [str(lang) for lang in languages if lang not in digest.languages]
     if unknown:
         raise ApprovalError(f"not in this batch: {', '.join(unknown)}")
+
+
+def approvals_version(journal_path: Path, batch_key: str) -> tuple[int, int]:
+    """How many decisions the letter has and the newest's id: what changes when one is
+    recorded (a reader may keep `list_approvals` while it stays the same)."""
+    with _connect(journal_path) as conn:
+        count, newest = conn.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM approvals WHERE batch_key = ?",
+            (batch_key,),
+        ).fetchone()
+    return int(count), int(newest)
 
 
 def list_approvals(journal_path: Path, batch_key: str) -> tuple[Approval, ...]:

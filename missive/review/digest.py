@@ -180,11 +180,23 @@ def digest_batch(
         if manifest_digests is not None:
             files.update({PDF_LABEL + rid: pdfs.get(rid, "not rendered") for rid in ids})
         languages[lang] = LanguageDigest(lang, _map_sha256(files), inputs_hash, files, len(ids))
+    return combine_digests(inputs.letter_key, languages, rendered=manifest_digests is not None)
+
+
+def combine_digests(
+    letter_key: str, languages: Mapping[Language, LanguageDigest], *, rendered: bool
+) -> BatchDigest:
+    """The batch's digest from its languages' (the workspace keeps each language's apart)."""
     combined = {str(lang): d.hash for lang, d in languages.items()}
-    combined["letter"] = _text_sha256(inputs.letter_key)
-    return BatchDigest(
-        inputs.letter_key, _map_sha256(combined), languages, manifest_digests is not None
-    )
+    combined["letter"] = _text_sha256(letter_key)
+    return BatchDigest(letter_key, _map_sha256(combined), dict(languages), rendered)
+
+
+def file_digests(files: Iterable[InputFile]) -> dict[str, str]:
+    """Each input file's sha256 as it is now, by label (the files read again, whole)."""
+    found = {f.label: _file_sha256(f.path) for f in files}
+    found[VERSION_LABEL] = _text_sha256(__version__)
+    return found
 
 
 def batch_hash(

@@ -102,22 +102,47 @@ def apply_migrations(conn: sqlite3.Connection, component: str, steps: Sequence[s
             "CREATE TABLE IF NOT EXISTS schema_versions "
             "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
         )
-    row = conn.execute(
-        "SELECT version FROM schema_versions WHERE component = ?", (component,)
-    ).fetchone()
-    found = int(row[0]) if row else 0
+    found = _version(conn, component)
     if found > len(steps):
         raise JournalError(
             f"journal {component} schema is version {found}, newer than this missive ({len(steps)})"
         )
     for version in range(found, len(steps)):
-        # executescript commits on its own, so the step and its version bump share one script.
-        conn.executescript(
-            f"BEGIN;\n{steps[version]}\n"
-            "INSERT INTO schema_versions (component, version) "
-            f"VALUES ('{component}', {version + 1}) "
-            "ON CONFLICT (component) DO UPDATE SET version = excluded.version;\nCOMMIT;"
-        )
+        # Another connection (a thread of the workspace, the worker) may be migrating the
+        # same file: the version is read again under the write lock, and a step applies once.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _version(conn, component) <= version:
+                for statement in _statements(steps[version]):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_versions (component, version) VALUES (?, ?)"
+                    " ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                    (component, version + 1),
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return found
+
+
+def _version(conn: sqlite3.Connection, component: str) -> int:
+    row = conn.execute(
+        "SELECT version FROM schema_versions WHERE component = ?", (component,)
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration step, one by one (executescript would commit)."""
+    found, pending = [], ""
+    for part in script.split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                found.append(pending.strip())
+            pending = ""
     return found
 
 

@@ -7,15 +7,17 @@ Errors become statuses in `errors.py`; the schema of it all is in `openapi.py`.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from missive.access.sessions import Session
 from missive.app import Approval, Decision, Job, parse_due
-from missive.app.letters import LetterSummary
+from missive.app.letters import LetterSummary, RenderProgress
 from missive.app.operations import SendJobRequest, SendProgress
 from missive.app.people import list_sessions, log_in, log_out, revoke_session, start_session
 from missive.errors import PermissionDeniedError, ScheduleError
@@ -43,8 +45,13 @@ async def create_session(request: Request) -> Response:
     found = services(request)
     config = found.config
     address = client_address(request)
-    user = log_in(config.journal_path, username, password, address, found.now())
-    token, session = start_session(config.journal_path, user, address, found.now(), config.policy)
+    # An argon2 check takes a few hundred ms: in a worker thread, not on the event loop.
+    user = await run_in_threadpool(
+        log_in, config.journal_path, username, password, address, found.now()
+    )
+    token, session = await run_in_threadpool(
+        start_session, config.journal_path, user, address, found.now(), config.policy
+    )
     response = JSONResponse(
         {
             "csrf_token": session.csrf_token,
@@ -85,13 +92,15 @@ async def revoke(request: Request) -> Response:
     return JSONResponse(_session(ended))
 
 
-async def letters(request: Request) -> Response:
+def letters(request: Request) -> Response:
+    # A plain function: Starlette runs it in a worker thread, off the event loop.
     who = _logged_in(request)
     shelf = services(request).shelf
     return JSONResponse({"letters": [_summary(s) for s in shelf.overview(who.actor)]})
 
 
-async def letter(request: Request) -> Response:
+def letter(request: Request) -> Response:
+    # A plain function: Starlette runs it in a worker thread, off the event loop.
     who = _logged_in(request)
     found = services(request)
     key = request.path_params["key"]
@@ -113,9 +122,18 @@ async def approvals(request: Request) -> Response:
     comment = body.get("comment", "")
     if not isinstance(comment, str):
         raise BadRequestError("comment: a string")
+    # The language hash the reviewer saw (GET /letters/{key}: approvals.<language>.hash).
+    seen = _text(body, "hash")
     found = services(request)
-    row = found.operations.decide(
-        who.actor, request.path_params["key"], language, decision, comment, who.origin, found.now()
+    row = await run_in_threadpool(
+        partial(found.operations.decide, seen_hash=seen),
+        who.actor,
+        request.path_params["key"],
+        language,
+        decision,
+        comment,
+        who.origin,
+        found.now(),
     )
     return JSONResponse(_approval(row), status_code=201)
 
@@ -275,7 +293,12 @@ def _user(name: str, role: str, languages: tuple[Language, ...]) -> dict[str, An
 def _summary(s: LetterSummary) -> dict[str, Any]:
     return {
         "key": s.key,
-        "check": {"ok": not s.problems, "problems": list(s.problems)},
+        "check": {
+            "ok": s.render.checked and not s.problems,
+            "state": "done" if s.render.checked else "pending",
+            "problems": list(s.problems),
+        },
+        "render": _render(s.render),
         "recipients": s.total,
         "counts": [
             {"language": lang.value, "group": group, "recipients": n}
@@ -291,8 +314,23 @@ def _summary(s: LetterSummary) -> dict[str, Any]:
                     {"reviewer": r.reviewer, "comment": r.comment} for r in st.rejections
                 ],
                 "changed": list(st.changed),
+                **({"hash": s.hashes[lang]} if lang in s.hashes else {}),
             }
             for lang, st in s.languages.items()
+        },
+    }
+
+
+def _render(r: RenderProgress) -> dict[str, Any]:
+    return {
+        "state": r.state.value,
+        "done": r.done,
+        "total": r.total,
+        "rate_per_second": round(r.rate, 1),
+        "eta_seconds": r.eta_seconds,
+        "languages": {
+            lang.value: {"done": done, "total": total}
+            for lang, (done, total) in r.languages.items()
         },
     }
 

@@ -27,6 +27,7 @@ from missive.errors import (
     NotFoundError,
     PermissionDeniedError,
     ScheduleError,
+    StaleHashError,
 )
 
 PROBLEM = "application/problem+json"
@@ -72,6 +73,7 @@ def status_of(error: MissiveError) -> int:
         (InputError, 422),
         (JobRequestError, 422),
         (ApprovalError, 409),
+        (StaleHashError, 409),
         (ScheduleError, 409),
         (AccessError, 400),
     )
@@ -112,14 +114,28 @@ def handler(error_page: ErrorPage, on_refusal: OnRefusal | None = None) -> Handl
         if refused and on_refusal is not None:
             on_refusal(request, status, str(exc))
         if api:
-            problems = [str(p) for p in exc.problems] if isinstance(exc, InputError) else None
-            extra = {"problems": problems} if problems is not None else {}
-            return problem_response(status, str(exc), headers, **extra)
+            return problem_response(status, str(exc), headers, **_details(exc))
         if status == 401 and not isinstance(exc, LoginRefusedError):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return error_page(request, status, str(exc), headers)
 
     return handle
+
+
+def _details(error: MissiveError) -> dict[str, object]:
+    """What a client needs beyond the message: the located problems of an input error; the
+    hash a decision named, the current one and what changed since, for a stale hash."""
+    if isinstance(error, InputError):
+        return {"problems": [str(p) for p in error.problems]}
+    if isinstance(error, StaleHashError):
+        return {
+            "language": error.language,
+            "hash": error.seen_hash,
+            "current_hash": error.current_hash,
+            "rendering": error.current_hash is None,
+            "changed": list(error.changed),
+        }
+    return {}
 
 
 def http_handler(error_page: ErrorPage) -> Handler:

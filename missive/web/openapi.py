@@ -94,6 +94,13 @@ SCHEMAS: dict[str, Any] = {
             "status": INTEGER,
             "detail": STRING,
             "problems": STRINGS,
+            # A decision at a stale hash (409): the hash named, the current one (null while
+            # the language renders again) and the files and PDFs that changed since.
+            "language": STRING,
+            "hash": STRING,
+            "current_hash": {"type": ["string", "null"]},
+            "rendering": {"type": "boolean"},
+            "changed": STRINGS,
         },
         ["type", "title", "status", "detail"],
     ),
@@ -115,19 +122,53 @@ SCHEMAS: dict[str, Any] = {
     "Sessions": _object(
         {"sessions": {"type": "array", "items": _ref("SessionInfo")}}, ["sessions"]
     ),
+    "Render": _object(
+        {
+            "state": {"type": "string", "enum": ["queued", "rendering", "done", "failed"]},
+            "done": INTEGER,
+            "total": INTEGER,
+            "rate_per_second": {"type": "number"},
+            "eta_seconds": {"type": ["integer", "null"]},
+            "languages": {
+                "type": "object",
+                "additionalProperties": _object({"done": INTEGER, "total": INTEGER}),
+            },
+        },
+        ["state", "done", "total"],
+    ),
+    "LanguageApproval": _object(
+        {
+            "state": STRING,
+            "approved_by": STRINGS,
+            "rejected_by": {"type": "array", "items": ANY_OBJECT},
+            "changed": STRINGS,
+            "hash": {
+                "type": "string",
+                "description": "the language hash a decision binds to; absent until rendered",
+            },
+        },
+        ["state"],
+    ),
     "Letter": _object(
         {
             "key": STRING,
-            "check": _object({"ok": {"type": "boolean"}, "problems": STRINGS}),
+            "check": _object(
+                {
+                    "ok": {"type": "boolean"},
+                    "state": {"type": "string", "enum": ["pending", "done"]},
+                    "problems": STRINGS,
+                }
+            ),
+            "render": _ref("Render"),
             "recipients": INTEGER,
             "counts": {"type": "array", "items": ANY_OBJECT},
-            "batch_hash": STRING,
+            "batch_hash": {"type": "string", "description": "empty until every language renders"},
             "reviewers_required": INTEGER,
-            "approvals": ANY_OBJECT,
+            "approvals": {"type": "object", "additionalProperties": _ref("LanguageApproval")},
             "jobs": {"type": "array", "items": _ref("Job")},
             "send": _ref("Progress"),
         },
-        ["key", "check", "batch_hash", "approvals"],
+        ["key", "check", "render", "batch_hash", "approvals"],
     ),
     "Letters": _object({"letters": {"type": "array", "items": _ref("Letter")}}, ["letters"]),
     "Decision": _object(
@@ -135,8 +176,12 @@ SCHEMAS: dict[str, Any] = {
             "language": {"type": "string", "enum": LANGUAGES},
             "decision": {"type": "string", "enum": ["approve", "reject"]},
             "comment": STRING,
+            "hash": {
+                "type": "string",
+                "description": "the language hash the reviewer saw (approvals.<language>.hash)",
+            },
         },
-        ["language", "decision"],
+        ["language", "decision", "hash"],
     ),
     "Approval": _object(
         {
@@ -260,11 +305,12 @@ SCHEMA: dict[str, Any] = {
         },
         "/api/v1/letters/{key}/approvals": {
             "post": _operation(
-                "approve or reject one language (reviewers of that language)",
+                "approve or reject one language (reviewers of that language) at the hash"
+                " seen; 409 if it is not the language's current hash, or it is rendering",
                 ("201", "the decision recorded", "Approval"),
                 params=[KEY, CSRF],
                 body="Decision",
-                errors=("401", "403", "404", "422"),
+                errors=("401", "403", "404", "409", "422"),
             )
         },
         "/api/v1/letters/{key}/jobs": {

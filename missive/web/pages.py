@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -53,8 +54,10 @@ async def login(request: Request) -> Response:
         return login_page(request, context, 403)
     found = services(request)
     address = client_address(request)
+    journal = found.config.journal_path
     try:
-        user = log_in(found.config.journal_path, username, password, address, found.now())
+        # An argon2 check takes a few hundred ms: in a worker thread, not on the event loop.
+        user = await run_in_threadpool(log_in, journal, username, password, address, found.now())
     except (LoginRefusedError, LoginThrottledError) as error:
         status, headers = 401, {}
         if isinstance(error, LoginThrottledError):
@@ -64,7 +67,9 @@ async def login(request: Request) -> Response:
         refused.headers.update(headers)
         return refused
     config = found.config
-    token, _ = start_session(config.journal_path, user, address, found.now(), config.policy)
+    token, _ = await run_in_threadpool(
+        start_session, config.journal_path, user, address, found.now(), config.policy
+    )
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, token)
     return response
@@ -83,7 +88,8 @@ async def logout(request: Request) -> Response:
 # --- letters and report ----------------------------------------------------------------
 
 
-async def letters_page(request: Request) -> Response:
+def letters_page(request: Request) -> Response:
+    # A plain function: Starlette runs it in a worker thread, off the event loop.
     who = logged_in(request)
     found = services(request)
     summaries = found.shelf.overview(who.actor)

@@ -24,22 +24,21 @@ from missive.web.views import changing, logged_in, render
 KINDS = ("now", "at", "self", "ambiguous")
 
 
-async def send_page(request: Request) -> Response:
+def send_page(request: Request) -> Response:
+    # A plain function: Starlette runs it in a worker thread, off the event loop.
     who = logged_in(request)
     found = services(request)
     key = request.path_params["key"]
     summary = found.shelf.summary(who.actor, key)
-    batch = found.shelf.batch(key)
-    first = batch.recipients[0] if batch.recipients else None
-    per_language = Counter(r.language.value for r in batch.recipients)
+    per_language: Counter[str] = Counter()
+    for (language, _), count in summary.counts.items():
+        per_language[language.value] += count
     context = {
         "key": key,
         "summary": summary,
         "per_language": sorted(per_language.items()),
-        "sample": first,
-        "subject": batch.subjects.get(first.id, "") if first else "",
-        "cover": batch.covers.get(first.id, "") if first else "",
-        "sender": batch.letter.mail.from_address,
+        # The first recipient's cover e-mail, as `send.py compose` makes it (render job).
+        "preview": found.shelf.preview(who.actor, key),
         "progress": found.operations.progress(who.actor, key, found.now()),
         "jobs": found.operations.jobs(who.actor, key),
     }

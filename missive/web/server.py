@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from missive.access.sessions import MIN_SECRET
+from missive.app.render_job import DEFAULT_JOBS, RenderTarget, start_renderer, stop_renderer
 from missive.errors import MissiveError
 from missive.model import is_loopback
 from missive.web.app import create_app
@@ -67,9 +69,20 @@ def served_config(config: WorkspaceConfig, listen: Listen, secret: str | None) -
     )
 
 
-def serve(config: WorkspaceConfig, listen: Listen) -> None:
+def serve(config: WorkspaceConfig, listen: Listen, render_jobs: int = DEFAULT_JOBS) -> None:
+    """Serve the workspace, with the renderer process that draws its letters beside it."""
     listen.check()
     app = create_app(served_config(config, listen, os.environ.get(SECRET_VARIABLE) or None))
+    # Started before the server, from this one thread: the renderer is a fork of it.
+    target = RenderTarget(config.letters_dir, config.journal_path, config.cache_dir, render_jobs)
+    renderer = start_renderer(target)
+    try:
+        _run(app, listen)
+    finally:
+        stop_renderer(renderer)
+
+
+def _run(app: Starlette, listen: Listen) -> None:
     uvicorn.run(
         app,
         host=listen.host,
