@@ -12,10 +12,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from web_fixtures import LETTER, make_workspace
 
-from missive.app.batch_store import PARTIAL, RenderState, load_state, store_of
+from missive.app.batch_store import PARTIAL, RenderState, load_state, stamps_of, store_of
 from missive.app.render_batch import BatchOptions, RenderRequest, render_letters
+from missive.app.render_inputs import InterruptedRenderError, letter_files, stamped_as_read
 from missive.app.render_job import RenderTarget, render_pending
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,3 +108,22 @@ def test_only_the_languages_whose_hash_changed_are_drawn_again(tmp_path: Path) -
     assert changed == {"fr"}
     old_french = next(p for p in before.languages if p.language.value == "fr").folder
     assert not (store / LETTER / old_french).exists()  # no language refers to it any more
+
+
+def test_a_list_written_while_the_job_reads_it_is_read_again(tmp_path: Path) -> None:
+    """An editor truncates the list, then writes it: a job that read the half-written file
+    must not stamp its state with the finished file's size and time (it would keep the
+    half file's problems, or its recipients, as current, and never render again)."""
+    ws = make_workspace(tmp_path / "project")
+    letter = ws.root / "letters" / f"{LETTER}.yaml"
+    listed = ws.root / "recipients" / "wsis20-stakeholders.csv"
+    text = listed.read_text(encoding="utf-8")
+    listed.write_text(text[: len(text) // 2], encoding="utf-8")  # read half-written
+    before = stamps_of(letter_files(letter))
+    listed.write_text(text, encoding="utf-8")  # then finished
+    with pytest.raises(InterruptedRenderError):
+        stamped_as_read(before, letter_files(letter))
+    # The renderer starts again at once, and ends on the finished list.
+    assert render_pending(RenderTarget(letter.parent, ws.journal, ws.config.cache_dir, 1))
+    state = load_state(store_of(ws.journal) / LETTER)
+    assert state is not None and state.state is RenderState.DONE and state.done == 62

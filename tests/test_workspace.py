@@ -65,7 +65,7 @@ def test_a_request_never_renders_it_says_the_letter_is_queued(tmp_path: Path) ->
     refused = client.post(
         f"/api/v1/letters/{LETTER}/approvals", json=body, headers={"X-CSRF-Token": token}
     )
-    assert refused.status_code == 404, refused.text
+    assert refused.status_code == 409 and refused.json()["rendering"] is True, refused.text
     assert not list(store_of(ws.journal).glob("*/*/*.pdf"))  # the requests drew nothing
     ws.render()
     letter = client.get(f"/api/v1/letters/{LETTER}").json()

@@ -192,7 +192,7 @@ class LetterShelf:
     def drawn(self, key: str, samples: tuple[Sample, ...]) -> tuple[Sample, ...]:
         """Those of `samples` whose PDF is on disk already."""
         kept = self._read(key)
-        return tuple(s for s in samples if kept is not None and s.recipient in kept.pdfs)
+        return tuple(s for s in samples if kept is not None and kept.pdf(s.recipient))
 
     def changes(self, actor: Actor | None, key: str, language: Language) -> tuple[FileChange, ...]:
         """The input files changed since the language's last approval, with text diffs."""
@@ -218,7 +218,7 @@ class LetterShelf:
         require(actor, Action.VIEW)
         self.path_of(key)
         kept = self._read(key)
-        found = kept.pdfs.get(recipient_id) if kept is not None else None
+        found = kept.pdf(recipient_id) if kept is not None else None
         if found is None:
             raise NotFoundError(f"no letter to {recipient_id!r} in {key} (yet)")
         return found
@@ -258,8 +258,13 @@ class LetterShelf:
         """
         path = self.path_of(key)
         kept = self._read(key)
-        if kept is None or kept.state.part(language) is None:
-            raise NotFoundError(f"no recipient reads {language.value} in {path.stem} (yet)")
+        if kept is None:  # never rendered yet: the renderer has not read the list
+            message = f"{path.stem} is queued for rendering: nothing to decide on yet"
+            raise StaleHashError(
+                message, language=language.value, seen_hash=seen_hash, current_hash=None
+            )
+        if kept.state.part(language) is None:
+            raise NotFoundError(f"no recipient reads {language.value} in {path.stem}")
         rendered = kept.digests.get(language)
         now = file_digests(f for f in _inputs(kept.state).files if f.language in (None, language))
         changed = any(rendered.files.get(k) != v for k, v in now.items()) if rendered else True

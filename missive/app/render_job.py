@@ -32,6 +32,7 @@ from missive.app.batch_store import (
     LetterState,
     Preview,
     RenderState,
+    Stamp,
     append_entry,
     finish_folder,
     folder_name,
@@ -52,10 +53,14 @@ from missive.app.list_readers import ListReaders
 from missive.app.progress import Progress
 from missive.app.proof import write_proof
 from missive.app.render_batch import MANIFEST, BatchOptions, Drawing, ManifestEntry, draw_letters
+from missive.app.render_inputs import (
+    InterruptedRenderError,
+    letter_files,
+    stamped_as_read,
+    watched_files,
+)
 from missive.errors import InputError, MissiveError
-from missive.load import load_letter
-from missive.load.serials import registry_path
-from missive.model import Language, Letter
+from missive.model import Language
 from missive.render import raster
 from missive.review.digest import BatchInputs, digest_batch
 
@@ -76,10 +81,6 @@ class RenderTarget:
     @property
     def store(self) -> Path:
         return store_of(self.journal_path)
-
-
-class InterruptedRenderError(MissiveError):
-    """An input changed while the letter was drawn, or the renderer's parent is gone."""
 
 
 Stop = Callable[[], bool]
@@ -153,17 +154,19 @@ def stop_renderer(process: BaseProcess) -> None:
 def render_letter(target: RenderTarget, key: str, letter_path: Path, stop: Stop) -> LetterState:
     """The letter's render job (see the module's docstring); the state it ends in."""
     folder = target.store / key
+    before = stamps_of(letter_files(letter_path))
     readers = ListReaders()
     try:
         scan = scan_list(letter_path, on_recipient=readers.add)
     except InputError as error:
-        return _failed(folder, key, letter_path, error)
+        return _failed(folder, key, letter_path, error, before)
     letter = scan.letter
     inputs = readers.inputs(letter, scan.path)
+    files = (item.path for item in inputs.files)
     state = LetterState(
         key=key,
         state=RenderState.RENDERING,
-        stamps=stamps_of(_watched(letter, inputs, letter_path)),
+        stamps=stamped_as_read(before, watched_files(letter, files, letter_path)),
         counts=tuple((lang, group, n) for (lang, group), n in sorted(scan.counts.items())),
         languages=_parts(folder, inputs, readers),
         reviewers_required=letter.reviewers_required,
@@ -188,46 +191,23 @@ def _save(folder: Path, state: LetterState) -> LetterState:
     return state
 
 
-def _failed(folder: Path, key: str, letter_path: Path, error: InputError) -> LetterState:
+def _failed(
+    folder: Path, key: str, letter_path: Path, error: InputError, before: tuple[Stamp, ...]
+) -> LetterState:
     """The letter does not check: `check`'s own problems (the e-mail cover notes too)."""
     try:
         check_letter(CheckRequest(letter_path))
     except InputError as found:
         error = found
-    try:
-        letter: Letter | None = load_letter(letter_path)
-    except InputError:
-        letter = None
-    watched = [letter_path, *_project_folders(letter_path)]
-    if letter is not None:
-        watched += [letter.recipients_path, letter.templates_dir, registry_path(letter)]
     state = LetterState(
         key=key,
         state=RenderState.FAILED,
-        stamps=stamps_of(watched),
+        stamps=stamped_as_read(before, letter_files(letter_path)),
         problems=tuple(str(p) for p in error.problems),
         checked=True,
     )
     save_state(folder, state)
     return state
-
-
-def _project_folders(letter_path: Path) -> list[Path]:
-    root = letter_path.resolve().parent.parent
-    return [root / name for name in ("letters", "templates", "signatories", "recipients")]
-
-
-def _watched(letter: Letter, inputs: BatchInputs, letter_path: Path) -> list[Path]:
-    """The files a change of which may change a PDF or a hash, and the folders they are in
-    (a file added to a folder changes the folder's time)."""
-    files = [item.path for item in inputs.files]
-    return [
-        letter_path,
-        registry_path(letter),
-        *_project_folders(letter_path),
-        *files,
-        *{path.parent for path in files},
-    ]
 
 
 def _parts(folder: Path, inputs: BatchInputs, readers: ListReaders) -> tuple[LanguagePart, ...]:

@@ -28,15 +28,29 @@ class StoredPdf:
 
 
 @dataclass
+class FolderPdfs:
+    """The PDFs of one render folder learnt so far, and how far its manifests were read."""
+
+    pdfs: dict[str, StoredPdf] = field(default_factory=dict)  # by recipient id
+    read: dict[str, int] = field(default_factory=dict)  # manifest's name -> bytes read
+
+
+@dataclass
 class StoredLetter:
     """What the shelf keeps of one letter while its state file stays the same."""
 
     mtime: int
     state: LetterState
     digests: dict[Language, LanguageDigest]
-    pdfs: dict[str, StoredPdf] = field(default_factory=dict)
-    read: dict[Path, int] = field(default_factory=dict)  # partial manifest -> bytes read
+    folders: dict[str, FolderPdfs] = field(default_factory=dict)  # by render folder's name
     approvals: tuple[tuple[int, int], tuple[Approval, ...]] | None = None
+
+    def pdf(self, recipient_id: str) -> StoredPdf | None:
+        for folder in self.folders.values():
+            found = folder.pdfs.get(recipient_id)
+            if found is not None:
+                return found
+        return None
 
 
 def load_stored(folder: Path, mtime: int, old: StoredLetter | None) -> StoredLetter | None:
@@ -44,7 +58,7 @@ def load_stored(folder: Path, mtime: int, old: StoredLetter | None) -> StoredLet
     state = load_state(folder)
     if state is None:
         return None
-    return _carried(old, StoredLetter(mtime, state, _digests(folder, state)), folder)
+    return _carried(old, StoredLetter(mtime, state, _digests(folder, state)))
 
 
 def _digests(folder: Path, state: LetterState) -> dict[Language, LanguageDigest]:
@@ -57,14 +71,14 @@ def _digests(folder: Path, state: LetterState) -> dict[Language, LanguageDigest]
     return found
 
 
-def _carried(old: StoredLetter | None, new: StoredLetter, folder: Path) -> StoredLetter:
-    """What `old` learnt of the PDFs of folders `new` still uses (the renderer writes its
-    state twice a second while it draws: the PDFs listed so far are not read again)."""
+def _carried(old: StoredLetter | None, new: StoredLetter) -> StoredLetter:
+    """What `old` learnt of the PDFs of folders `new` still uses. The renderer writes its
+    state twice a second while it draws: the PDFs listed so far are not read again, and
+    what is carried over is a dictionary per language, whatever the list's size."""
     if old is None:
         return new
-    folders = {folder / part.folder for part in new.state.languages}
-    new.pdfs = {rid: pdf for rid, pdf in old.pdfs.items() if pdf.path.parent in folders}
-    new.read = {path: n for path, n in old.read.items() if path.parent in folders}
+    used = {part.folder for part in new.state.languages}
+    new.folders = {name: pdfs for name, pdfs in old.folders.items() if name in used}
     new.approvals = old.approvals
     return new
 
@@ -73,21 +87,22 @@ def read_new_pdfs(folder: Path, kept: StoredLetter) -> None:
     """Learn the PDFs drawn since the last look: a rendered language's manifest once, a
     language still drawing from where its partial manifest was read to."""
     for part in kept.state.languages:
-        language_folder = folder / part.folder
+        known = kept.folders.setdefault(part.folder, FolderPdfs())
         rendered = part.language in kept.digests
-        manifest = language_folder / (MANIFEST if rendered else PARTIAL)
-        start = kept.read.get(manifest, 0)
+        name = MANIFEST if rendered else PARTIAL
+        start = known.read.get(name, 0)
         if rendered and start:
             continue
-        for entry in _new_entries(manifest, start, kept.read, rendered):
+        language_folder = folder / part.folder
+        for entry in _new_entries(language_folder / name, start, known.read, rendered):
             rid = str(entry["recipient"])
             pdf = language_folder / str(entry["pdf"])
             sha, pages = str(entry["sha256"]), int(entry["pages"])
-            kept.pdfs[rid] = StoredPdf(rid, part.language, pdf, sha, pages)
+            known.pdfs[rid] = StoredPdf(rid, part.language, pdf, sha, pages)
 
 
 def _new_entries(
-    manifest: Path, start: int, read: dict[Path, int], whole: bool
+    manifest: Path, start: int, read: dict[str, int], whole: bool
 ) -> list[dict[str, Any]]:
     try:
         with manifest.open("rb") as stream:
@@ -96,14 +111,14 @@ def _new_entries(
     except OSError:
         return []
     if whole:
-        read[manifest] = start + len(data) or 1
+        read[manifest.name] = start + len(data) or 1
         try:
             entries = json.loads(data)
         except ValueError:
             return []
         return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
     complete = data[: data.rfind(b"\n") + 1]  # a line still being written waits
-    read[manifest] = start + len(complete)
+    read[manifest.name] = start + len(complete)
     found = []
     for line in complete.splitlines():
         try:
