@@ -10,18 +10,21 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from typeset_lines import Block, Fault, Kind, faults, read_letter, word_space_ratio
+from pdf_reading import poppler_text
+from render_samples import composed
+from typeset_lines import Block, Fault, Kind, faults, read_letter
 
 from missive.app.render_batch import BatchOptions, render_batch
 from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
 from missive.load.serials import assign_serials_over_list
-from missive.model import ComposedLetter, Language
+from missive.model import ComposedLetter, Language, Paragraph, Run
 from missive.render.hyphens import hyphenate
+from missive.render.pdf import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("wsis20-invitation", "egov-survey-reminder")
@@ -134,16 +137,42 @@ def test_no_acronym_or_capitals_is_hyphenated(letters: list[Rendered]) -> None:
             assert not split.findall(item.text()), item.pdf.name
 
 
-def test_russian_justified_lines_are_not_very_loose(letters: list[Rendered]) -> None:
-    """No justified Russian line opens its word spaces past 250 % (before: 329 %). The
-    one left over 200 % ends before "ВВУИО+20", which neither moves up nor breaks."""
-    for item in letters:
-        if item.language is not Language.RU:
-            continue
-        for block in item.blocks():
-            if block.kind is Kind.BODY:
-                for line in block.lines[:-1]:
-                    assert (word_space_ratio(line) or 0.0) <= 2.5, (item.pdf.name, line.text)
+def test_justified_lines_are_not_loose(counted: dict[str, Counter[Fault]]) -> None:
+    """No justified line opens its word spaces past 150 % (bench/typography.py: Typst
+    has 207 such lines in these letters; before glyph scaling, missive had 77). The four
+    left are one English paragraph of two lines, "...cooperation with the / Department.",
+    which has no other breaking: "De-/partment." would end it on a fragment."""
+    loose = _with(counted, Fault.LOOSE)
+    assert {name for name in loose if "/en-" not in name} == set()
+    assert sum(loose.values()) <= 4, loose
+
+
+# A paragraph where nearly every other word has one letter: without the rule, total fit
+# ends lines on them (the samples' own Russian happens to end none there).
+_ONE_LETTER_WORDS = (
+    "Мы с радостью сообщаем о том, что в Женеве и в Нью-Йорке, а также к востоку и к западу "
+    "от них, у всех партнёров и у всех делегаций есть возможность о многом договориться, "
+    "а я с коллегами и с друзьями в городе и в регионе готов к встрече с вами и к работе "
+    "с каждым из вас, у кого есть вопросы о программе и о порядке регистрации. "
+) * 3
+_ALONE = re.compile(r"(?<![\w.-])[авикосуяАВИКОСУЯ]\n")
+
+
+def _lines(text: str) -> str:
+    return "\n".join(line.strip() for line in text.splitlines())
+
+
+def test_no_russian_line_ends_on_a_one_letter_word(letters: list[Rendered]) -> None:
+    """A one-letter preposition or conjunction stays with the next word ("в Женеве")."""
+    russian = [item for item in letters if item.language is Language.RU]
+    assert russian
+    for item in russian:
+        assert not _ALONE.search(_lines(item.text())), item.pdf.name
+    letter = composed(Language.RU)
+    body = (Paragraph((Run(_ONE_LETTER_WORDS),)), *letter.body)
+    text = _lines(poppler_text(Renderer().render(replace(letter, body=body)).data))
+    assert "Мы с радостью" in text
+    assert not _ALONE.search(text), _ALONE.findall(text)
 
 
 # Defect 6: dates and numbers split across lines.

@@ -9,10 +9,10 @@ the line breaker sees one unbreakable group. UN editorial usage keeps together:
 - a title and the name it precedes ("S.E. M.", "H.E. Mr", "г-н", "Sra."), an initial and
   the name after it;
 - a number and its unit or currency ("15 %", "5 000 USD"), and the groups of one number
-  ("+41 22 730 6240", "5 000").
-
-Russian usage would also keep a one-letter preposition with the next word ("в Женеве"):
-tried, it left too few places to break and opened loose lines, so it is not a rule here.
+  ("+41 22 730 6240", "5 000");
+- in Russian, a one-letter word and the word after it ("в Женеве", "и культуры",
+  "с 27–31 мая"): no line ends on "а", "в", "и", "к", "о", "с", "у" or "я" (Мильчин,
+  *Справочник издателя и автора*; UN Russian usage).
 
 Words that are never hyphenated (see `no_hyphenation`): acronyms and words in capitals
 ("UNITAR", "ЮНИТАР", "WSIS"), and anything in a URL or an e-mail address (they hold no
@@ -90,6 +90,8 @@ def _rules(language: Language) -> re.Pattern[str]:
     titles = _TITLES.get(language)
     if titles is not None:
         rules.append(rf"(?<!\w)(?:{titles})(?:{_S}(?:{titles}))*{_S}(?=\w)")
+    if language is Language.RU:
+        rules.append(rf"(?<![\w.-])[авикосуяАВИКОСУЯ]{_S}(?=\S)")
     if language in (Language.EN, Language.FR, Language.ES, Language.RU):
         rules.append(r"(?<!\w)\w\.(?:\s?\w\.)*" + _S + r"(?=\w{2})")  # initials: "J. Smith"
     return re.compile("|".join(f"(?:{rule})" for rule in rules))

@@ -5,8 +5,12 @@ line may break; this module turns that into the items of `missive.render.linebre
 for the best breaks, and hands back the lines as character ranges. What the items say:
 
 - a space is glue: its width, stretched by at most half of it at the tolerance and shrunk
-  by at most a quarter (Typst and TeX shrink spaces too); a no-break space is the same glue
+  by at most a third (Typst and TeX shrink spaces too); a no-break space is the same glue
   where no line may end (a date, a title and a name: `breakrules`);
+- a character is a box; in a justified Latin, Cyrillic or Arabic line its glyphs may also
+  be scaled by up to 2 % of their width, at the line's ratio (InDesign's glyph scaling of
+  98-102 %, microtype's font expansion): a line takes part of its slack in its letters,
+  so fewer lines open their spaces past 150 %;
 - a soft hyphen is a flagged penalty, as wide as the hyphen it draws if the line ends there;
   so is the place after the hyphen of a compound word, where nothing more is drawn;
 - Chinese is justified between every two characters: each gap is glue of no width that
@@ -43,8 +47,9 @@ SOFT_HYPHEN = "\u00ad"
 NO_BREAK_SPACE = "\u00a0"
 SPACE_STRETCH = 0.5  # of a space: 150 % of its width at ratio 1
 SPACE_SHRINK = 1 / 3  # as TeX's fonts: spaces shrink to two thirds at most
+GLYPH_SCALING = 0.02  # of a glyph's width, at ratio 1 (wider) or -1 (narrower)
 CJK_STRETCH = 0.1  # of the size, between two characters, at ratio 1
-HYPHEN_COST = 50.0  # TeX's \hyphenpenalty
+HYPHEN_COST = 100.0  # twice TeX's \hyphenpenalty (bench/typography.py: fewer hyphens)
 LATIN_IN_CJK_COST = 300.0  # a break inside a Latin run of Chinese text, at its punctuation
 EMERGENCY_COST = 5_000.0  # a break inside a word wider than the line
 RAGGED_STRETCH = 0.5  # of the line: a ragged line half empty is at ratio 1
@@ -55,7 +60,7 @@ _BREAK_AFTER_IN_LATIN = frozenset("/@")
 _BREAK_BEFORE_IN_LATIN = frozenset("-_~")
 # Spaces past 150 % of their width are loose (ratio 1): the first pass accepts none; when
 # a paragraph cannot do without, the fewest of them.
-JUSTIFIED = Params(tolerance=1.0, loose_ratio=1.0, loose_demerits=1e6)
+JUSTIFIED = Params(pretolerance=1.0, tolerance=1.0, loose_ratio=1.0, loose_demerits=1e6)
 RAGGED = Params(tolerance=2.0, final_hyphen_forbidden=False)
 
 
@@ -71,6 +76,7 @@ class Text:
     cjk: bool  # justified between characters (Chinese)
     hyphen_width: float
     no_start: Collection[str] = ()  # what no line may start with (closing punctuation)
+    scaling: float = 0.0  # of a glyph's width: how far a justified line may scale it
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class _Builder:
     def __init__(self, text: Text, narrowest: float, *, justify: bool) -> None:
         self.text = text
         self.justify = justify
+        self.scaling = text.scaling if justify else 0.0
         self.narrowest = narrowest
         self.items: list[Item] = []
         self.ends: dict[int, _End] = {}
@@ -134,7 +141,8 @@ class _Builder:
             else:
                 if index and chars[index - 1] not in " \n" + SOFT_HYPHEN + NO_BREAK_SPACE:
                     self._between(index)
-                self.items.append(Box(self.text.widths[index]))
+                width = self.text.widths[index]
+                self.items.append(Box(width, width * self.scaling, width * self.scaling))
         self._end(len(chars))
         return self.items, self.ends
 

@@ -56,7 +56,10 @@ class LetterStyles:
         size, leading = {Language.AR: (12.5, 20.0), Language.ZH: (10.5, 17.0)}.get(
             language, (10.5, 14.5)
         )
-        body = TextStyle(language, size=size, leading=leading, align=Align.JUSTIFY)
+        latin_size = 10.5  # Noto Sans' size in the other letters
+        body = TextStyle(
+            language, size=size, leading=leading, align=Align.JUSTIFY, latin_scale=latin_size / size
+        )
         return cls(
             body=replace(body, space_after=size * 0.7),
             small=replace(body, size=size - 1.5, leading=leading - 2.5, align=Align.START),

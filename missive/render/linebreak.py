@@ -21,9 +21,11 @@ never a hyphen on the penultimate line before a last line shorter than
 `final_line_after_hyphen` of the width (if `final_hyphen_forbidden`), never a line shrunk
 below its glue's shrink.
 
-The first pass accepts lines up to `tolerance` (ratio); if no breaking fits, a second pass
-accepts any stretch (a very loose line is better than an overfull one) and, as a last
-resort, overfull lines (a word wider than the line): `break_lines` always answers.
+As TeX does, a first pass may try the paragraph without hyphenating any word, accepting
+lines up to `pretolerance` (ratio); the next accepts lines up to `tolerance` with hyphens;
+if no breaking fits, another accepts any stretch (a very loose line is better than an
+overfull one) and, as a last resort, overfull lines (a word wider than the line):
+`break_lines` always answers.
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ _AWFUL = 1e12  # demerits of a line no tolerance accepts (the last resort only)
 
 @dataclass(frozen=True, slots=True)
 class Box:
+    """What is drawn. A box may be a little wider or narrower as its line asks (glyphs
+    scaled, as microtype's font expansion and InDesign's glyph scaling do): `stretch` and
+    `shrink` count with the line's glue, at the same ratio."""
+
     width: float
+    stretch: float = 0.0
+    shrink: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +77,10 @@ class Fitness(IntEnum):
 
 @dataclass(frozen=True)
 class Params:
-    tolerance: float = 2.0  # largest stretch ratio of the first pass
+    # TeX's \pretolerance: a first pass that hyphenates no word (a flagged penalty that
+    # draws a hyphen is not a break), accepting lines up to this ratio; None: no such pass.
+    pretolerance: float | None = None
+    tolerance: float = 2.0  # largest stretch ratio of the (next) pass, hyphens allowed
     line_penalty: float = 10.0
     double_hyphen_demerits: float = 3_000.0
     final_hyphen_demerits: float = 5_000.0
@@ -133,9 +144,7 @@ class _Sums:
         self.before: list[tuple[float, float, float]] = []
         for item in items:
             self.before.append((width, stretch, shrink))
-            if isinstance(item, Box):
-                width += item.width
-            elif isinstance(item, Glue):
+            if not isinstance(item, Penalty):  # a box or glue
                 width, stretch, shrink = (
                     width + item.width,
                     stretch + item.stretch,
@@ -180,8 +189,13 @@ def break_lines(
     last = items[-1]
     if not (isinstance(last, Penalty) and last.cost <= FORCED):
         raise ValueError("a paragraph's items end with a forced break")
-    for tolerance, overfull in ((params.tolerance, False), (INFINITY, False), (INFINITY, True)):
-        found = _Pass(items, tuple(widths), params, tolerance, overfull).run()
+    passes = [(params.tolerance, True, False), (INFINITY, True, False), (INFINITY, True, True)]
+    if params.pretolerance is not None:
+        passes.insert(0, (params.pretolerance, False, False))
+    for tolerance, hyphenate, overfull in passes:
+        found = _Pass(
+            items, tuple(widths), params, tolerance, overfull=overfull, hyphenate=hyphenate
+        ).run()
         if found is not None:
             return found
     raise AssertionError("the last resort accepts every line")  # pragma: no cover
@@ -194,9 +208,12 @@ class _Pass:
         widths: tuple[float, ...],
         params: Params,
         tolerance: float,
+        *,
         overfull: bool,
+        hyphenate: bool,
     ) -> None:
         self.items = items
+        self.hyphenate = hyphenate
         self.widths = widths
         self.params = params
         self.tolerance = tolerance
@@ -216,6 +233,8 @@ class _Pass:
                     continue
             elif not isinstance(item, Penalty) or item.cost >= FORBIDDEN:
                 continue
+            elif item.flagged and item.width and not self.hyphenate:
+                continue  # a hyphen the word does not have
             active = self._try_break(active, position)
             if not active:
                 return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reportlab.lib.rl_accel import fp_str
@@ -19,6 +20,7 @@ from missive.render.drawn import (
     per_font,
     replay_or_draw,
 )
+from missive.render.fill import GLYPH_SCALING, SPACE_SHRINK, SPACE_STRETCH
 from missive.render.glyph_text import GlyphWriter, register_keys
 from missive.render.keptlayout import KeptParagraph
 from missive.render.reportlab_seam import font_state
@@ -155,8 +157,8 @@ class RichText(Flowable):
     def getSpaceAfter(self) -> float:  # noqa: N802 (platypus API)
         return self.style.space_after
 
-    def _start_x(self, line: Line, indent: float) -> tuple[float, float, float]:
-        """x of the line's left edge, extra width per space, extra width per character."""
+    def _start_x(self, line: Line, indent: float) -> tuple[float, Spacing]:
+        """x of the line's left edge, and how it is justified."""
         style = self.style
         room = self._text_width(self.width) - indent
         free = room - line.width
@@ -168,29 +170,39 @@ class RichText(Flowable):
         if style.align is Align.JUSTIFY and (line.stretch or shrunk):
             # Chinese is justified between every two characters, other scripts between words.
             if style.language is Language.ZH and line.chars > 1:
-                return left, 0.0, free / (line.chars - 1)
+                return left, Spacing(0.0, free / (line.chars - 1))
             if line.spaces:
-                return (left, *self._word_and_letter_space(line, free))
+                return left, self._justified(line, free)
         if style.align is Align.CENTER:
-            return left + free / 2, 0.0, 0.0
+            return left + free / 2, Spacing()
         if rtl != (style.align is Align.END):
             right = self.width - (style.start_indent + indent if rtl else 0.0)
-            return right - line.width, 0.0, 0.0
-        return left, 0.0, 0.0
+            return right - line.width, Spacing()
+        return left, Spacing()
 
-    def _word_and_letter_space(self, line: Line, free: float) -> tuple[float, float]:
-        """Extra width per space and per character of a justified line. Only a line the
-        breaker could not keep under 150 % of its spaces' width (an acronym too long to
-        move up, a date kept whole, no hyphen before a short last line) also spaces its
-        letters, by 2.5 % of the size at most (a typesetter's letter-spacing limit); never
-        Arabic, whose letters join."""
+    def _justified(self, line: Line, free: float) -> Spacing:
+        """How a justified line fills its width, as total fit counted it (`fill`): its
+        glyphs scaled by up to 2 %, at the ratio its spaces are stretched or shrunk by.
+        Only a line the breaker could not keep under 150 % of its spaces' width (an
+        acronym too long to move up, a date kept whole, no hyphen before a short last
+        line) also spaces its letters, by 2.5 % of the size at most (a typesetter's
+        letter-spacing limit); never Arabic, whose letters join."""
         piece = self.pieces[line.segments[0].piece] if line.segments else None
         space = char_width(piece.font, " ") * piece.size if piece else 0.0
+        glyphs = max(line.width - line.spaces * space, 0.0)
+        give = SPACE_STRETCH if free > 0 else SPACE_SHRINK
+        capacity = line.spaces * space * give + glyphs * GLYPH_SCALING
+        ratio = max(-1.0, min(free / capacity, 1.0)) if capacity > 0 else 0.0
+        scale = 1.0 + ratio * GLYPH_SCALING
+        free -= line.width * (scale - 1.0)  # what the spaces (and letters) still take
         excess = free - line.spaces * space * LOOSE_SPACE
-        if excess <= 0 or line.chars < 2 or self.style.language.is_rtl:  # Arabic letters join
-            return free / line.spaces, 0.0
-        letter = min(excess / line.chars, self.style.size * MAX_LETTER_SPACE)
-        return (free - letter * line.chars) / line.spaces, letter
+        # A word space is opened by the spacing of the letter before it and its own
+        # (two per space), the other letters' by theirs (one each).
+        letters = line.chars - 2 * line.spaces
+        if excess <= 0 or letters < 1 or self.style.language.is_rtl:  # Arabic letters join
+            return Spacing(free / line.spaces, 0.0, scale)
+        letter = min(excess / letters, self.style.size * MAX_LETTER_SPACE)
+        return Spacing((free - letter * line.chars) / line.spaces, letter, scale)
 
     def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
         """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
@@ -269,12 +281,12 @@ class RichText(Flowable):
         for index, line in enumerate(self._lines):
             baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
             indent = style.first_indent if index == 0 and self._first else 0.0
-            x, extra, char_space = self._start_x(line, indent)
+            x, spacing = self._start_x(line, indent)
             if index == 0 and self._first and style.bullet:
                 self._draw_bullet(writer, baseline)
             for segment in line.segments:
                 piece = self.pieces[segment.piece]
-                drawn = writer.segment(piece, segment, (x, baseline), (extra, char_space))
+                drawn = writer.segment(piece, segment, (x, baseline), spacing)
                 if piece.href:
                     links.append((piece.href, x, baseline, drawn))
                 x += drawn
@@ -298,7 +310,7 @@ class RichText(Flowable):
         else:
             x = style.start_indent - gap - bullet.width
         piece = Piece(bullet.text, bullet.run.font, style.size)
-        writer.segment(piece, bullet, (x, baseline), (0.0, 0.0))
+        writer.segment(piece, bullet, (x, baseline), Spacing())
 
 
 def characters_of(texts: Iterable[RichText]) -> Characters:
@@ -308,6 +320,16 @@ def characters_of(texts: Iterable[RichText]) -> Characters:
         for font, characters in text.characters_by_font().items():
             found.setdefault(font, set()).update(characters)
     return per_font(found)
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """How a line is stretched, as drawn: extra width per space and per glyph, and the
+    glyphs' horizontal scale (the PDF's Tw, Tc and Tz, which the scale applies to)."""
+
+    word: float = 0.0
+    char: float = 0.0
+    scale: float = 1.0
 
 
 class _TextWriter:
@@ -321,8 +343,9 @@ class _TextWriter:
         self.color: tuple[float, float, float] = (0, 0, 0)
         self.char_space = 0.0
         self.word_space = 0.0
+        self.scale = 1.0
 
-    def _state(self, piece: Piece, char_space: float, word_space: float) -> None:
+    def _state(self, piece: Piece, char_space: float, word_space: float, scale: float) -> None:
         mode = 2 if piece.fake_bold else 0
         if mode != self.mode:
             self.mode = mode
@@ -337,25 +360,31 @@ class _TextWriter:
         if word_space != self.word_space:
             self.word_space = word_space
             self.ops.append(f"{fp_str(word_space)} Tw")
+        if scale != self.scale:
+            self.scale = scale
+            self.ops.append(f"{fp_str(scale * 100)} Tz")
 
     def segment(
         self,
         piece: Piece,
         segment: Segment,
         origin: tuple[float, float],
-        spacing: tuple[float, float],
+        spacing: Spacing,
     ) -> float:
         """Write one visual segment; returns its drawn width (stretched when justified).
 
         Justification uses the PDF's own word spacing (Tw, applied to every byte 32,
-        which is the space in every subset ReportLab cuts) and character spacing (Tc), so
-        a line is one string however it is stretched.
+        which is the space in every subset ReportLab cuts), character spacing (Tc) and
+        horizontal scaling (Tz, which scales the other two as well), so a line is one
+        string however it is stretched.
         """
-        extra, char_space = spacing
-        self._state(piece, char_space, extra)
-        return self.glyphs.run(
-            segment.run, piece.size, origin, actual_text=segment.actual, spacing=(extra, char_space)
+        scale = spacing.scale
+        word, char = spacing.word / scale, spacing.char / scale
+        self._state(piece, char, word, scale)
+        drawn = self.glyphs.run(
+            segment.run, piece.size, origin, actual_text=segment.actual, spacing=(word, char)
         )
+        return drawn * scale
 
     def finish(self) -> str:
         # Tc, Tw, Tr and the colour are graphics state: they would leak into what follows.
@@ -364,6 +393,8 @@ class _TextWriter:
             self.ops.append("0 Tc")
         if self.word_space:
             self.ops.append("0 Tw")
+        if self.scale != 1.0:
+            self.ops.append("100 Tz")
         if self.mode:
             self.ops.append("0 Tr")
         if self.color != (0, 0, 0):

@@ -42,7 +42,7 @@ from missive.render import fonts
 from missive.render.bidi import needs_bidi
 from missive.render.bidi_runs import latin_stretches, levels, runs, trailing_whitespace
 from missive.render.breakrules import keep_together
-from missive.render.fill import Text, fill
+from missive.render.fill import GLYPH_SCALING, Text, fill
 from missive.render.hyphens import SOFT_HYPHEN, hyphenate
 from missive.render.shaping import ShapedRun, shape
 from missive.storage import reuse
@@ -76,6 +76,10 @@ class TextStyle:
     start_indent: float = 0.0
     first_indent: float = 0.0  # extra indent of a paragraph's first line (Chinese: two ideographs)
     bullet: str | None = None
+    # Latin words of right-to-left text, in the Latin face, at this share of `size`: Amiri
+    # is set larger than Noto Sans to read alike (`layout.LetterStyles`), and a Latin word
+    # inside Arabic text is set at the Latin letters' size, not a sixth larger.
+    latin_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -173,10 +177,10 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
             if end < len(whole) and (families[end], langs[end]) == (families[start], langs[start]):
                 continue
             face = fonts.face(families[start], bold=bold, italic=italic)
+            latin = style.language.is_rtl and families[start] is fonts.Family.NOTO_SANS
+            size = style.size * style.latin_scale if latin else style.size
             pieces.append(
-                Piece(
-                    whole[start:end], face.name, style.size, face.fake_bold, run.href, langs[start]
-                )
+                Piece(whole[start:end], face.name, size, face.fake_bold, run.href, langs[start])
             )
             start = end
     return tuple(pieces)
@@ -296,6 +300,7 @@ class _Breaker:
             cjk=style.language is Language.ZH,
             hyphen_width=self._hyphen_width(),
             no_start=NO_START,
+            scaling=0.0 if style.language is Language.ZH else GLYPH_SCALING,
         )
         widths = (max_width - style.first_indent, max_width)
         return fill(text, widths, justify=style.align is Align.JUSTIFY)
