@@ -175,6 +175,16 @@ def test_no_russian_line_ends_on_a_one_letter_word(letters: list[Rendered]) -> N
     assert not _ALONE.search(text), _ALONE.findall(text)
 
 
+def test_no_line_of_a_paragraph_starts_with_a_dash(letters: list[Rendered]) -> None:
+    """A spaced dash stays at the end of its line ("материалов –" / "15 февраля"): at a
+    line's start it reads as a list's bullet."""
+    for item in letters:
+        for block in item.blocks():
+            if block.kind is Kind.BODY:
+                for line in block.lines[1:]:
+                    assert not line.text.startswith(("–", "—")), (item.pdf.name, line.text)
+
+
 # Defect 6: dates and numbers split across lines.
 _MONTHS = {
     Language.EN: "January|February|March|April|May|June|July|August|September|October|"

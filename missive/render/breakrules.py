@@ -10,6 +10,8 @@ the line breaker sees one unbreakable group. UN editorial usage keeps together:
   the name after it;
 - a number and its unit or currency ("15 %", "5 000 USD"), and the groups of one number
   ("+41 22 730 6240", "5 000");
+- a spaced dash and the word before it ("материалов – 15 февраля", "SMSI+20 – 2024"): no
+  line starts with a dash, which would read as a list's bullet;
 - in Russian, a one-letter word and the word after it ("в Женеве", "и культуры",
   "с 27–31 мая"): no line ends on "а", "в", "и", "к", "о", "с", "у" or "я" (Мильчин,
   *Справочник издателя и автора*; UN Russian usage).
@@ -90,6 +92,7 @@ def _rules(language: Language) -> re.Pattern[str]:
     titles = _TITLES.get(language)
     if titles is not None:
         rules.append(rf"(?<!\w)(?:{titles})(?:{_S}(?:{titles}))*{_S}(?=\w)")
+    rules.append(rf"(?<=[\w.,;)»”]){_S}(?=[–—]{_S})")  # a spaced dash never starts a line
     if language is Language.RU:
         rules.append(rf"(?<![\w.-])[авикосуяАВИКОСУЯ]{_S}(?=\S)")
     if language in (Language.EN, Language.FR, Language.ES, Language.RU):
