@@ -79,3 +79,12 @@ def test_sample_registry_is_committed_for_every_sample_recipient() -> None:
     registry = read_registry(registry_path(letter))
     assert assign_serials(letter, ids, persist=False) == {i: registry[i] for i in ids}
     assert sorted(registry.values()) == list(range(1, len(registry) + 1))
+
+
+def test_a_letter_without_a_serial_pattern_numbers_nothing_and_writes_nothing(
+    letter: Letter,
+) -> None:
+    plain = dataclasses.replace(letter, serial_pattern=None)
+    assert assign_serials(plain, ["a", "b"], persist=True) == {}
+    assert not registry_path(plain).exists()
+    assert list(plain.path.parent.iterdir()) == [plain.path]

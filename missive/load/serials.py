@@ -56,6 +56,10 @@ def assign_serials(
     so that two runs cannot hand out the same number); without it (`check`), nothing is
     written and the numbers shown are those the next real run would give.
     """
+    if letter.serial_pattern is None:
+        # References without a serial: nothing to number, and no registry written beside a
+        # letter that never asked for one.
+        return {}
     path = registry_path(letter)
     with _locked(letter.path) if persist else _unlocked():
         registry = read_registry(path)
