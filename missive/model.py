@@ -166,6 +166,9 @@ class Letter:
     voice: Voice  # the person the letter is written in; its closing agrees
     page_size: PageSize = PageSize.A4
     logo: Path | None = None
+    # What the logo shows, per language (a tagged PDF's /Alt); None with a logo: the letter
+    # said the logo is decorative (`logo_alt: decorative`), drawn as an artifact.
+    logo_alt: Localized | None = None
     reviewers_required: int = 1
     variables: Mapping[str, str] = field(default_factory=dict)  # free values for templates
     group_names: Mapping[str, Localized] = field(default_factory=dict)  # the letter's own groups
@@ -248,6 +251,10 @@ class ComposedLetter:
     cover: CoverNote
     page_size: PageSize = PageSize.A4
     logo: Path | None = None
+    logo_alt: str | None = None  # the logo's description; None: decorative (an artifact)
+    # The subject on one line, its lines joined by the language's separator (the PDF's
+    # title, as the cover note's subject); "": the subject's lines joined by a space.
+    title: str = ""
 
     @property
     def is_rtl(self) -> bool:

@@ -263,3 +263,112 @@ def structure_problems(pdf: pikepdf.Pdf) -> list[str]:
     if "/StructTreeRoot" not in pdf.Root:
         return owned.problems
     return content_problems(pdf) + owned.problems + parent_tree_problems(pdf, owned)
+
+
+def _cmap_of(font: Any, kept: dict[tuple[int, int], dict[int, str]]) -> dict[int, str]:
+    found = kept.get(font.objgen)
+    if found is None:
+        found = kept[font.objgen] = {}
+        inside = ""
+        for raw in font.ToUnicode.read_bytes().decode("latin-1").splitlines():
+            line = raw.strip()
+            if line.endswith(("beginbfchar", "beginbfrange")):
+                inside = line.split()[-1]
+            elif line in ("endbfchar", "endbfrange"):
+                inside = ""
+            elif inside == "beginbfchar":
+                code, text = line.split()
+                found[int(code[1:-1], 16)] = bytes.fromhex(text[1:-1]).decode("utf-16-be")
+            elif inside == "beginbfrange" and line.count("<") == 3:  # <lo> <hi> <start>
+                low, high, start = (int(part.strip("<>"), 16) for part in line.split())
+                for offset in range(high - low + 1):
+                    found[low + offset] = chr(start + offset)
+    return found
+
+
+@dataclass
+class _TextReader:
+    """One page's text per marked-content sequence, as a structure-aware reader reads
+    it: glyph codes through the ToUnicode maps, `/ActualText` in place of what it spans,
+    a line break where a line ends (a space, none after a soft hyphen, which goes)."""
+
+    fonts: Any
+    cmaps: dict[tuple[int, int], dict[int, str]]
+    texts: dict[int, list[str]] = field(default_factory=dict)
+    lines: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    stack: list[tuple[int | None, bool]] = field(default_factory=list)  # MCID, ActualText
+    font: Any = None
+    y: float | None = None
+    block: int = 0  # text objects begun: another flowable's text
+    new_line: bool = False
+
+    def mcid(self) -> int | None:
+        return next((m for m, _ in reversed(self.stack) if m is not None), None)
+
+    def emit(self, text: str) -> None:
+        """Glyphs' text of the sequence open; a line break first if a line began."""
+        mcid = self.mcid()
+        if mcid is None:
+            return
+        parts = self.texts.setdefault(mcid, [])
+        if self.new_line and parts:
+            parts.append("\n")
+        self.new_line = False
+        here = (self.block, self.y)
+        self.lines[mcid] = (self.lines.get(mcid, (here, None))[0], here)  # first, last
+        parts.append(text)
+
+    def read(self, operator: str, operands: tuple[Any, ...]) -> None:
+        inside_actual = any(actual for _, actual in self.stack)
+        if operator == "BDC":
+            props: Any = operands[1] if isinstance(operands[1], pikepdf.Dictionary) else {}
+            mcid, actual = props.get("/MCID"), props.get("/ActualText")
+            self.stack.append((int(mcid) if mcid is not None else None, actual is not None))
+            if actual is not None and not inside_actual:
+                self.emit(str(actual))
+        elif operator == "BMC":
+            self.stack.append((None, False))
+        elif operator == "EMC" and self.stack:
+            self.stack.pop()
+        elif operator == "Tf":
+            self.font = self.fonts[operands[0]]
+        elif operator == "BT":
+            self.block += 1
+        elif operator == "Tm":
+            y = float(operands[5])
+            if self.y is not None and abs(y - self.y) > 1:
+                self.new_line = True
+            self.y = y
+        elif operator in ("TJ", "Tj") and not inside_actual:
+            items = operands[0] if operator == "TJ" else [operands[0]]
+            cmap = _cmap_of(self.font, self.cmaps)
+            two = self.font.get("/Subtype") == pikepdf.Name.Type0  # two-byte codes (Typst's)
+            for item in items:
+                if isinstance(item, pikepdf.String):
+                    data = bytes(item)
+                    codes = (
+                        [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+                        if two
+                        else list(data)
+                    )
+                    self.emit("".join(cmap.get(code, "\ufffd") for code in codes))
+
+
+Marked = tuple[str, Any, Any]  # text, where its first line stands, where its last does
+
+
+def marked_texts(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Marked]:
+    """(page, MCID) -> the text of that marked-content sequence (see `_TextReader`) and
+    where its first and last lines stand."""
+    cmaps: dict[tuple[int, int], dict[int, str]] = {}
+    found: dict[tuple[int, int], Marked] = {}
+    for index, page in enumerate(pdf.pages):
+        reader = _TextReader(page.Resources.get("/Font", {}), cmaps)
+        for instruction in pikepdf.parse_content_stream(page):
+            operator = str(getattr(instruction, "operator", ""))
+            reader.read(operator, _operands(instruction))
+        for mcid, parts in reader.texts.items():
+            text = "".join(parts).replace("\u00ad\n", "").replace("-\n", "-")  # a word broken
+            first, last = reader.lines.get(mcid, (None, None))
+            found[index, mcid] = (text.replace("\n", " "), first, last)
+    return found

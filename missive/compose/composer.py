@@ -126,6 +126,8 @@ class Composer:
             cover=self._cover(kit, context, subject),
             page_size=self.letter.page_size,
             logo=self.letter.logo,
+            logo_alt=self.letter.logo_alt.get(kit.language) if self.letter.logo_alt else None,
+            title=kit.set(kit.protocol.subject_line(subject)),
         )
 
     def _reference(self, kit: LanguageKit, recipient: Recipient) -> str:

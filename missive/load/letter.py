@@ -61,6 +61,7 @@ LETTER_OPTIONAL = (
     "locales",
     "page_size",
     "logo",
+    "logo_alt",
     "reviewers_required",
     "variables",
 )
@@ -180,12 +181,27 @@ class _LetterReader:
             "locales": self._locales(),
             "page_size": page_size or PageSize.A4,
             "logo": self.get("logo", lambda n, w: existing_file(r, n, w, self.path)),
+            "logo_alt": self._logo_alt(),
             "reviewers_required": 1 if reviewers is None else reviewers,
             "variables": self.get("variables", self._variables) or {},
         }
 
     def _localized(self, node: yaml.Node, what: str) -> dict[Language, str] | None:
         return self.reader.localized(node, what, self.languages)
+
+    def _logo_alt(self) -> dict[Language, str] | None:
+        """What the logo shows, per language, for screen readers; `decorative`: nothing
+        (it is drawn as an artifact). A logo needs one or the other."""
+        logo, node = self.fields.get("logo"), self.fields.get("logo_alt")
+        if node is None:
+            if logo is not None:
+                self.reader.problem(
+                    logo, "logo_alt: describe the logo in each language, or write `decorative`"
+                )
+            return None
+        if isinstance(node, yaml.ScalarNode) and node.value == "decorative":
+            return None
+        return self._localized(node, "logo_alt")
 
     def _path(self, node: yaml.Node, what: str) -> Path | None:
         text = self.reader.text(node, what)

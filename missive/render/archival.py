@@ -15,6 +15,7 @@ creation date fixed, so that the same letter gives the same bytes in every proce
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -51,6 +52,13 @@ def srgb_profile() -> bytes:
     return bytes(data)
 
 
+@reuse.once
+def compressed_srgb_profile() -> bytes:
+    """`srgb_profile` Flate-compressed, as the output intent's stream holds it (the same
+    bytes every time: a constant of the program, not a cache of a letter's work)."""
+    return zlib.compress(srgb_profile(), 9)
+
+
 def pdf_date(moment: dt.datetime) -> str:
     """A PDF date string (ISO 32000-1, 7.9.4), as the document information holds it."""
     utc = moment.astimezone(dt.UTC)
@@ -61,11 +69,22 @@ def xmp_date(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def xmp_packet(facts: DocumentFacts) -> bytes:
-    """The XMP metadata stream of a letter: PDF/A-2u, PDF/UA-1, Dublin Core, dates."""
-    title = escape(facts.title)
-    language = escape(facts.language)
-    when = xmp_date(facts.created)
+def xmp_packet(facts: DocumentFacts, *, archival: bool = True) -> bytes:
+    """The XMP metadata stream of a letter: PDF/A-2u (unless not `archival`), PDF/UA-1,
+    Dublin Core, dates. Simple properties are attributes of the description (RDF's
+    abbreviated form, which XMP allows): some 200 bytes a letter fewer than elements."""
+    attribute = {'"': "&quot;"}
+    simple = {
+        **({"pdfaid:part": "2", "pdfaid:conformance": "U"} if archival else {}),
+        "pdfuaid:part": "1",
+        "pdf:Keywords": facts.keywords,
+        "pdf:Producer": facts.producer,
+        "pdf:Trapped": "False",
+        "xmp:CreatorTool": facts.producer,
+        "xmp:CreateDate": xmp_date(facts.created),
+        "xmp:ModifyDate": xmp_date(facts.created),
+    }
+    attributes = "".join(f'\n {key}="{escape(v, attribute)}"' for key, v in simple.items())
     body = f"""<?xpacket begin="\ufeff" id="{_PACKET_ID}"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -77,24 +96,23 @@ def xmp_packet(facts: DocumentFacts) -> bytes:
  xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/"
  xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
  xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
- xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
-<pdfaid:part>2</pdfaid:part>
-<pdfaid:conformance>U</pdfaid:conformance>
-<pdfuaid:part>1</pdfuaid:part>
-<dc:format>application/pdf</dc:format>
-<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li>\
-<rdf:li xml:lang="{language}">{title}</rdf:li></rdf:Alt></dc:title>
-<dc:language><rdf:Bag><rdf:li>{language}</rdf:li></rdf:Bag></dc:language>
+ xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"{attributes}>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(facts.title)}</rdf:li></rdf:Alt>\
+</dc:title>
+<dc:language><rdf:Bag><rdf:li>{escape(facts.language)}</rdf:li></rdf:Bag></dc:language>
 <dc:creator><rdf:Seq><rdf:li>{escape(facts.author)}</rdf:li></rdf:Seq></dc:creator>
 <dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(facts.subject)}</rdf:li>\
 </rdf:Alt></dc:description>
-<pdf:Keywords>{escape(facts.keywords)}</pdf:Keywords>
-<pdf:Producer>{escape(facts.producer)}</pdf:Producer>
-<xmp:CreatorTool>{escape(facts.producer)}</xmp:CreatorTool>
-<xmp:CreateDate>{when}</xmp:CreateDate>
-<xmp:ModifyDate>{when}</xmp:ModifyDate>
-<xmp:MetadataDate>{when}</xmp:MetadataDate>
-<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+{_PDFUA_SCHEMA}
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="r"?>"""
+    return body.encode("utf-8")
+
+
+# `pdfuaid` described for PDF/A-2, which does not know it (ISO 19005-2, 6.6.2.3.2).
+_PDFUA_SCHEMA = """<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
 <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
 <pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>
 <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
@@ -102,15 +120,9 @@ def xmp_packet(facts: DocumentFacts) -> bytes:
 <pdfaProperty:name>part</pdfaProperty:name>
 <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
 <pdfaProperty:category>internal</pdfaProperty:category>
-<pdfaProperty:description>Indicates, which part of ISO 14289 standard is followed\
-</pdfaProperty:description>
+<pdfaProperty:description>Part of ISO 14289 followed</pdfaProperty:description>
 </rdf:li></rdf:Seq></pdfaSchema:property>
-</rdf:li></rdf:Bag></pdfaExtension:schemas>
-</rdf:Description>
-</rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="r"?>"""
-    return body.encode("utf-8")
+</rdf:li></rdf:Bag></pdfaExtension:schemas>"""
 
 
 def output_intent_entries() -> dict[str, str]:

@@ -21,7 +21,8 @@ from missive.render import reportlab_seam as seam
 from missive.storage import reuse
 
 DRAWN_LIMIT = 2048  # text objects (a few KB each); bounded so memory stays flat
-Links = tuple[tuple[str, float, float, float], ...]  # href, x, baseline, width
+# href, x, baseline, width, the piece of the paragraph it is (its Link element)
+Links = tuple[tuple[str, float, float, float, int], ...]
 V = TypeVar("V")
 # Per font, the code points of the characters drawn with it, each once, sorted.
 Characters = tuple[tuple[str, tuple[int, ...]], ...]

@@ -70,6 +70,9 @@ class GlyphWriter:
     _font: tuple[str, float] | None = None
     _rise: float = 0.0
     _pending: list[str] = field(default_factory=list)  # items of the TJ array being built
+    _codes_run: list[int] = field(default_factory=list)  # codes of the string being built
+    _shifts: list[int] = field(default_factory=list)  # where `_pending` holds numbers
+    _names: dict[tuple[str, int], str] = field(default_factory=dict)  # subsets' names
 
     def run(
         self,
@@ -87,20 +90,57 @@ class GlyphWriter:
         width returned."""
         word_space, char_space = spacing
         font = pdfmetrics.getFont(run.font)
-        codes = iter(self._codes(font, run))
+        plan = run.plan
         self.flush()
         self.ops.append(f"1 0 0 1 {fp_str(origin[0])} {fp_str(origin[1])} Tm")
         if actual_text is not None:
             self.ops.append(f"/Span <</ActualText {utf16_hex(actual_text)}>> BDC")
-        width = 0.0
-        for cluster in run.clusters():
-            width += self._cluster(font, size, cluster, codes, own=actual_text is None)
+        if plan.raised or (plan.actual and actual_text is None):
+            codes = iter(self._codes(font, run))
+            width = 0.0
+            for cluster in run.clusters():
+                width += self._cluster(font, size, cluster, codes, own=actual_text is None)
+        else:
+            width = self._plain(font, size, run)
         self.flush()
         self._set_rise(0.0)
         if actual_text is not None:
             self.ops.append("EMC")
         stretch = sum(1 for glyph in run.glyphs if glyph.key == " ") * word_space
         return width * size / 1000 + stretch + len(run.glyphs) * char_space
+
+    def _plain(self, font: Any, size: float, run: ShapedRun) -> float:
+        """A run with nothing raised and no /ActualText of its own: its codes in chunks
+        between the places the pen moves (what `_glyph` writes glyph by glyph)."""
+        plan = run.plan
+        register_keys(run.font, plan.keys)
+        shifts = plan.shifts
+        next_shift = 0
+        at = 0  # glyphs written
+        for subset, codes in seam.split_string(font, plan.keys, self.doc):
+            self._use(font, subset, size)
+            start = 0
+            while next_shift < len(shifts) and shifts[next_shift][0] < at + len(codes):
+                index, amount = shifts[next_shift]
+                self._codes_run.extend(codes[start : index - at])
+                self._shift(amount)
+                start = index - at
+                next_shift += 1
+            self._codes_run.extend(codes[start:])
+            at += len(codes)
+        for _, amount in shifts[next_shift:]:  # after the last glyph
+            self._shift(amount)
+        return sum(glyph.advance for glyph in run.glyphs)
+
+    def _use(self, font: Any, subset: int, size: float) -> None:
+        """Select the font subset (Tf) if it is not the one in use."""
+        name = self._names.get((font.fontName, subset))
+        if name is None:
+            name = self._names[font.fontName, subset] = font.getSubsetInternalName(subset, self.doc)
+        if self._font != (name, size):
+            self.flush()
+            self.ops.append(f"{name} {fp_str(size)} Tf")
+            self._font = (name, size)
 
     def _codes(self, font: Any, run: ShapedRun) -> list[tuple[int, int]]:
         """(subset, code) of each glyph, from one `splitString` for the run."""
@@ -134,23 +174,39 @@ class GlyphWriter:
 
     def _glyph(self, font: Any, size: float, glyph: Glyph, coded: tuple[int, int]) -> None:
         subset, code = coded
-        name = font.getSubsetInternalName(subset, self.doc)
+        name = self._names.get((font.fontName, subset))
+        if name is None:
+            name = self._names[font.fontName, subset] = font.getSubsetInternalName(subset, self.doc)
         if self._font != (name, size):
             self.flush()
             self.ops.append(f"{name} {fp_str(size)} Tf")
             self._font = (name, size)
-        rise = glyph.dy * size / 1000
-        if abs(rise - self._rise) > _EPSILON * size / 1000:
-            self.flush()
-            self._set_rise(rise)
-        drawn = font.face.getCharWidth(ord(glyph.key))
+        if glyph.dy or self._rise:
+            rise = glyph.dy * size / 1000
+            if abs(rise - self._rise) > _EPSILON * size / 1000:
+                self.flush()
+                self._set_rise(rise)
         before = glyph.dx
-        after = glyph.advance - drawn - glyph.dx
-        if abs(before) > _EPSILON:
-            self._pending.append(fp_str(-before))
-        self._pending.append(f"({escapePDF(chr(code))})")
-        if abs(after) > _EPSILON:
-            self._pending.append(fp_str(-after))
+        after = glyph.advance - font.face.getCharWidth(ord(glyph.key)) - before
+        if before > _EPSILON or before < -_EPSILON:
+            self._shift(-before)
+        self._codes_run.append(code)
+        if after > _EPSILON or after < -_EPSILON:
+            self._shift(-after)
+
+    def _shift(self, amount: float) -> None:
+        """A TJ number: the pen moved by `amount` thousandths of an em (left if positive)."""
+        pending = self._pending
+        if self._codes_run:
+            pending.append(f"({escapePDF(bytes(self._codes_run).decode('latin-1'))})")
+            self._codes_run.clear()
+            pending.append(fp_str(amount))
+            self._shifts.append(len(pending) - 1)
+        elif self._shifts and self._shifts[-1] == len(pending) - 1:
+            pending[-1] = fp_str(float(pending[-1]) + amount)  # two in a row: one number
+        else:
+            pending.append(fp_str(amount))
+            self._shifts.append(len(pending) - 1)
 
     def _set_rise(self, rise: float) -> None:
         if rise != self._rise:
@@ -158,26 +214,17 @@ class GlyphWriter:
             self._rise = rise
 
     def flush(self) -> None:
+        if self._codes_run:
+            self._pending.append(f"({escapePDF(bytes(self._codes_run).decode('latin-1'))})")
+            self._codes_run.clear()
         if self._pending:
-            self.ops.append(f"[{' '.join(_merged(self._pending))}] TJ")
+            self.ops.append(f"[{' '.join(self._pending)}] TJ")
             self._pending = []
+            self._shifts = []
 
     def code(self) -> str:
         self.flush()
         return "\n".join(self.ops)
-
-
-def _merged(items: Sequence[str]) -> list[str]:
-    """Adjacent strings joined, adjacent numbers added: the shortest TJ array."""
-    out: list[str] = []
-    for item in items:
-        if out and item[0] == "(" and out[-1][0] == "(":
-            out[-1] = out[-1][:-1] + item[1:]
-        elif out and item[0] != "(" and out[-1][0] != "(":
-            out[-1] = fp_str(float(out[-1]) + float(item))
-        else:
-            out.append(item)
-    return out
 
 
 def to_unicode_cmap(base_font_name: str, subset: Sequence[int]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from missive.render import reportlab_seam as seam
+from missive.render import tagging
 from missive.render.drawn import Characters, replay_or_draw
 from missive.render.reportlab_seam import font_state
 from missive.render.richtext import RichText, characters_of
@@ -34,9 +35,13 @@ class Grid(Flowable):
         *,
         padding: float = 0.0,
         row_gap: float = 0.0,
+        rtl: bool = False,
     ) -> None:
+        """`rows`: cells left to right as they are placed; `rtl`: read right to left
+        (drawn in that order too, which the structure tree follows)."""
         super().__init__()
         self.rows = [list(row) for row in rows]
+        self.rtl = rtl
         self.widths = list(widths)
         self.padding = padding
         self.row_gap = row_gap
@@ -45,6 +50,16 @@ class Grid(Flowable):
         self.height = 0.0
         # Cells never change once the grid is made, so a serial number names its content.
         self._serial = next(_serials)
+        for flowable in self.flowables():
+            cell: Any = flowable
+            cell.in_grid = True  # its content is asked of the structure tree here
+
+    def cells_in_reading_order(self) -> Iterator[tuple[int, int, Cell]]:
+        """(row, column, cell), row by row, each row in reading order."""
+        for row_index, row in enumerate(self.rows):
+            columns = range(len(row) - 1, -1, -1) if self.rtl else range(len(row))
+            for column in columns:
+                yield row_index, column, row[column]
 
     def flowables(self) -> Iterator[Flowable]:
         for row in self.rows:
@@ -76,7 +91,14 @@ class Grid(Flowable):
     def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
         """Platypus' `drawOn`, replayed when this grid was drawn at this point before with
         the same font codes (see `RichText.drawOn`): the signatures of a language are the
-        same in every letter."""
+        same in every letter. Its cells' marked content is asked of the structure tree
+        first, in the order they are drawn, whether drawn or replayed."""
+        tree = tagging.tree_of(canvas)
+        if tree is not None:
+            for _, _, cell in self.cells_in_reading_order():
+                for flowable in cell:
+                    tagged: Any = flowable  # a RichText or a decor.Figure
+                    tagged.register(tree)
         base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
         if not reuse.REUSE:
             base.drawOn(canvas, x, y, _sW)
@@ -102,13 +124,12 @@ class Grid(Flowable):
 
     def draw(self) -> None:
         canvas: Any = self.canv
-        top = self.height
-        for row, row_height in zip(self.rows, self.row_heights, strict=True):
-            x = 0.0
-            for cell, width in zip(row, self.widths, strict=False):
-                self._draw_cell(canvas, cell, x + self.padding, top)
-                x += width
-            top -= row_height + self.row_gap
+        lefts = list(itertools.accumulate(self.widths, initial=0.0))
+        tops = [self.height]
+        for row_height in self.row_heights:
+            tops.append(tops[-1] - row_height - self.row_gap)
+        for row, column, cell in self.cells_in_reading_order():
+            self._draw_cell(canvas, cell, lefts[column] + self.padding, tops[row])
 
     def _draw_cell(self, canvas: Any, cell: Cell, x: float, top: float) -> None:
         y = top

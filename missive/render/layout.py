@@ -10,12 +10,10 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, HRFlowable, Image, Spacer
+from reportlab.platypus import Flowable, Spacer
 
-from missive.errors import RenderError
 from missive.model import (
     Block,
     BulletList,
@@ -27,10 +25,13 @@ from missive.model import (
     Run,
 )
 from missive.render import reportlab_seam as seam
+from missive.render import tagging
 from missive.render.bidi import isolate_ltr
+from missive.render.decor import Figure, Rule
 from missive.render.grid import Grid
 from missive.render.keptlayout import KeptParagraph
 from missive.render.richtext import RichText
+from missive.render.structure import Node, Role
 from missive.render.textflow import Align, TextStyle
 from missive.storage import reuse
 
@@ -208,37 +209,45 @@ class LetterLayout:
         return tuple(self.run(r.text, bold=r.bold, italic=r.italic, href=r.href) for r in runs)
 
     def story(self) -> list[Flowable]:
+        """The letter's flowables, each given its place in the structure tree (new nodes
+        for every letter: a flowable letters share is in each letter's tree once)."""
         composed, styles = self.composed, self.styles
         body = styles.body
         story: list[Flowable] = [*self.letterhead()]
-        story.append(self.common_text(composed.date_text, _spaced(body, body.size * 0.6)))
+        story.append(_as(self.common_text(composed.date_text, _spaced(body, body.size * 0.6))))
         story.append(self.header_table(composed.header_fields))
         if composed.addressee:
             story.append(Spacer(1, body.leading * 0.8))
             addressee = replace(body, space_after=0, align=Align.START)  # never justified
             lines = [line for line in composed.addressee if line.strip()]
-            story.extend(self.text(line, addressee, personal=True) for line in lines)
+            block = tagging.paragraph()  # the address: one paragraph of lines
+            for line in lines:
+                text = self.text(line, addressee, personal=True)
+                text.node = block
+                story.append(text)
         if composed.distribution_heading:
             story.append(Spacer(1, body.leading * 0.8))
             heading = composed.distribution_heading
-            story.append(self.common_text(heading, _spaced(body, 2), keep=True))
+            story.append(_as(self.common_text(heading, _spaced(body, 2), keep=True)))
             dashed = _dashed(body)
-            story.extend(self.common_text(group, dashed) for group in composed.distribution)
+            items = [self.common_text(group, dashed) for group in composed.distribution]
+            story.extend(_as_list(items))
         story.append(Spacer(1, body.leading))
-        story.append(self.common_text(composed.subject, styles.subject, keep=True))
-        story.append(_keep_with_next(self.text(composed.salutation, body, personal=True)))
-        story.extend(self.blocks(composed.body))
-        story.append(self.common_text(composed.closing, _spaced(body, body.leading), keep=True))
-        story.append(self.signatory_grid(composed.signatories))
+        story.append(_as(self.common_text(composed.subject, styles.subject, keep=True), Role.H1))
+        story.append(_as(_keep_with_next(self.text(composed.salutation, body, personal=True))))
+        story.extend(_as_body(composed.body, self.blocks(composed.body)))
+        closing = self.common_text(composed.closing, _spaced(body, body.leading), keep=True)
+        story.append(_as(closing))
+        story.append(_as_signatures(self.signatory_grid(composed.signatories)))
         return story
 
     def letterhead(self) -> list[Flowable]:
         items: list[Flowable] = []
         logo = self.composed.logo
         if logo is not None:
-            items.append(_logo(logo))
-        items.append(self.common_text(self.composed.organization, self.styles.letterhead))
-        items.append(HRFlowable(width="100%", thickness=0.6, spaceBefore=2, spaceAfter=14))
+            items.append(Figure(logo, LOGO_HEIGHT, self.composed.logo_alt))
+        items.append(_as(self.common_text(self.composed.organization, self.styles.letterhead)))
+        items.append(Rule(width="100%", thickness=0.6, spaceBefore=2, spaceAfter=14))
         return items
 
     def header_table(self, fields: Sequence[HeaderField]) -> Flowable:
@@ -249,10 +258,15 @@ class LetterLayout:
         rows: list[list[Flowable]] = [
             [label, value] for label, value in zip(labels, values, strict=True)
         ]
+        table = tagging.paragraph(Role.TABLE)
+        for label, value in zip(labels, values, strict=True):  # PDF/UA-1 7.5: header, data
+            row = tagging.paragraph(Role.TR, table)
+            label.node = tagging.paragraph(Role.TH, row, scope="Row")
+            value.node = tagging.paragraph(Role.TD, row)
         if self.rtl:
             rows = [row[::-1] for row in rows]
             widths = widths[::-1]
-        return Grid([[[cell] for cell in row] for row in rows], widths, row_gap=1)
+        return Grid([[[cell] for cell in row] for row in rows], widths, row_gap=1, rtl=self.rtl)
 
     def _labels(self, texts: tuple[str, ...]) -> tuple[list[RichText], float]:
         """The header's labels, and the width of their column (the widest label's)."""
@@ -319,13 +333,14 @@ class LetterLayout:
             row += [[] for _ in range(columns - len(row))]
             rows.append(row[::-1] if self.rtl else row)
         # A Grid is never split: the signatures move to the next page together.
-        return Grid(rows, [self.width / columns] * columns, padding=4, row_gap=10)
+        widths = [self.width / columns] * columns
+        return Grid(rows, widths, padding=4, row_gap=10, rtl=self.rtl)
 
     def signatory_cell(self, signatory: ComposedSignatory) -> list[Flowable]:
         small = replace(self.styles.small, align=Align.START)
         cell: list[Flowable] = [self.text(signatory.signed_marker, replace(small, space_after=4))]
-        if signatory.signature_image is not None:
-            cell.append(_logo(signatory.signature_image, height=12 * mm))
+        if signatory.signature_image is not None:  # described by the name it signs
+            cell.append(Figure(signatory.signature_image, 12 * mm, signatory.name))
         cell.append(self.text(signatory.name, replace(small, bold=True)))
         cell.extend(self.text(line, small) for line in signatory.title_lines)
         if signatory.organization:
@@ -367,10 +382,47 @@ def _natural_width(text: RichText) -> float:
     return max((line.width for line in lines), default=0.0)
 
 
-def _logo(path: Path, height: float = LOGO_HEIGHT) -> Image:
-    try:
-        image = Image(str(path))
-        ratio = image.imageWidth / image.imageHeight if image.imageHeight else 1.0
-    except Exception as exc:  # ReportLab and Pillow raise many kinds for an unreadable image
-        raise RenderError(f"cannot read the image {path}: {type(exc).__name__}") from exc
-    return Image(str(path), width=height * ratio, height=height)
+def _as(flowable: RichText, role: Role = Role.P) -> RichText:
+    """`flowable`, a paragraph (or `role`) of its own in this letter's structure tree."""
+    flowable.node = tagging.paragraph(role)
+    return flowable
+
+
+def _as_list(items: Sequence[RichText]) -> Sequence[RichText]:
+    """`items`, the items of one list: each a list item, its dash the label."""
+    listed = tagging.paragraph(Role.L)
+    for item in items:
+        item.node = tagging.paragraph(Role.LBODY, tagging.paragraph(Role.LI, listed))
+    return items
+
+
+def _as_body(blocks: Sequence[Block], items: Sequence[Flowable]) -> Sequence[Flowable]:
+    """The body's flowables (one per paragraph, one per list item), as its blocks are."""
+    index = 0
+    for block in blocks:
+        if isinstance(block, BulletList):
+            count = len(block.items)
+            _as_list([i for i in items[index : index + count] if isinstance(i, RichText)])
+        else:
+            count = 1
+            item = items[index]
+            if isinstance(item, RichText):
+                _as(item)
+        index += count
+    return items
+
+
+def _as_signatures(grid: Flowable) -> Flowable:
+    """The signatures: a division of a paragraph per signatory (its lines, the scan of
+    its signature a figure inside)."""
+    if not isinstance(grid, Grid):
+        return grid
+    signatures = tagging.paragraph(Role.DIV)
+    for _, _, cell in grid.cells_in_reading_order():
+        signatory = tagging.paragraph(Role.P, signatures)
+        for flowable in cell:
+            if isinstance(flowable, RichText):
+                flowable.node = signatory
+            elif isinstance(flowable, Figure) and flowable.node is not None:
+                flowable.node = Node(flowable.node.tag, signatory)
+    return grid

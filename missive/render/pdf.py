@@ -31,7 +31,10 @@ from missive.render.glyph_text import to_unicode_cmap
 from missive.render.grid import Grid
 from missive.render.keeps import KeepLines
 from missive.render.layout import LetterLayout, LetterStyles, shared_paragraphs
+from missive.render.marked import Artifact
 from missive.render.richtext import RichText
+from missive.render.structure import Role, StructureTree, Tag
+from missive.render.tagged_pdf import Tagging, document_facts
 from missive.render.tails import ENDINGS, Recording, TailMark, ending_key, mark_tail, replay
 from missive.render.textflow import Align
 from missive.storage import reuse
@@ -89,9 +92,18 @@ class _LetterDoc(seam.LetterDocTemplate):
         self.recording: Recording | None = None
         self.current: ComposedLetter | None = None
         self.bookmarks: dict[int, tuple[str, str]] = {}  # flowable id -> (key, title)
+        self.tagging: Tagging | None = None  # set before the build (`Renderer.render_many`)
+        self.several = False  # letters: each a part of its own in the structure tree
+
+    @property
+    def structure(self) -> StructureTree | None:
+        """The structure tree drawing asks for its marked content (`tagging.tree_of`)."""
+        return self.tagging.tree if self.tagging is not None else None
 
     def handle_pageBegin(self) -> None:  # noqa: N802 (platypus API)
         self.page_in_letter += 1
+        if self.tagging is not None:
+            self.tagging.page_begun()
         super().handle_pageBegin()
 
     def handle_flowable(self, flowables: list[Flowable]) -> None:
@@ -131,7 +143,14 @@ class _LetterDoc(seam.LetterDocTemplate):
             writing.written(reuse=reuse.REUSE),
             to_unicode=to_unicode_cmap,  # glyphs coded by private keys read as letters
         )
-        self.build(story, canvasmaker=maker)
+
+        def tagged(*args: Any, **kwargs: Any) -> Any:
+            canvas = maker(*args, **kwargs)
+            if self.tagging is not None:
+                self.tagging.attach(canvas)
+            return canvas
+
+        self.build(story, canvasmaker=tagged)
 
     def _stamp(self, canvas: Any, doc: Any) -> None:
         if self.page == 1:
@@ -148,6 +167,7 @@ class _LetterDoc(seam.LetterDocTemplate):
         style = LetterStyles.for_language(composed.language).small
         label = composed.page_label.replace("{page}", str(self.page_in_letter))
         footer = RichText.plain(label, replace(style, align=Align.CENTER))
+        footer.artifact = Artifact.PAGINATION  # not the letter's content (PDF/UA-1 7.8)
         footer.wrap(self.width, 100)
         footer.drawOn(canvas, self.leftMargin, FOOTER_TOP - style.leading)
 
@@ -168,6 +188,8 @@ class _StartLetter(Flowable):
         doc = seam.doc_template(self.canv)
         doc.current = self.composed
         doc.page_in_letter = 1
+        if doc.structure is not None and doc.several:  # a proof: each letter a part
+            doc.structure.begin_part(self, Tag(Role.PART, lang=self.composed.lang_tag))
         if self.title:
             key = f"letter{id(self)}"
             self.canv.bookmarkPage(key)
@@ -230,6 +252,8 @@ class Renderer:
         buffer = io.BytesIO()
         doc = _LetterDoc(buffer, PAGE_SIZES[self.page_size or letters[0].page_size], **info)
         doc.created = created
+        doc.tagging = Tagging(document_facts(info, created))
+        doc.several = len(letters) > 1
         # The flowables' width is the frame's inside: a grid as wide as the frame itself
         # overhung the text's right edge by the padding, which right-aligned Arabic
         # labels and signatures showed (12 pt past the text, 6 pt past the margin).
@@ -326,7 +350,7 @@ def _shared_characters(texts: tuple[RichText, ...]) -> SharedOrder:
 
 def _metadata(composed: ComposedLetter) -> dict[str, str]:
     return {
-        "title": composed.subject.replace("\n", " "),
+        "title": composed.title or composed.subject.replace("\n", " "),
         "author": composed.organization,
         "subject": composed.subject.replace("\n", " "),
         "keywords": composed.reference,

@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from missive.storage import reuse
+
 _NAME_REGULAR = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+*,;:!?@'\"=~^`|"
 )
@@ -47,6 +49,14 @@ class Outside:
     key: int | str
 
 
+@dataclass(frozen=True, slots=True)
+class Template:
+    """PDF syntax given in parts: bytes as they are, objects as their references (what
+    a structure element is made of, written fast: a letter has some seventy)."""
+
+    parts: tuple[bytes | Indirect | Outside, ...]
+
+
 @dataclass(eq=False)
 class Indirect:
     """An object written on its own and referred to by number (`n 0 R`)."""
@@ -70,6 +80,7 @@ Value = (
     | Name
     | Text
     | Raw
+    | Template
     | Outside
     | Indirect
     | Sequence["Value"]
@@ -100,6 +111,7 @@ def number(value: float) -> bytes:
     return (text if text not in ("-0", "") else "0").encode("ascii")
 
 
+@reuse.memo(maxsize=1024)
 def name(value: str) -> bytes:
     out = ["/"]
     for char in value:
@@ -119,6 +131,45 @@ def text(value: str) -> bytes:
 
 def syntax(value: Value, resolve: Resolve) -> bytes:
     """`value` written as PDF syntax; indirect objects and outside ones as references."""
+    out: list[bytes] = []
+    _write(value, resolve, out)
+    return b"".join(out)
+
+
+def _write(value: Value, resolve: Resolve, out: list[bytes]) -> None:
+    kind = type(value)
+    if kind is int:
+        out.append(b"%d" % value)  # type: ignore[str-format]
+    elif kind is dict:
+        assert isinstance(value, dict)
+        out.append(b"<<")
+        for key, item in value.items():
+            out.append(name(key))
+            out.append(b" ")
+            _write(item, resolve, out)
+            out.append(b" ")
+        if len(out) and out[-1] == b" ":
+            out.pop()
+        out.append(b">>")
+    elif kind is list or kind is tuple:
+        assert isinstance(value, list | tuple)
+        out.append(b"[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(b" ")
+            _write(item, resolve, out)
+        out.append(b"]")
+    elif kind is Indirect or kind is Outside:
+        out.append(resolve(value))  # type: ignore[arg-type]
+    elif kind is Template:
+        assert isinstance(value, Template)
+        for part in value.parts:
+            out.append(part if type(part) is bytes else resolve(part))  # type: ignore[arg-type]
+    else:
+        out.append(_leaf(value, resolve))
+
+
+def _leaf(value: Value, resolve: Resolve) -> bytes:
     if value is None:
         return b"null"
     if value is True:
@@ -133,12 +184,11 @@ def syntax(value: Value, resolve: Resolve) -> bytes:
         return text(value.value)
     if isinstance(value, Raw):
         return value.syntax
-    if isinstance(value, Indirect | Outside):
-        return resolve(value)
+    if isinstance(value, Indirect | Outside | Template):
+        return syntax(value, resolve) if isinstance(value, Template) else resolve(value)
     if isinstance(value, Mapping):
-        items = b" ".join(name(key) + b" " + syntax(item, resolve) for key, item in value.items())
-        return b"<<" + items + b">>"
-    return b"[" + b" ".join(syntax(item, resolve) for item in value) + b"]"
+        return syntax(dict(value), resolve)
+    return syntax(list(value), resolve)
 
 
 def object_body(obj: Indirect, resolve: Resolve) -> bytes:

@@ -39,6 +39,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame
 
 from missive.errors import RenderError
+from missive.render.pdf_values import Indirect, Outside, Value, object_body, syntax
 
 # The ReportLab versions this module was read against and the golden hashes pass with:
 # from TESTED[0] included to TESTED[1] excluded (pyproject.toml pins the same range).
@@ -72,9 +73,11 @@ check_version(reportlab.Version)
 class Flate(pdfdoc.PDFStreamFilterZCompress):
     """Flate at level 1: measured a third faster per letter than ReportLab's level 6, for
     about 3 % more bytes. `done`, when given, keeps results by input: font programs,
-    their ToUnicode maps and many second pages are the same bytes from letter to letter."""
+    their ToUnicode maps and many second pages are the same bytes from letter to letter.
+    A font program is compressed at level 6 (`encode_program`): 2-3 % smaller, some 230
+    bytes a Latin letter, and kept, so that a batch compresses it once per subset."""
 
-    def __init__(self, done: Callable[[bytes, Callable[[], bytes]], bytes] | None) -> None:
+    def __init__(self, done: Callable[[Hashable, Callable[[], bytes]], bytes] | None) -> None:
         self.done = done
 
     def encode(self, text: str | bytes) -> bytes:
@@ -82,6 +85,12 @@ class Flate(pdfdoc.PDFStreamFilterZCompress):
         if self.done is None:
             return zlib.compress(data, 1)
         return self.done(data, lambda: zlib.compress(data, 1))
+
+    def encode_program(self, text: str | bytes) -> bytes:
+        data = text.encode("utf8") if isinstance(text, str) else text
+        if self.done is None:
+            return zlib.compress(data, 6)
+        return self.done(("program", data), lambda: zlib.compress(data, 6))
 
 
 _SHORT = 80  # names, numbers, object headers: not text (nor a stream left uncompressed)
@@ -201,7 +210,8 @@ class Writer:
         filters = stream.filters if stream.filters is not None else self.pdf.defaultStreamFilters
         if filters is not None and "Filter" not in table:
             for found in reversed(filters):
-                content = found.encode(content)
+                program = "Length1" in table and isinstance(found, Flate)  # a font's
+                content = found.encode_program(content) if program else found.encode(content)
             table["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(f.pdfname) for f in filters])
         content = self.pdf.encrypt.encode(content)
         written = content if type(content) is bytes else self.value(content)
@@ -222,28 +232,39 @@ class LetterPDF(pdfdoc.PDFDocument):
 
     def format(self) -> bytes:
         """`PDFDocument.format`: the objects one by one (formatting one may register
-        more), then the cross-reference table and the trailer."""
+        more), then the cross-reference table and the trailer. Hand-made objects that are
+        not streams (the structure tree's, some seventy a letter) go compressed in one
+        object stream, found through a cross-reference stream (PDF 1.5)."""
         plain = not isinstance(self.encrypt, pdfdoc.NoEncryption)
-        if self.kept is None or plain or (rl_config.pdfComments and not rl_config.invariant):
+        if plain or (rl_config.pdfComments and not rl_config.invariant):
             return bytes(super().format())
-        writer = Writer(self, self.kept)
+        writer = Writer(self, self.kept) if self.kept is not None else None
         this: Any = self  # ReportLab's own attributes, which its stubs do not declare
         self.Reference(this.Catalog)
         self.Reference(self.info)
+        packs = any(isinstance(o, _HandMade) and o.packed for o in self.idToObject.values())
+        if packs:
+            this._pdfVersion = (1, 7)  # object streams: PDF 1.5; PDF/A-2 is PDF 1.7
         this.__accum__ = written = pdfdoc.PDFFile(this._pdfVersion)
-        ids = []
+        ids, packed = [], []
         counter = 1
         while counter in self.numberToId:
             oid = self.numberToId[counter]
             number, version = self.idToObjectNumberAndVersion[oid]
-            body = writer.top(self.idToObject[oid])
-            end = b"" if body.endswith(b"\n") else b"\n"
-            self.idToOffset[oid] = written.add(
-                b"%d %d obj\n" % (number, version) + body + end + b"endobj\n"
-            )
+            obj = self.idToObject[oid]
+            if isinstance(obj, _HandMade) and obj.packed:
+                packed.append((number, obj.format(self)))
+            else:
+                body = writer.top(obj) if writer else bytes(pdfdoc.format(obj, self, toplevel=1))
+                end = b"" if body.endswith(b"\n") else b"\n"
+                self.idToOffset[oid] = written.add(
+                    b"%d %d obj\n" % (number, version) + body + end + b"endobj\n"
+                )
             ids.append(oid)
             counter += 1
         del this.__accum__
+        if packed:
+            return self._streams(written, packed)
         return self._trailer(written, ids)
 
     def _trailer(self, written: Any, ids: list[Any]) -> bytes:
@@ -260,6 +281,43 @@ class LetterPDF(pdfdoc.PDFDocument):
             ID=self.ID(),
         )
         written.add(trailer.format(self))
+        return bytes(written.format(self))
+
+    def _streams(self, written: Any, packed: list[tuple[int, bytes]]) -> bytes:
+        """The packed objects' object stream, then a cross-reference stream for all."""
+        this: Any = self
+        offsets: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}  # number -> entry
+        for oid, offset in self.idToOffset.items():
+            offsets[self.idToObjectNumberAndVersion[oid][0]] = (1, offset, 0)
+        stream_number = len(self.numberToId) + 1
+        heads, bodies, at = [], [], 0
+        for index, (number, body) in enumerate(packed):
+            heads.append(b"%d %d" % (number, at))
+            bodies.append(body)
+            at += len(body) + 1
+            offsets[number] = (2, stream_number, index)
+        head = b" ".join(heads) + b"\n"
+        data = zlib.compress(head + b"\n".join(bodies), 6)
+        entries = b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (len(packed), len(head))
+        offsets[stream_number] = (1, written.add(_stream_object(stream_number, entries, data)), 0)
+        xref_number = stream_number + 1
+        xref_offset = written.offset
+        offsets[xref_number] = (1, xref_offset, 0)
+        table = b"".join(
+            bytes([kind]) + field.to_bytes(4, "big") + gen.to_bytes(2, "big")
+            for kind, field, gen in (offsets[n] for n in range(xref_number + 1))
+        )
+        root = self.Reference(this.Catalog).format(self)
+        info = self.Reference(self.info).format(self)
+        ids = self.ID().split(b"[", 1)[1].split(b"]", 1)[0]
+        entries = b"/Type /XRef /Size %d /W [1 4 2] /Root %s /Info %s /ID [%s] /Filter " % (
+            xref_number + 1,
+            root,
+            info,
+            ids,
+        )
+        written.add(_stream_object(xref_number, entries + b"/FlateDecode", zlib.compress(table, 6)))
+        written.add(b"startxref\n%d\n%%%%EOF\n" % xref_offset)
         return bytes(written.format(self))
 
     def Reference(self, obj: Any, name: str | None = None) -> Any:  # noqa: N802 (ReportLab's)
@@ -298,6 +356,10 @@ class LetterCanvas(Canvas):
         if created is not None:
             document._timeStamp = _timestamp(created)
         self.on_annotation: Callable[[Any, str | None, int], None] | None = None
+        # Told of the page's code before the page is written (tagging numbers its marked
+        # content there), and of the canvas before the document is (its hand-made objects).
+        self.on_page_end: Callable[[MutableSequence[str]], None] | None = None
+        self.on_save: Callable[[LetterCanvas], None] | None = None
 
     def _addAnnotation(self, annotation: Any, name: str | None = None, addtopage: int = 1) -> None:  # noqa: N802
         if self.on_annotation is not None:
@@ -305,10 +367,33 @@ class LetterCanvas(Canvas):
         base: Any = super()
         base._addAnnotation(annotation, name, addtopage)
 
-    def add_annotation(self, annotation: Any, name: str | None, addtopage: int) -> None:
-        """Add an annotation kept from another document (see `tails.replay`)."""
+    def add_annotation(self, annotation: Any, name: str | None, addtopage: int) -> str:
+        """Add an annotation kept from another document (see `tails.replay`); returns
+        the name the document knows it by."""
         base: Any = super()
         base._addAnnotation(annotation, name, addtopage)
+        return name or f"NUMBER{self._annotationCount}"  # type: ignore[attr-defined]
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's)
+        if self.on_page_end is not None:
+            self.on_page_end(self._code)  # type: ignore[attr-defined]
+        super().showPage()
+
+    def save(self) -> None:
+        if self.on_save is not None:
+            self.on_save(self)
+        super().save()
+
+
+def link(canvas: Any, href: str, rect: tuple[float, ...], *, contents: str) -> str:
+    """A link annotation over `rect` (in the current coordinates), printable, with its
+    alternate description (PDF/UA-1 7.18.5, PDF/A's print flag); returns its name."""
+    canvas.linkURL(href, rect, relative=1, thickness=0, Contents=pdfdoc.PDFString(contents), F=4)
+    return f"NUMBER{canvas._annotationCount}"
+
+
+# When an invariant ReportLab document says it was made (a letter without a date: tests).
+INVARIANT_MOMENT = dt.datetime.fromtimestamp(TimeStamp(invariant=1).t, dt.UTC)
 
 
 def _timestamp(date: dt.date) -> TimeStamp:
@@ -364,6 +449,11 @@ class ShallowFrame(Frame):
 def doc_template(canvas: Any) -> Any:
     """The doc template a canvas draws for (platypus sets it during `build`)."""
     return canvas._doctemplate
+
+
+def doc_template_or_none(canvas: Any) -> Any:
+    """The doc template a canvas draws for, None outside a platypus build."""
+    return getattr(canvas, "_doctemplate", None)
 
 
 def fresh_marks(flowable: Flowable) -> None:
@@ -628,3 +718,112 @@ def read_font(stem: str, path: Path) -> TTFont:
     """The font file `path` as ReportLab reads it (`TTFont.__init__`), written into a
     letter as `LetterFont` writes it: the plain path's font."""
     return LetterFont(stem, str(path))
+
+
+# --- objects made by hand: the structure tree, metadata, output intent -----------------
+
+
+def _stream_object(number: int, entries: bytes, data: bytes) -> bytes:
+    return b"%d 0 obj\n<< %s /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
+        number,
+        entries,
+        len(data),
+        data,
+    )
+
+
+class _HandMade(pdfdoc.PDFObject):
+    """An object of `missive.render.pdf_values`, written by the document: its indirect
+    objects and the pages and annotations it names resolved to the document's numbers.
+    An indirect one that is not a stream goes in the document's object stream."""
+
+    def __init__(self, value: Value, refs: _References, indirect: Indirect | None) -> None:
+        self.value, self.refs, self.indirect = value, refs, indirect
+        self.packed = indirect is not None and indirect.stream is None
+
+    def format(self, document: Any) -> bytes:
+        if self.indirect is not None:
+            return object_body(self.indirect, self.refs)
+        return syntax(self.value, self.refs)
+
+
+class _References:
+    """`n 0 R` of each object a hand-made one names, found once: ReportLab numbers an
+    object when it is registered, and pages and annotations are all there on saving."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+        self.indirect: dict[int, bytes] = {}
+        self.outside: dict[tuple[str, int | str], bytes] = {}
+
+    def number(self, name: str) -> bytes:
+        number, version = self.pdf.idToObjectNumberAndVersion[name]
+        return b"%d %d R" % (number, version)
+
+    def __call__(self, target: Indirect | Outside) -> bytes:
+        if isinstance(target, Indirect):
+            return self.indirect[id(target)]
+        key = (target.kind, target.key)
+        found = self.outside.get(key)
+        if found is None:
+            if target.kind == "page":
+                name = f"Page{int(target.key) + 1}"
+            else:
+                name = self.pdf.annotationName(target.key)
+            found = self.outside[key] = self.number(name)
+        return found
+
+
+_INLINE_IN_CATALOG = frozenset({"MarkInfo", "ViewerPreferences"})
+
+
+class HandMade:
+    """The hand-made objects of one document, and where the document's own objects (its
+    catalog, pages and annotations) take entries that name them."""
+
+    def __init__(self, canvas: Any, objects: Sequence[Indirect]) -> None:
+        self.pdf = canvas._doc
+        self.refs = _References(self.pdf)
+        self.made: dict[int, _HandMade] = {}
+        pdf = self.pdf
+        for obj in objects:  # numbered in this order, after what the document holds
+            made = self.made[id(obj)] = _HandMade(obj.value, self.refs, obj)
+            # What `PDFDocument.Reference` does for a new object, without its checks.
+            number = pdf.objectcounter = pdf.objectcounter + 1
+            name = f"R{number}"
+            setattr(made, "__InternalName__", name)  # noqa: B010 (what Reference marks)
+            pdf.idToObjectNumberAndVersion[name] = (number, 0)
+            pdf.numberToId[number] = name
+            pdf.idToObject[name] = made
+            self.refs.indirect[id(obj)] = b"%d 0 R" % number
+
+    def _value(self, value: Value) -> _HandMade:
+        if isinstance(value, Indirect):
+            return self.made[id(value)]
+        return _HandMade(value, self.refs, None)
+
+    def catalog(self, **entries: Value) -> None:
+        """Entries of the catalog; a small dictionary (`/MarkInfo`, `/ViewerPreferences`)
+        written in it, not as an object of its own as ReportLab would (some 100 bytes)."""
+        catalog: Any = self.pdf.Catalog
+        extra = [k for k in entries if k not in catalog.__NoDefault__]
+        if extra:
+            catalog.__NoDefault__ = [*catalog.__NoDefault__, *extra]
+        catalog.__Refs__ = [k for k in catalog.__Refs__ if k not in _INLINE_IN_CATALOG]
+        for key, value in entries.items():
+            setattr(catalog, key, self._value(value))
+
+    def page(self, index: int, **entries: Value) -> None:
+        page: Any = self.pdf.Pages.pages[index]
+        page.__NoDefault__ = [*pdfdoc.PDFPage.__NoDefault__, *entries]
+        for key, value in entries.items():
+            setattr(page, key, self._value(value))
+
+    def annotation(self, name: str, **entries: Value) -> None:
+        annotation: Any = self.pdf.idToObject[self.pdf.annotationName(name)]
+        for key, value in entries.items():
+            annotation[key] = self._value(value)
+
+    @property
+    def pages(self) -> int:
+        return len(self.pdf.Pages.pages)

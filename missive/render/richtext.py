@@ -10,7 +10,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.platypus import Flowable
 
 from missive.model import Language, Run
-from missive.render import keptlayout
+from missive.render import keptlayout, marked, tagging
 from missive.render import reportlab_seam as seam
 from missive.render.drawn import (
     DRAWN,
@@ -23,8 +23,10 @@ from missive.render.drawn import (
 from missive.render.fill import GLYPH_SCALING, SPACE_SHRINK, SPACE_STRETCH
 from missive.render.glyph_text import GlyphWriter, register_keys
 from missive.render.keptlayout import KeptParagraph
+from missive.render.marked import Artifact
 from missive.render.reportlab_seam import font_state
 from missive.render.shaping import shape
+from missive.render.structure import Node, StructureTree
 from missive.render.textflow import (
     LINK_COLOR,
     Align,
@@ -44,6 +46,7 @@ _DRAWN_CHARACTERS_LIMIT = 4096
 _DRAWN_CHARACTERS: reuse.Kept[Characters] = reuse.Kept(
     f"{__name__}._DRAWN_CHARACTERS", _DRAWN_CHARACTERS_LIMIT
 )
+_ARTIFACT_SUBTYPES = {Artifact.PAGINATION: "Footer"}  # page labels are at the foot
 
 
 class RichText(Flowable):
@@ -78,6 +81,13 @@ class RichText(Flowable):
         self._by_font: dict[str, frozenset[str]] | None = None
         self._kept_content: tuple[Any, ...] | None = None
         self.keep_last_lines = False  # the body's last paragraph (see `missive.render.keeps`)
+        # What it is in the structure tree (a letter sets it; a paragraph split in two
+        # shares it), or the kind of artifact it is (a page label); `in_grid`: its grid
+        # asks the tree for its content (`missive.render.grid`).
+        self.node: Node = tagging.paragraph()
+        self.artifact: Artifact | None = None
+        self.in_grid = False
+        self._kept_owners: tuple[Any, float, tuple[tagging.Owner, ...]] | None = None
 
     @classmethod
     def plain(cls, text: str, style: TextStyle) -> RichText:
@@ -149,6 +159,8 @@ class RichText(Flowable):
             start=self._start + fits,
         )
         head._laid_width = tail._laid_width = avail_width
+        for part in (head, tail):  # one paragraph in the structure tree
+            part.node, part.artifact, part.in_grid = self.node, self.artifact, self.in_grid
         return [head, tail]
 
     def getSpaceBefore(self) -> float:  # noqa: N802 (platypus API)
@@ -207,7 +219,11 @@ class RichText(Flowable):
     def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802, N803
         """Platypus' `drawOn`, replayed when this very paragraph was placed at this very
         point before: a paragraph without links changes nothing but the page's code
-        (its graphics state is saved and restored around it)."""
+        (its graphics state is saved and restored around it). Its marked content is
+        asked of the structure tree first, whether drawn or replayed."""
+        tree = tagging.tree_of(canvas)
+        if tree is not None and not self.in_grid:
+            self.register(tree)
         base: Any = super()  # platypus' `drawOn`, whose stub lacks `_sW`
         if not reuse.REUSE:
             base.drawOn(canvas, x, y, _sW)
@@ -215,6 +231,11 @@ class RichText(Flowable):
         key = self._key = self._drawn_key(seam.document(canvas))
         placed = None if key is None or self.has_links else (key, x, y, _sW)
         replay_or_draw(canvas, placed, lambda: base.drawOn(canvas, x, y, _sW))
+
+    def register(self, tree: StructureTree) -> None:
+        """Ask `tree` for this part's marked-content sequences, in drawing order."""
+        if self.artifact is None and self._lines:
+            tagging.register(tree, self.node, self._owners(), self.pieces)
 
     def draw(self) -> None:
         canvas: Any = self.canv
@@ -229,8 +250,11 @@ class RichText(Flowable):
                 DRAWN.put(key, drawn)
         code, links = drawn
         seam.page_code(canvas).append(code)  # what `canvas.drawText` appends
-        for href, x, baseline, width in links:
-            self._draw_link(canvas, href, x, baseline, width)
+        tree = tagging.tree_of(canvas)
+        for href, x, baseline, width, piece in links:
+            name = self._draw_link(canvas, href, x, baseline, width)
+            if tree is not None and self.artifact is None:
+                tree.annotation(tagging.key_of(self.node, (tagging.Part.LINK, piece)), name)
 
     def _drawn_key(self, doc: Any) -> Hashable | None:
         """What the text object depends on (see `missive.render.drawn`), or None."""
@@ -242,7 +266,10 @@ class RichText(Flowable):
         """The paragraph's laid-out content and the characters it draws, per font; kept
         until it is laid out again (a reused paragraph is asked for every letter)."""
         assert self._lines is not None
-        laid = (self._laid_width, self._start, len(self._lines), self._first, self.width)
+        laid: tuple[Any, ...] = (
+            *(self._laid_width, self._start, len(self._lines), self._first, self.width),
+            *(self.node.tag.role, self.artifact),  # the tags its marked content carries
+        )
         kept = self._kept_content
         if kept is not None and kept[0] == (*laid, self.height) and kept[1] is self._lines:
             return kept[2], kept[3]
@@ -272,34 +299,72 @@ class RichText(Flowable):
         run = shape(self.style.bullet or "", font, False)
         return Segment(run, 0, run.advance * self.style.size / 1000)
 
+    def _placed_lines(self) -> Iterator[tuple[int, Spacing, list[tuple[Segment, float]]]]:
+        """Each line's index and spacing, with its segments in drawing order (logical)
+        and their x."""
+        assert self._lines is not None
+        for index, line in enumerate(self._lines):
+            indent = self.style.first_indent if index == 0 and self._first else 0.0
+            x, spacing = self._start_x(line, indent)
+            placed = []
+            for segment in line.segments:  # what `_TextWriter.segment` draws it as
+                placed.append((segment, x))
+                x += (
+                    segment.width * spacing.scale
+                    + segment.spaces * spacing.word
+                    + segment.glyphs * spacing.char
+                )
+            placed.sort(key=lambda found: found[0].start)
+            yield index, spacing, placed
+
+    def _owners(self) -> tuple[tagging.Owner, ...]:
+        """Whose each marked-content sequence of this part is, in drawing order (kept
+        until it is laid out again: a reused paragraph is asked for every letter)."""
+        kept = self._kept_owners
+        if kept is not None and kept[0] is self._lines and kept[1] == self.width:
+            return kept[2]
+        owners = self._find_owners()
+        self._kept_owners = (self._lines, self.width, owners)
+        return owners
+
+    def _find_owners(self) -> tuple[tagging.Owner, ...]:
+        found: list[tagging.Owner] = []
+        for index, _, placed in self._placed_lines():
+            if index == 0 and self._first and self.style.bullet:
+                found.append(tagging.LABEL)
+            found.extend(tagging.owner_of(self.pieces[s.piece], s.piece) for s, _ in placed)
+        return tagging.owners_in_order(found)
+
     def _write(self, canvas: Any) -> tuple[str, Links]:
         """The paragraph's PDF text object, and the links to annotate over it."""
         style = self.style
-        assert self._lines is not None
-        writer = _TextWriter(GlyphWriter(seam.document(canvas)))
-        links: list[tuple[str, float, float, float]] = []
-        for index, line in enumerate(self._lines):
+        writer = _TextWriter(GlyphWriter(seam.document(canvas)), self.node, self.artifact)
+        links: list[tuple[str, float, float, float, int]] = []
+        for index, spacing, placed in self._placed_lines():
             baseline = self.height - index * style.leading - (style.leading + style.size * 0.7) / 2
-            indent = style.first_indent if index == 0 and self._first else 0.0
-            x, spacing = self._start_x(line, indent)
             if index == 0 and self._first and style.bullet:
+                writer.mark(tagging.LABEL)
                 self._draw_bullet(writer, baseline)
-            for segment in line.segments:
+            for segment, x in placed:
                 piece = self.pieces[segment.piece]
+                writer.mark(tagging.owner_of(piece, segment.piece))
                 drawn = writer.segment(piece, segment, (x, baseline), spacing)
                 if piece.href:
-                    links.append((piece.href, x, baseline, drawn))
-                x += drawn
+                    links.append((piece.href, x, baseline, drawn, segment.piece))
         return writer.finish(), tuple(links)
 
-    def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> None:
+    def _draw_link(self, canvas: Any, href: str, x: float, baseline: float, width: float) -> str:
+        """The underline (an artifact) and the link annotation; returns its name."""
         size = self.style.size
+        code = seam.page_code(canvas)
+        code.append(marked.begin_artifact(marked.Artifact.LAYOUT))
         canvas.setStrokeColorRGB(*LINK_COLOR)
         canvas.setLineWidth(0.5)
         canvas.line(x, baseline - size * 0.12, x + width, baseline - size * 0.12)
         canvas.setStrokeColorRGB(0, 0, 0)
+        code.append(marked.END)
         rect = (x, baseline - size * 0.3, x + width, baseline + size * 0.9)
-        canvas.linkURL(href, rect, relative=1, thickness=0)
+        return seam.link(canvas, href, rect, contents=href)
 
     def _draw_bullet(self, writer: _TextWriter, baseline: float) -> None:
         style = self.style
@@ -335,9 +400,14 @@ class Spacing:
 class _TextWriter:
     """One PDF text object per paragraph, emitting font, colour and mode only on change."""
 
-    def __init__(self, glyphs: GlyphWriter) -> None:
+    def __init__(self, glyphs: GlyphWriter, node: Node, artifact: Artifact | None) -> None:
         self.glyphs = glyphs
         self.ops = glyphs.ops
+        self.node = node
+        self.artifact = artifact
+        self.owner: tagging.Owner | None = None  # of the marked sequence open
+        if artifact is not None:
+            self.ops.append(marked.begin_artifact(artifact, _ARTIFACT_SUBTYPES.get(artifact)))
         self.ops.append("BT")
         self.mode = 0
         self.color: tuple[float, float, float] = (0, 0, 0)
@@ -386,9 +456,21 @@ class _TextWriter:
         )
         return drawn * scale
 
+    def mark(self, owner: tagging.Owner) -> None:
+        """The text that follows is `owner`'s: a new marked sequence if it changes."""
+        if self.artifact is not None or owner == self.owner:
+            return
+        self.glyphs.flush()
+        if self.owner is not None:
+            self.ops.append(marked.END)
+        self.ops.append(marked.begin(tagging.role_of(self.node, owner)))
+        self.owner = owner
+
     def finish(self) -> str:
         # Tc, Tw, Tr and the colour are graphics state: they would leak into what follows.
         self.glyphs.flush()
+        if self.owner is not None:
+            self.ops.append(marked.END)
         if self.char_space:
             self.ops.append("0 Tc")
         if self.word_space:
@@ -400,4 +482,6 @@ class _TextWriter:
         if self.color != (0, 0, 0):
             self.ops.append("0 0 0 rg")
         self.ops.append("ET")
+        if self.artifact is not None:
+            self.ops.append(marked.END)
         return "\n".join(self.ops)

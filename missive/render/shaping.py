@@ -92,6 +92,11 @@ class ShapedRun:
         """The run's clusters in visual order."""
         return _clusters(self)
 
+    @cached_property
+    def plan(self) -> RunPlan:
+        """How the run is written, worked out once (a run is written for every letter)."""
+        return _plan(self)
+
     def cut(self, start: int, end: int) -> ShapedRun:
         """The glyphs of the characters `start` to `end`, as a run of their own (a line's
         part of a paragraph's run; clusters are never split)."""
@@ -101,6 +106,19 @@ class ShapedRun:
             if start <= g.cluster < end
         )
         return ShapedRun(self.text[start:end], self.font, self.rtl, glyphs)
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """What writing a run needs beyond its glyphs' codes: the keys to code, where the pen
+    moves other than by a glyph's own width (glyph index, thousandths of an em, positive
+    to the left as in a TJ array), and whether any glyph is raised or any cluster needs
+    /ActualText (then each glyph is written on its own)."""
+
+    keys: str
+    shifts: tuple[tuple[int, float], ...]
+    raised: bool
+    actual: bool
 
 
 class ShapingFace:
@@ -285,17 +303,46 @@ def shape(text: str, stem: str, rtl: bool, language: str | None = None) -> Shape
     return ShapedRun(text, stem, rtl, tuple(glyphs))
 
 
+@lru_cache(maxsize=_CACHE_SIZE)
 def _clusters(run: ShapedRun) -> tuple[Cluster, ...]:
+    """Kept: a run is written again for every letter that draws its line."""
     shaping = face(run.font)
     ends = _cluster_ends([glyph.cluster for glyph in run.glyphs], len(run.text))
     clusters: list[Cluster] = []
     for glyphs in _groups(run.glyphs):
-        text = _visible(run.text[glyphs[0].cluster : ends[glyphs[0].cluster]])
-        logical = reversed(glyphs) if run.rtl else glyphs
-        read = "".join(shaping.text_of(glyph.key) for glyph in logical)
-        actual = read != text.replace(NO_BREAK_SPACE, " ")
+        start = glyphs[0].cluster
+        text = run.text[start : ends[start]]
+        if len(text) > 1 or unicodedata.category(text) == "Cf":
+            text = _visible(text)
+        if len(glyphs) == 1:
+            read = shaping.text_of(glyphs[0].key)
+        else:
+            logical = reversed(glyphs) if run.rtl else glyphs
+            read = "".join(shaping.text_of(glyph.key) for glyph in logical)
+        actual = read != text and read != text.replace(NO_BREAK_SPACE, " ")
         clusters.append(Cluster(glyphs, text, actual))
     return tuple(clusters)
+
+
+_EPSILON = 0.005  # thousandths of an em: below this a position difference is not written
+
+
+def _plan(run: ShapedRun) -> RunPlan:
+    shaping = face(run.font)
+    shifts: dict[int, float] = {}
+    for index, glyph in enumerate(run.glyphs):
+        before = glyph.dx
+        after = glyph.advance - shaping.width(glyph.gid) - before
+        if abs(before) > _EPSILON:
+            shifts[index] = shifts.get(index, 0.0) - before
+        if abs(after) > _EPSILON:
+            shifts[index + 1] = shifts.get(index + 1, 0.0) - after
+    return RunPlan(
+        keys="".join(glyph.key for glyph in run.glyphs),
+        shifts=tuple(sorted(shifts.items())),
+        raised=any(glyph.dy for glyph in run.glyphs),
+        actual=any(cluster.actual for cluster in run.clusters()),
+    )
 
 
 def _cluster_ends(clusters: list[int], length: int) -> dict[int, int]:

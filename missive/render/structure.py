@@ -33,7 +33,8 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from missive.render.pdf_values import Indirect, Name, Outside, Text, Value
+from missive.errors import RenderError
+from missive.render.pdf_values import Indirect, Name, Outside, Template, Value, name, text
 
 
 class Role(StrEnum):
@@ -117,8 +118,18 @@ class Event:
     parent: Hashable | None = None  # ELEMENT's
 
 
-class StructureError(Exception):
+class StructureError(RenderError):
     """Drawing asked for something the tree cannot hold (a bug of the drawing code)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """What a flowable is in the structure tree: its tag, under its parent's node (None:
+    the letter's top). A node is its own key (compared by identity): the parts a
+    paragraph is split into share their node, and a letter gives its flowables new ones."""
+
+    tag: Tag
+    parent: Node | None = None
 
 
 class StructureTree:
@@ -126,6 +137,7 @@ class StructureTree:
 
     def __init__(self, lang: str | None = None) -> None:
         self.root = Element(Tag(Role.DOCUMENT, lang=lang), None)
+        self._top = self.root  # where elements asked for without a parent go
         self._elements: dict[Hashable, Element] = {}
         self._pages: list[list[Element]] = []  # per page, the element of each MCID
         self._annotations: list[tuple[str, Element]] = []
@@ -145,15 +157,32 @@ class StructureTree:
     def marks_on(self, page: int) -> int:
         return len(self._pages[page])
 
+    def begin_part(self, key: Hashable, tag: Tag) -> None:
+        """A letter of several in one file: its elements go under an element of its own
+        (a `Part` with its `/Lang`), made under the document."""
+        top, self._top = self._top, self.root
+        try:
+            self._top = self.element(key, tag)
+        except StructureError:
+            self._top = top
+            raise
+
+    def ensure(self, node: Node) -> Element:
+        """The element of `node`, its ancestors' made first."""
+        if node.parent is not None and node.parent not in self._elements:
+            self.ensure(node.parent)
+        return self.element(node, node.tag, node.parent)
+
     def element(self, key: Hashable, tag: Tag, parent: Hashable | None = None) -> Element:
-        """The element of `key`, made under the element of `parent` (None: the document)
-        the first time it is asked for; `tag` must be the same every time."""
+        """The element of `key`, made under the element of `parent` (None: the letter's
+        top, the document or a letter's part) the first time it is asked for; `tag` must
+        be the same every time."""
         found = self._elements.get(key)
         if found is not None:
             if found.tag != tag:
                 raise StructureError(f"{key!r} asked as {tag} and as {found.tag}")
             return found
-        above = self.root if parent is None else self._elements.get(parent)
+        above = self._top if parent is None else self._elements.get(parent)
         if above is None:
             raise StructureError(f"{key!r}: its parent {parent!r} was never made")
         made = Element(tag, above)
@@ -260,43 +289,54 @@ class _Writer:
         return TreeObjects(root, objects, tuple(range(pages)), annotation_keys)
 
     def _element(self, element: Element, parent: Indirect) -> Indirect:
-        entries: dict[str, Value] = {"Type": Name("StructElem"), "S": Name(element.tag.role)}
-        made = self.made[id(element)] = Indirect(entries)
-        entries["P"] = parent
-        page = _first_page(element)
-        if page is not None:
-            entries["Pg"] = Outside("page", page)
-        kids = [self._kid(kid, made, page) for kid in element.kids]
-        entries["K"] = kids[0] if len(kids) == 1 else kids
+        """A structure element (no /Type: it is optional), its syntax made in parts."""
         tag = element.tag
+        made = self.made[id(element)] = Indirect(None)
+        parts: list[bytes | Indirect | Outside] = [_OPENINGS[tag.role], parent]
+        kids = element.kids
+        page = next((kid.page for kid in kids if type(kid) is Marked), None)
+        if page is not None:
+            parts += (b" /Pg ", Outside("page", page))
+        parts.append(b" /K [" if len(kids) != 1 else b" /K ")
+        for index, kid in enumerate(kids):
+            if index:
+                parts.append(b" ")
+            if type(kid) is Marked and kid.page == page:
+                parts.append(b"%d" % kid.mcid)
+            else:
+                parts += self._kid(kid, made, page)
+        if len(kids) != 1:
+            parts.append(b"]")
         if tag.lang:
-            entries["Lang"] = Text(tag.lang)
+            parts += (b" /Lang ", text(tag.lang))
         if tag.alt is not None:
-            entries["Alt"] = Text(tag.alt)
+            parts += (b" /Alt ", text(tag.alt))
         if tag.scope:
-            entries["A"] = {"O": Name("Table"), "Scope": Name(tag.scope)}
+            parts += (b" /A <</O /Table /Scope ", name(tag.scope), b">>")
+        parts.append(b">>")
+        made.value = Template(tuple(parts))
         return made
 
-    def _kid(self, kid: Element | Marked | Annotated, made: Indirect, page: int | None) -> Value:
+    def _kid(
+        self, kid: Element | Marked | Annotated, made: Indirect, page: int | None
+    ) -> list[bytes | Indirect | Outside]:
         if isinstance(kid, Element):
-            return self._element(kid, made)
+            return [self._element(kid, made)]
         if isinstance(kid, Marked):
             if kid.page == page:
-                return kid.mcid
-            return {"Type": Name("MCR"), "Pg": Outside("page", kid.page), "MCID": kid.mcid}
-        return {
-            "Type": Name("OBJR"),
-            "Obj": Outside("annotation", kid.annotation),
-            "Pg": Outside("page", kid.page),
-        }
+                return [b"%d" % kid.mcid]
+            return [b"<</Type /MCR /Pg ", Outside("page", kid.page), b" /MCID %d>>" % kid.mcid]
+        return [
+            b"<</Type /OBJR /Obj ",
+            Outside("annotation", kid.annotation),
+            b" /Pg ",
+            Outside("page", kid.page),
+            b">>",
+        ]
 
 
-def _first_page(element: Element) -> int | None:
-    """The page of the element's first own marked content, which its /Pg names."""
-    for kid in element.kids:
-        if isinstance(kid, Marked):
-            return kid.page
-    return None
+# How each element's dictionary opens: its type, then its parent's reference.
+_OPENINGS = {role: b"<</S " + name(role.value) + b" /P " for role in Role}
 
 
 def walk(element: Element) -> Iterator[Element]:

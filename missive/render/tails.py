@@ -31,6 +31,7 @@ from missive.render import reportlab_seam as seam
 from missive.render.drawn import Characters, DrawnCache
 from missive.render.grid import Grid
 from missive.render.richtext import RichText, characters_of
+from missive.render.structure import Event, StructureTree
 
 TAILS_LIMIT = 64  # endings of a few KB of page code each
 Annotation = tuple[Any, str | None, int]  # the PDF dictionary, its name, added to the page
@@ -52,10 +53,12 @@ class TailMark(Flowable):
 
 @dataclass
 class Segment:
-    """What the ending wrote on one page: page code, then annotations."""
+    """What the ending wrote on one page: page code, then annotations, and what it asked
+    of the structure tree (its marked content, its links)."""
 
     code: list[str] = field(default_factory=list)
     annotations: list[Annotation] = field(default_factory=list)
+    events: tuple[Event, ...] = ()
 
 
 @dataclass
@@ -131,6 +134,9 @@ class Recording:
         self.start = len(seam.page_code(canvas))
         self.fonts_before = set(seam.named_fonts(canvas))
         canvas.on_annotation = self._annotation
+        self.tree: StructureTree | None = doc.structure
+        if self.tree is not None:
+            self.tree.start_log()
 
     def _annotation(self, annotation: Any, name: str | None, addtopage: int) -> None:
         # A document marks the objects it registers: kept as it was before.
@@ -139,6 +145,7 @@ class Recording:
     def cut(self) -> None:
         """A page ends (its label is not drawn yet): what the ending wrote on it."""
         self.segments[-1].code = list(seam.page_code(self.doc.canv)[self.start :])
+        self.segments[-1].events = self.tree.take_log() if self.tree is not None else ()
         self.segments.append(Segment())
         self.start = 0
 
@@ -146,6 +153,9 @@ class Recording:
         """The story is over (the last page's label is not drawn yet): keep the ending."""
         canvas = self.doc.canv
         self.segments[-1].code = list(seam.page_code(canvas)[self.start :])
+        if self.tree is not None:
+            self.segments[-1].events = self.tree.take_log()
+            self.tree.stop_log()
         canvas.on_annotation = None
         named = tuple(n for n in seam.named_fonts(canvas) if n not in self.fonts_before)
         ENDINGS.put(self.key, Ending(self.tail, named, self.segments))
@@ -159,6 +169,10 @@ def replay(doc: Any, ending: Ending) -> None:
         if index:
             canvas = seam.next_page(doc)
         seam.page_code(canvas).extend(segment.code)
-        for annotation, name, addtopage in segment.annotations:
+        names = [
             # A new object for the document to register; what it holds is only read.
             canvas.add_annotation(copy.copy(annotation), name, addtopage)
+            for annotation, name, addtopage in segment.annotations
+        ]
+        if doc.structure is not None:  # the ending tags itself as it did when recorded
+            doc.structure.apply(segment.events, names)

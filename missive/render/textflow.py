@@ -102,6 +102,7 @@ class Segment:
     piece: int  # index into the paragraph's pieces
     width: float
     actual: str | None = None  # the run's logical text for /ActualText, when it is needed
+    start: int = 0  # where the run starts in the line's logical text: the drawing order
 
     @property
     def text(self) -> str:
@@ -171,6 +172,7 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
         families = [fonts.family_for(char, chain) or chain[0] for char in whole]
         if style.language.is_rtl:
             families = _latin_words_in_latin(whole, families)
+        families = _spaces_in_their_words_face(whole, families)
         langs = _languages(whole, style.language)
         start = 0
         for end in range(1, len(whole) + 1):
@@ -184,6 +186,18 @@ def make_pieces(runs: tuple[Run, ...], style: TextStyle) -> tuple[Piece, ...]:
             )
             start = end
     return tuple(pieces)
+
+
+def _spaces_in_their_words_face(text: str, families: list[fonts.Family]) -> list[fonts.Family]:
+    """A space between two words of one face takes that face (the spaces of an Arabic
+    name in an English letter are Amiri's): one run to shape, one piece to tag."""
+    found = list(families)
+    for index, char in enumerate(text):
+        if char in " \u00a0" and 0 < index < len(text) - 1:
+            before, after = found[index - 1], families[index + 1]
+            if before == after:
+                found[index] = before
+    return found
 
 
 def _latin_words_in_latin(text: str, families: list[fonts.Family]) -> list[fonts.Family]:
@@ -331,9 +345,9 @@ class _Breaker:
             # whole: text extraction would guess its order otherwise.
             actual = _visible(logical) if rtl and level % 2 == 0 else None
             width = shaped.advance * piece.size / 1000
-            segments.append(Segment(shaped, tag, width, actual))
+            segments.append(Segment(shaped, tag, width, actual, run_start))
         if end > start and self.chars[end - 1] == SOFT_HYPHEN:
-            segments.append(self._hyphen_segment(self.tags[end - 1]))
+            segments.append(self._hyphen_segment(self.tags[end - 1], len(text)))
         return Line(
             segments=tuple(segments),
             width=sum(segment.width for segment in segments),
@@ -342,10 +356,10 @@ class _Breaker:
             stretch=not last,
         )
 
-    def _hyphen_segment(self, tag: int) -> Segment:
+    def _hyphen_segment(self, tag: int, start: int = 0) -> Segment:
         piece = self.pieces[tag]
         shaped = shape("-", piece.font, False)
-        return Segment(shaped, tag, shaped.advance * piece.size / 1000, SOFT_HYPHEN)
+        return Segment(shaped, tag, shaped.advance * piece.size / 1000, SOFT_HYPHEN, start)
 
 
 def _visible(text: str) -> str:
