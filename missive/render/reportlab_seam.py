@@ -74,23 +74,21 @@ class Flate(pdfdoc.PDFStreamFilterZCompress):
     """Flate at level 1: measured a third faster per letter than ReportLab's level 6, for
     about 3 % more bytes. `done`, when given, keeps results by input: font programs,
     their ToUnicode maps and many second pages are the same bytes from letter to letter.
-    A font program is compressed at level 6 (`encode_program`): 2-3 % smaller, some 230
-    bytes a Latin letter, and kept, so that a batch compresses it once per subset."""
+    A font program (known by its sfnt version) is compressed at level 6: 2-3 % smaller,
+    some 230 bytes a Latin letter, and kept, so that a batch compresses it once."""
 
-    def __init__(self, done: Callable[[Hashable, Callable[[], bytes]], bytes] | None) -> None:
+    def __init__(self, done: Callable[[bytes, Callable[[], bytes]], bytes] | None) -> None:
         self.done = done
 
     def encode(self, text: str | bytes) -> bytes:
         data = text.encode("utf8") if isinstance(text, str) else text
+        level = 6 if data[:4] in _FONT_PROGRAMS else 1
         if self.done is None:
-            return zlib.compress(data, 1)
-        return self.done(data, lambda: zlib.compress(data, 1))
+            return zlib.compress(data, level)
+        return self.done(data, lambda: zlib.compress(data, level))
 
-    def encode_program(self, text: str | bytes) -> bytes:
-        data = text.encode("utf8") if isinstance(text, str) else text
-        if self.done is None:
-            return zlib.compress(data, 6)
-        return self.done(("program", data), lambda: zlib.compress(data, 6))
+
+_FONT_PROGRAMS = (b"\x00\x01\x00\x00", b"true", b"OTTO")  # TrueType and OpenType
 
 
 _SHORT = 80  # names, numbers, object headers: not text (nor a stream left uncompressed)
@@ -210,8 +208,7 @@ class Writer:
         filters = stream.filters if stream.filters is not None else self.pdf.defaultStreamFilters
         if filters is not None and "Filter" not in table:
             for found in reversed(filters):
-                program = "Length1" in table and isinstance(found, Flate)  # a font's
-                content = found.encode_program(content) if program else found.encode(content)
+                content = found.encode(content)
             table["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName(f.pdfname) for f in filters])
         content = self.pdf.encrypt.encode(content)
         written = content if type(content) is bytes else self.value(content)

@@ -303,7 +303,7 @@ def shape(text: str, stem: str, rtl: bool, language: str | None = None) -> Shape
     return ShapedRun(text, stem, rtl, tuple(glyphs))
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
+@reuse.memo(maxsize=_CACHE_SIZE)
 def _clusters(run: ShapedRun) -> tuple[Cluster, ...]:
     """Kept: a run is written again for every letter that draws its line."""
     shaping = face(run.font)

@@ -20,7 +20,7 @@ _WRITTEN_LIMIT = 8192
 _CODES_LIMIT = 1024
 
 
-# stream bytes -> Flate level 1 (a font program's: level 6, keyed ("program", bytes))
+# stream bytes -> Flate level 1 (a font program's: level 6)
 COMPRESSED: reuse.Kept[bytes] = reuse.Kept(f"{__name__}.COMPRESSED", _COMPRESSED_LIMIT)
 # names, numbers, short strings, arrays of numbers -> bytes
 WRITTEN: reuse.Kept[bytes] = reuse.Kept(f"{__name__}.WRITTEN", _WRITTEN_LIMIT)
