@@ -108,7 +108,9 @@ def test_a_character_no_font_draws(tmp_path: Path) -> None:
 
 def test_an_image_render_cannot_read(tmp_path: Path) -> None:
     (tmp_path / "logo.png").write_text("not an image", encoding="utf-8")
-    letter_path = write_project(tmp_path, {**LETTER, "logo": "logo.png"}, [GOOD])
+    letter_path = write_project(
+        tmp_path, {**LETTER, "logo": "logo.png", "logo_alt": "decorative"}, [GOOD]
+    )
     error = refused_by_render(load_letter(letter_path), someone())
     assert isinstance(error, RenderError)
     (problem,) = check_problems(letter_path)
@@ -171,7 +173,9 @@ def test_everything_is_reported_in_one_run(tmp_path: Path) -> None:
         "e3,e3@example.org,en,governmnets,Bob Lee,male,,,,GB",
         "e4,e4@example.org,en,governments,Bob \U00013000 Lee,male,,,,GB",
     ]
-    letter_path = write_project(tmp_path, {**LETTER, "logo": "logo.png"}, rows)
+    letter_path = write_project(
+        tmp_path, {**LETTER, "logo": "logo.png", "logo_alt": "decorative"}, rows
+    )
     problems = check_problems(letter_path)
     kinds: list[Callable[[str], bool]] = [
         lambda p: ":3:1: id '../x' cannot name a file" in p,

@@ -67,7 +67,9 @@ def test_every_problem_is_reported_and_nothing_published(tmp_path: Path, jobs: i
 
 def test_a_letter_the_renderer_refuses_is_located(tmp_path: Path) -> None:
     (tmp_path / "logo.png").write_text("not an image", encoding="utf-8")
-    letter = write_project(tmp_path, {**LETTER, "logo": "logo.png"}, [row(1), row(2)])
+    letter = write_project(
+        tmp_path, {**LETTER, "logo": "logo.png", "logo_alt": "decorative"}, [row(1), row(2)]
+    )
     out = tmp_path / "pdf"
     options = BatchOptions(jobs=1, persist_serials=False)
     with pytest.raises(InputError) as error:
