@@ -307,10 +307,11 @@ class RichText(Flowable):
             indent = self.style.first_indent if index == 0 and self._first else 0.0
             x, spacing = self._start_x(line, indent)
             placed = []
-            for segment in line.segments:  # what `_TextWriter.segment` draws it as
+            for segment in line.segments:  # as wide as `_TextWriter.segment` draws it
                 placed.append((segment, x))
+                size = self.pieces[segment.piece].size  # a Latin run's in Arabic: its own
                 x += (
-                    segment.width * spacing.scale
+                    segment.run.advance * size / 1000 * spacing.scale
                     + segment.spaces * spacing.word
                     + segment.glyphs * spacing.char
                 )
