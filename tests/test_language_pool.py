@@ -106,10 +106,9 @@ def test_a_dominant_language_is_shared_and_the_end_balanced() -> None:
     # Both processes draw a real share of it (without sharing, one would draw all 720); how
     # even the shares are depends on the machine's scheduler, which a busy CI run skews.
     assert len(english) == 2 and min(english.values()) > 150, english
-    # French (80) is one process's; the other takes a chunk of it only when it has nothing of
-    # its own waiting, which a descheduled parent can cause once or twice, never for most of it.
-    french = Counter(r.pid for r in results if r.language == "fr")
-    assert max(french.values()) >= 60, french
+    # French (80) is dealt to one process, but the other takes it up (and keeps it, its caches
+    # warm) whenever it finds nothing of its own waiting: how often that happens is the
+    # scheduler's (a busy run split French 42/38). How languages are dealt is tested above.
 
 
 def test_one_item_and_none() -> None:
