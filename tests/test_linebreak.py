@@ -225,3 +225,22 @@ def test_breaks_carry_their_ratio_and_fitness() -> None:
     breaks = break_lines(paragraph([[10.0]] * 8), (40.0,))
     assert all(isinstance(found, Break) for found in breaks)
     assert all(found.fitness == fitness(found.ratio) for found in breaks)
+
+
+def test_a_first_pass_without_hyphens_takes_lines_up_to_the_pretolerance() -> None:
+    # "a bb ccc dd-" fills the line exactly; "a bb ccc" alone is stretched past ratio 1.
+    items = paragraph([[4.0], [8.0], [6.0], [6.0, 12.0], [8.0]])
+    loose = break_lines(items, (35.0,), Params(pretolerance=10.0, tolerance=1.0))
+    assert not any(found.flagged for found in loose) and loose[0].ratio > 1.0
+    strict = break_lines(items, (35.0,), Params(pretolerance=1.0, tolerance=1.0))
+    assert strict[0].flagged and strict[0].ratio == pytest.approx(0.0)
+
+
+def test_boxes_stretch_and_shrink_with_the_glue() -> None:
+    # Glyphs that may be scaled: their stretch counts in the line's, at the same ratio.
+    scaled = Box(20.0, 1.0, 1.0)
+    items: list[Item] = [scaled, SPACE, scaled, SPACE, Box(30.0), *PARAGRAPH_END]
+    wide = break_lines(items, (45.0,))
+    assert wide[0].position == 3 and wide[0].ratio == pytest.approx(2.0 / 3.5)
+    narrow = break_lines(items, (41.0,))
+    assert narrow[0].position == 3 and narrow[0].ratio == pytest.approx(-2.0 / 3.0)
