@@ -18,7 +18,13 @@ from web_fixtures import LETTER, make_workspace
 from missive.app.batch_store import PARTIAL, RenderState, load_state, stamps_of, store_of
 from missive.app.render_batch import BatchOptions, RenderRequest, render_letters
 from missive.app.render_inputs import InterruptedRenderError, letter_files, stamped_as_read
-from missive.app.render_job import RenderTarget, render_pending
+from missive.app.render_job import (
+    RENDERER_NICENESS,
+    RenderTarget,
+    render_pending,
+    start_renderer,
+    stop_renderer,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT = 600.0  # seconds: the longest the test waits for the renderer (a busy machine)
@@ -127,3 +133,20 @@ def test_a_list_written_while_the_job_reads_it_is_read_again(tmp_path: Path) -> 
     assert render_pending(RenderTarget(letter.parent, ws.journal, ws.config.cache_dir, 1))
     state = load_state(store_of(ws.journal) / LETTER)
     assert state is not None and state.state is RenderState.DONE and state.done == 62
+
+
+def test_the_renderer_yields_the_processor_to_the_web_server(tmp_path: Path) -> None:
+    """The renderer that `serve` starts runs at a lower priority than the server itself."""
+    ws = make_workspace(tmp_path / "project")
+    target = RenderTarget(ws.root / "letters", ws.journal, ws.config.cache_dir, jobs=1)
+    process = start_renderer(target)
+    try:
+        assert process.pid is not None
+        deadline = time.monotonic() + 60  # it sets its priority as it starts
+        while os.getpriority(os.PRIO_PROCESS, process.pid) == os.getpriority(os.PRIO_PROCESS, 0):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        niceness = os.getpriority(os.PRIO_PROCESS, process.pid)
+        assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, 0) + RENDERER_NICENESS)
+    finally:
+        stop_renderer(process)

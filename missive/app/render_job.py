@@ -66,6 +66,10 @@ from missive.review.digest import BatchInputs, digest_batch
 
 DEFAULT_JOBS = 2
 POLL_SECONDS = 0.5
+# The renderer (and the render processes it forks) yields the processor to the web server:
+# a reviewer's request waits on no letter being drawn. Nothing else is slowed on a machine
+# with processor time to spare; on a busy one, rendering waits rather than the people.
+RENDERER_NICENESS = 10
 SAVE_EVERY = 0.5  # seconds between two writes of the state while drawing
 
 
@@ -115,6 +119,8 @@ def render_pending(target: RenderTarget, stop: Stop = lambda: False) -> list[str
 def run_renderer(target: RenderTarget, parent: int | None = None) -> None:
     """Render what is pending, again and again, until the parent process is gone."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if hasattr(os, "nice"):
+        os.nice(RENDERER_NICENESS)
 
     def gone() -> bool:
         return parent is not None and os.getppid() != parent
