@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from page_room import page_heights, room_left
 from pdf_reading import poppler_text
 from render_samples import composed
 from typeset_lines import Block, Fault, Kind, faults, read_letter
@@ -108,6 +109,22 @@ def test_the_closing_keeps_two_lines_of_the_body_and_the_signatures(
 def test_no_widow_and_no_orphan(counted: dict[str, Counter[Fault]]) -> None:
     assert _with(counted, Fault.WIDOW) == {}
     assert _with(counted, Fault.ORPHAN) == {}
+
+
+def test_a_page_is_not_left_short_of_body_lines_that_fit_on_it(letters: list[Rendered]) -> None:
+    """Where a letter's body runs onto the next page, the page before could not hold the
+    fewest lines the keeps let move back to it: two at least of a paragraph the next page
+    opens (or the whole of a shorter one, or one of a paragraph it continues), never one
+    of the body's last two lines, which keep with the closing, and never leaving a widow.
+    (The French letters of the second sample left a 3-line paragraph off a page with
+    room for 10 lines: platypus' own KeepTogether moved the body's last two paragraphs,
+    the closing and the signatures whole, as `KeepLines` was not the one it used.)"""
+    short: dict[str, tuple[int, float]] = {}
+    for item in letters:
+        for page, room in room_left(item.blocks(), page_heights(item.pdf)).items():
+            if room >= 0:
+                short[item.pdf.parent.name + "/" + item.pdf.stem] = (page, round(room, 1))
+    assert short == {}
 
 
 # Defect 4: one-character last lines in Chinese, and a letter-spaced line.

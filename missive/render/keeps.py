@@ -37,13 +37,6 @@ class KeepLines(KeepTogether):
         content = self.group
         first, last = content[0], content[-1]
         if isinstance(first, RichText) and first.keep_last_lines:
-            following = content[1] if len(content) > 1 else None
-            if (
-                isinstance(following, RichText)
-                and following.keep_last_lines
-                and following.line_count(avail_width) >= MIN_LINES
-            ):
-                return [first, KeepLines(content[1:])]  # the last has lines enough
             ending = self._split_ending(first, content[1:], avail_width, avail_height)
             if ending is not None:
                 return ending
@@ -56,7 +49,19 @@ class KeepLines(KeepTogether):
     def _split_ending(
         self, paragraph: RichText, rest: list[Flowable], width: float, height: float
     ) -> list[Flowable] | None:
-        """The paragraph's lines that fit here, the others with the rest on the next page."""
+        """What of `paragraph` fits here; the rest, kept together, on the next page. When
+        the paragraph after it has lines enough to keep with the closing, this one breaks
+        as any other; else its last lines (two at least) go with the rest."""
+        following = rest[0] if rest else None
+        if (
+            isinstance(following, RichText)
+            and following.keep_last_lines
+            and following.line_count(width) >= MIN_LINES
+        ):
+            if paragraph.wrap(width, height)[1] <= height:
+                return [paragraph, KeepLines(rest)]
+            free = paragraph.split(width, height)  # [] when it would leave a widow or orphan
+            return [*free, KeepLines(rest)] if free else None
         lines = paragraph.line_count(width)
         keep = min(int(height // paragraph.style.leading), lines - MIN_LINES)
         if keep < MIN_LINES:

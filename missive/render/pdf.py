@@ -58,8 +58,6 @@ class RenderedPdf:
 class _LetterDoc(seam.LetterDocTemplate):
     """One or more letters; each letter's later pages carry its own page label."""
 
-    keepTogetherClass = KeepLines  # noqa: N815 (platypus API): groups kept together split as a letter asks
-
     def __init__(self, buffer: io.BytesIO, page_size: tuple[float, float], **info: Any) -> None:
         super().__init__(
             buffer,
@@ -70,6 +68,10 @@ class _LetterDoc(seam.LetterDocTemplate):
             bottomMargin=BOTTOM_MARGIN,
             invariant=1,
             initialFontName=fonts.face(fonts.Family.NOTO_SANS).name,
+            # Groups kept together split as a letter asks. An argument, not a class
+            # attribute: platypus sets each of its defaults on the instance, which would
+            # hide a class attribute (KeepLines never ran that way).
+            keepTogetherClass=KeepLines,
             **info,
         )
         frame = (seam.ShallowFrame if reuse.REUSE else Frame)(
