@@ -131,6 +131,9 @@ def text(value: str) -> bytes:
 
 def syntax(value: Value, resolve: Resolve) -> bytes:
     """`value` written as PDF syntax; indirect objects and outside ones as references."""
+    if type(value) is Template:  # a structure element: most of what is written
+        parts = value.parts
+        return b"".join([p if isinstance(p, bytes) else resolve(p) for p in parts])
     out: list[bytes] = []
     _write(value, resolve, out)
     return b"".join(out)

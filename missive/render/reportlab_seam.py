@@ -40,6 +40,7 @@ from reportlab.platypus import BaseDocTemplate, Flowable, Frame
 
 from missive.errors import RenderError
 from missive.render.pdf_values import Indirect, Outside, Value, object_body, syntax
+from missive.storage import reuse
 
 # The ReportLab versions this module was read against and the golden hashes pass with:
 # from TESTED[0] included to TESTED[1] excluded (pyproject.toml pins the same range).
@@ -121,7 +122,16 @@ class Writer:
             return self.dictionary({**names, **local}, pdfdoc.PDFDictionary.multiline)
         if kind in _CATALOGS:
             return self.catalog(obj)
+        if kind is pdfdoc.PDFInfo and obj._dateFormatter is None:
+            return self.info(obj)
         return bytes(pdfdoc.format(obj, self.pdf, toplevel=1))
+
+    def info(self, obj: Any) -> bytes:
+        """`PDFInfo.format`, kept by what it writes (the same for letters of a language)."""
+        stamp = self.pdf._timeStamp
+        key: tuple[Any, ...] = ("info", obj.title, obj.author, obj.subject, obj.keywords)
+        key += (obj.producer, obj.creator, obj.trapped, stamp.YMDhms, stamp.dhh, stamp.dmm)
+        return self.kept(key, lambda: bytes(pdfdoc.format(obj, self.pdf, toplevel=1)))
 
     def catalog(self, obj: Any) -> bytes:
         """`PDFCatalog.format`, which pages and the page tree share."""
@@ -154,9 +164,9 @@ class Writer:
     def value(self, value: Any) -> bytes:
         kind = type(value)
         if kind is str and len(value) <= _SHORT:
-            return self.kept(value, lambda: bytes(pdfdoc.pdfdocEnc(value)))
+            return _short_text(value)
         if kind is int or kind is float:
-            return self.kept((kind, value), lambda: bytes(pdfdoc.pdfdocEnc(fp_str(value))))
+            return _number(kind, value)
         if kind is bytes:
             return value  # type: ignore[no-any-return]
         if kind is pdfdoc.PDFObjectReference:
@@ -172,12 +182,10 @@ class Writer:
             return self.resources(value)
         return bytes(pdfdoc.format(value, self.pdf))
 
-    def name(self, key: str) -> bytes:
-        return self.kept(("name", key), lambda: bytes(pdfdoc.pdfdocEnc(pdfdoc.PDFName(key))))
-
     def dictionary(self, table: dict[str, Any], multiline: Any) -> bytes:
         keys = list(table) if isinstance(table, OrderedDict) else sorted(table)
-        items = [self.name(k) + b" " + self.value(table[k]) for k in keys]
+        value = self.value
+        items = [_name(k) + b" " + value(table[k]) for k in keys]
         if (multiline and rl_config.pdfMultiLine) or multiline == "forced":
             return b"<<\n" + b"\n ".join(items) + b"\n>>"
         for index in reversed(range(6, len(items), 6)):
@@ -216,6 +224,23 @@ class Writer:
         return self.dictionary(table, pdfdoc.PDFDictionary.multiline) + (
             b"\nstream\n" + written + b"endstream\n"
         )
+
+
+# What depends on nothing but its input, kept by it (a C-level cache: asked ~250 times a
+# letter). Numbers are keyed with their type: 1 and 1.0 are equal keys, not equal bytes.
+@reuse.memo(maxsize=4096)
+def _name(key: str) -> bytes:
+    return bytes(pdfdoc.pdfdocEnc(pdfdoc.PDFName(key)))
+
+
+@reuse.memo(maxsize=8192)
+def _short_text(value: str) -> bytes:
+    return bytes(pdfdoc.pdfdocEnc(value))
+
+
+@reuse.memo(maxsize=8192)
+def _number(kind: type, value: float) -> bytes:
+    return bytes(pdfdoc.pdfdocEnc(fp_str(value)))
 
 
 class LetterPDF(pdfdoc.PDFDocument):

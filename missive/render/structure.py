@@ -266,6 +266,7 @@ class _Writer:
     def __init__(self, tree: StructureTree) -> None:
         self.tree = tree
         self.made: dict[int, Indirect] = {}  # id(element) -> its object
+        self.pages: dict[int, Outside] = {}  # each page's reference, made once
 
     def objects(self) -> TreeObjects:
         tree = self.tree
@@ -289,48 +290,60 @@ class _Writer:
         return TreeObjects(root, objects, tuple(range(pages)), annotation_keys)
 
     def _element(self, element: Element, parent: Indirect) -> Indirect:
-        """A structure element (no /Type: it is optional), its syntax made in parts."""
+        """A structure element (no /Type: it is optional), its syntax made in parts; the
+        bytes between two references joined as they come (a letter has some fifty)."""
         tag = element.tag
         made = self.made[id(element)] = Indirect(None)
-        parts: list[bytes | Indirect | Outside] = [_OPENINGS[tag.role], parent]
         kids = element.kids
         page = next((kid.page for kid in kids if type(kid) is Marked), None)
+        parts: list[bytes | Indirect | Outside] = [_OPENINGS[tag.role], parent]
         if page is not None:
-            parts += (b" /Pg ", Outside("page", page))
-        parts.append(b" /K [" if len(kids) != 1 else b" /K ")
+            parts += (b" /Pg ", self._page(page))
+        text_: list[bytes] = [b" /K [" if len(kids) != 1 else b" /K "]
         for index, kid in enumerate(kids):
             if index:
-                parts.append(b" ")
+                text_.append(b" ")
             if type(kid) is Marked and kid.page == page:
-                parts.append(b"%d" % kid.mcid)
-            else:
-                parts += self._kid(kid, made, page)
+                text_.append(b"%d" % kid.mcid)
+                continue
+            for part in self._kid(kid, made):
+                if type(part) is bytes:
+                    text_.append(part)
+                else:
+                    parts += (b"".join(text_), part)
+                    text_ = []
         if len(kids) != 1:
-            parts.append(b"]")
+            text_.append(b"]")
         if tag.lang:
-            parts += (b" /Lang ", text(tag.lang))
+            text_ += (b" /Lang ", text(tag.lang))
         if tag.alt is not None:
-            parts += (b" /Alt ", text(tag.alt))
+            text_ += (b" /Alt ", text(tag.alt))
         if tag.scope:
-            parts += (b" /A <</O /Table /Scope ", name(tag.scope), b">>")
-        parts.append(b">>")
+            text_ += (b" /A <</O /Table /Scope ", name(tag.scope), b">>")
+        text_.append(b">>")
+        parts.append(b"".join(text_))
         made.value = Template(tuple(parts))
         return made
 
+    def _page(self, page: int) -> Outside:
+        found = self.pages.get(page)
+        if found is None:
+            found = self.pages[page] = Outside("page", page)
+        return found
+
     def _kid(
-        self, kid: Element | Marked | Annotated, made: Indirect, page: int | None
+        self, kid: Element | Marked | Annotated, made: Indirect
     ) -> list[bytes | Indirect | Outside]:
+        """A kid other than a marked sequence of the element's own page."""
         if isinstance(kid, Element):
             return [self._element(kid, made)]
         if isinstance(kid, Marked):
-            if kid.page == page:
-                return [b"%d" % kid.mcid]
-            return [b"<</Type /MCR /Pg ", Outside("page", kid.page), b" /MCID %d>>" % kid.mcid]
+            return [b"<</Type /MCR /Pg ", self._page(kid.page), b" /MCID %d>>" % kid.mcid]
         return [
             b"<</Type /OBJR /Obj ",
             Outside("annotation", kid.annotation),
             b" /Pg ",
-            Outside("page", kid.page),
+            self._page(kid.page),
             b">>",
         ]
 
