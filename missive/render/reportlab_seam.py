@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import struct
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, MutableSequence, Sequence
@@ -325,10 +326,8 @@ class LetterPDF(pdfdoc.PDFDocument):
         xref_number = stream_number + 1
         xref_offset = written.offset
         offsets[xref_number] = (1, xref_offset, 0)
-        table = b"".join(
-            bytes([kind]) + field.to_bytes(4, "big") + gen.to_bytes(2, "big")
-            for kind, field, gen in (offsets[n] for n in range(xref_number + 1))
-        )
+        entry = _XREF_ENTRY.pack
+        table = b"".join([entry(*offsets[n]) for n in range(xref_number + 1)])
         root = self.Reference(this.Catalog).format(self)
         info = self.Reference(self.info).format(self)
         ids = self.ID().split(b"[", 1)[1].split(b"]", 1)[0]
@@ -745,6 +744,9 @@ def read_font(stem: str, path: Path) -> TTFont:
 # --- objects made by hand: the structure tree, metadata, output intent -----------------
 
 
+_XREF_ENTRY = struct.Struct(">BIH")  # a cross-reference stream's entry: /W [1 4 2]
+
+
 def _stream_object(number: int, entries: bytes, data: bytes) -> bytes:
     return b"%d 0 obj\n<< %s /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
         number,
@@ -808,16 +810,24 @@ class HandMade:
         self.refs = _References(self.pdf)
         self.made: dict[int, _HandMade] = {}
         pdf = self.pdf
+        numbers, ids, found, refs = (
+            pdf.idToObjectNumberAndVersion,
+            pdf.numberToId,
+            pdf.idToObject,
+            self.refs,
+        )
+        number = pdf.objectcounter
         for obj in objects:  # numbered in this order, after what the document holds
-            made = self.made[id(obj)] = _HandMade(obj.value, self.refs, obj)
+            made = self.made[id(obj)] = _HandMade(obj.value, refs, obj)
             # What `PDFDocument.Reference` does for a new object, without its checks.
-            number = pdf.objectcounter = pdf.objectcounter + 1
+            number += 1
             name = f"R{number}"
             setattr(made, "__InternalName__", name)  # noqa: B010 (what Reference marks)
-            pdf.idToObjectNumberAndVersion[name] = (number, 0)
-            pdf.numberToId[number] = name
-            pdf.idToObject[name] = made
-            self.refs.indirect[id(obj)] = b"%d 0 R" % number
+            numbers[name] = (number, 0)
+            ids[number] = name
+            found[name] = made
+            refs.indirect[id(obj)] = b"%d 0 R" % number
+        pdf.objectcounter = number
 
     def _value(self, value: Value) -> _HandMade:
         if isinstance(value, Indirect):
