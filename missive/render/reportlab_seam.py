@@ -503,6 +503,14 @@ def document(canvas: Any) -> Any:
     return canvas._doc
 
 
+def release(doc: Any) -> None:
+    """Undo the cycles a built doc template holds: platypus' namespace names the doc, and
+    its page templates call the doc's methods."""
+    doc._nameSpace.clear()
+    doc.pageTemplates = []
+    doc.pageTemplate = None
+
+
 def ending_position(doc: Any) -> Hashable:
     """Where a doc template stands: the frame's place and fill, the page of the letter,
     the canvas's font and graphics state depth, the fonts the document has named."""
@@ -828,6 +836,11 @@ class HandMade:
             found[name] = made
             refs.indirect[id(obj)] = b"%d 0 R" % number
         pdf.objectcounter = number
+
+    def release(self) -> None:
+        """Once the document is written: its objects no longer resolve through it."""
+        self.refs.pdf = None
+        self.made.clear()
 
     def _value(self, value: Value) -> _HandMade:
         if isinstance(value, Indirect):

@@ -251,6 +251,14 @@ class StructureTree:
     def objects(self) -> TreeObjects:
         return _Writer(self).objects()
 
+    def release(self) -> None:
+        """Let go of the elements once the tree is written: each names its parent, which
+        holds it among its kids (a cycle only the collector would free)."""
+        for element in self._elements.values():
+            element.parent = None
+        self._elements.clear()
+        self.root.kids.clear()
+
 
 @dataclass(frozen=True)
 class TreeObjects:

@@ -39,6 +39,7 @@ class Tagging:
     def __init__(self, facts: DocumentFacts) -> None:
         self.tree = StructureTree()
         self.facts = facts
+        self.written: tuple[seam.HandMade, tuple[Indirect, ...]] | None = None
 
     def attach(self, canvas: Any) -> None:
         """Be told by `canvas` when each page ends and when the document is saved."""
@@ -78,6 +79,7 @@ class Tagging:
         }
         intent["DestOutputProfile"] = profile
         hand = seam.HandMade(canvas, [*objects.objects, metadata, profile])
+        self.written = (hand, objects.objects)
         hand.catalog(
             StructTreeRoot=objects.root,
             MarkInfo={"Marked": True},
@@ -89,6 +91,17 @@ class Tagging:
             hand.page(index, StructParents=key, Tabs=Name("S"))
         for name, key in objects.annotation_keys:
             hand.annotation(name, StructParent=key)
+
+    def release(self) -> None:
+        """Let go of what the document was written with (see `_LetterDoc.release`): an
+        element's object names its parent's, whose value names it among its kids."""
+        self.tree.release()
+        if self.written is not None:
+            hand, objects = self.written
+            hand.release()
+            for obj in objects:
+                obj.value = None
+            self.written = None
 
 
 def document_facts(info: dict[str, str], created: dt.date | None) -> DocumentFacts:
