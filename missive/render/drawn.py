@@ -94,7 +94,7 @@ def per_font(found: Mapping[str, Iterable[str]]) -> Characters:
 
 def code_points(text: str) -> tuple[int, ...]:
     """The code points `TTFont.splitString` looks up for `text`."""
-    return tuple(32 if char == "\u00a0" else ord(char) for char in text)
+    return tuple(map(ord, text.replace("\u00a0", " ")))
 
 
 def replay_or_draw(canvas: Any, key: Hashable | None, draw: Callable[[], None]) -> None:

@@ -75,9 +75,9 @@ class ShapedRun:
     rtl: bool
     glyphs: tuple[Glyph, ...]  # visual order, left to right
 
-    @property
+    @cached_property
     def advance(self) -> float:
-        """The run's width in thousandths of an em."""
+        """The run's width in thousandths of an em (asked for each line that draws it)."""
         return sum(glyph.advance for glyph in self.glyphs)
 
     def char_advances(self) -> tuple[float, ...]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from missive.errors import RenderError
-from missive.render.pdf_values import Indirect, Name, Outside, Template, Value, name, text
+from missive.render.pdf_values import Indirect, Name, Outside, Template, name, text
 
 
 class Role(StrEnum):
@@ -193,11 +193,16 @@ class StructureTree:
 
     def mark(self, key: Hashable) -> int:
         """The MCID of the next marked-content sequence of the current page, for `key`."""
-        owner = self._owner(key)
-        marks = self._pages[self.page]
+        owner = self._elements.get(key)
+        if owner is None:
+            raise StructureError(f"{key!r} was never made")
+        if not self._pages:
+            raise StructureError("no page begun")
+        page = len(self._pages) - 1
+        marks = self._pages[page]
         mcid = len(marks)
         marks.append(owner)
-        owner.add(Marked(self.page, mcid))
+        owner.add(Marked(page, mcid))
         if self._log is not None:
             self._log.append(Event(Asked.MARK, key))
         return mcid
@@ -281,12 +286,7 @@ class _Writer:
         pages = len(tree._pages)
         root = Indirect({"Type": Name("StructTreeRoot")})
         document = self._element(tree.root, root)
-        nums: list[Value] = []
-        for page, marks in enumerate(tree._pages):
-            nums += [page, [self.made[id(owner)] for owner in marks]]
-        for index, (_, owner) in enumerate(tree._annotations):
-            nums += [pages + index, self.made[id(owner)]]
-        parent_tree = Indirect({"Nums": nums})
+        parent_tree = Indirect(self._parent_tree())
         assert isinstance(root.value, dict)
         root.value["K"] = document
         root.value["ParentTree"] = parent_tree
@@ -296,6 +296,25 @@ class _Writer:
             (name, pages + index) for index, (name, _) in enumerate(tree._annotations)
         )
         return TreeObjects(root, objects, tuple(range(pages)), annotation_keys)
+
+    def _parent_tree(self) -> Template:
+        """`<</Nums [0 [e e ...] 1 [...] n e]>>`: each page's elements by MCID, then
+        each annotation's, as `syntax` writes that dictionary; made in parts."""
+        tree = self.tree
+        parts: list[bytes | Indirect | Outside] = [b"<</Nums ["]
+        for page, marks in enumerate(tree._pages):
+            parts.append(b"%d [" % page if page == 0 else b" %d [" % page)
+            for index, owner in enumerate(marks):
+                parts += (b" ", self.made[id(owner)]) if index else (self.made[id(owner)],)
+            parts.append(b"]")
+        pages = len(tree._pages)
+        for index, (_, owner) in enumerate(tree._annotations):
+            parts += (
+                (b" " if pages + index else b"") + b"%d " % (pages + index),
+                self.made[id(owner)],
+            )
+        parts.append(b"]>>")
+        return Template(tuple(parts))
 
     def _element(self, element: Element, parent: Indirect) -> Indirect:
         """A structure element (no /Type: it is optional), its syntax made in parts; the

@@ -136,6 +136,7 @@ _SCRIPT_LANGUAGES = (("ARABIC", "ar"), ("CJK", "zh"), ("CYRILLIC", "ru"))
 _LANGUAGE_OF = {Language.AR: "ar", Language.ZH: "zh", Language.RU: "ru"}
 
 
+@reuse.memo(maxsize=4096)  # asked for each character of each personal paragraph
 def _script_language(char: str) -> str | None:
     name = unicodedata.name(char, "")
     for script, lang in _SCRIPT_LANGUAGES:
