@@ -174,13 +174,7 @@ class GlyphWriter:
 
     def _glyph(self, font: Any, size: float, glyph: Glyph, coded: tuple[int, int]) -> None:
         subset, code = coded
-        name = self._names.get((font.fontName, subset))
-        if name is None:
-            name = self._names[font.fontName, subset] = font.getSubsetInternalName(subset, self.doc)
-        if self._font != (name, size):
-            self.flush()
-            self.ops.append(f"{name} {fp_str(size)} Tf")
-            self._font = (name, size)
+        self._use(font, subset, size)
         if glyph.dy or self._rise:
             rise = glyph.dy * size / 1000
             if abs(rise - self._rise) > _EPSILON * size / 1000:
