@@ -9,6 +9,7 @@ delivery journal, approvals and jobs evolve independently in one file.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -150,9 +151,24 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection with the journal's durability settings (for any component)."""
     try:
         conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
+        _write_ahead(conn)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
     except sqlite3.Error as exc:
         raise JournalError(f"cannot open the journal {path}: {exc}") from exc
     return conn
+
+
+def _write_ahead(conn: sqlite3.Connection, *, patience: float = 30.0) -> None:
+    """Switch to WAL, waiting for other connections: SQLite answers "database is locked" to
+    a journal-mode change at once, without its busy handler, while another connection of a
+    new file holds a lock (the workspace's threads and its renderer open one together)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
