@@ -372,3 +372,18 @@ def marked_texts(pdf: pikepdf.Pdf) -> dict[tuple[int, int], Marked]:
             first, last = reader.lines.get(mcid, (None, None))
             found[index, mcid] = (text.replace("\n", " "), first, last)
     return found
+
+
+def tounicode_map(data: bytes) -> dict[int, str]:
+    """A font's ToUnicode CMap (`data`, as missive writes it: bfchar entries) as code -> text."""
+    table: dict[int, str] = {}
+    inside = False
+    for line in data.decode("ascii").splitlines():
+        if line.endswith("beginbfchar"):
+            inside = True
+        elif line == "endbfchar":
+            inside = False
+        elif inside:
+            code, text = line.split()
+            table[int(code[1:-1], 16)] = bytes.fromhex(text[1:-1]).decode("utf-16-be")
+    return table

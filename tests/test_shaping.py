@@ -11,6 +11,7 @@ from typing import Any
 import pikepdf
 import pytest
 from pdf_reading import has_pdftotext, pdfium_pages, poppler_text
+from pdf_structure import tounicode_map
 
 from missive.render import bidi_runs, fonts, glyph_text, shaping
 from missive.render import reportlab_seam as seam
@@ -203,25 +204,11 @@ def test_to_unicode_maps_every_used_code(arabic_pdf: bytes) -> None:
     with pikepdf.open(io.BytesIO(arabic_pdf)) as pdf:
         maps: dict[int, dict[int, str]] = {}
         for font, code in _used_codes(pdf):
-            table = maps.setdefault(font.objgen[0], _read_cmap(font.ToUnicode.read_bytes()))
+            table = maps.setdefault(font.objgen[0], tounicode_map(font.ToUnicode.read_bytes()))
             assert code in table, (str(font.BaseFont), code)
             text = table[code]
             assert text and "\x00" not in text and "\ufffd" not in text
             assert not any(0xFB50 <= ord(c) <= 0xFEFF or ord(c) >= 0xE000 for c in text)
-
-
-def _read_cmap(data: bytes) -> dict[int, str]:
-    table: dict[int, str] = {}
-    inside = False
-    for line in data.decode("ascii").splitlines():
-        if line.endswith("beginbfchar"):
-            inside = True
-        elif line == "endbfchar":
-            inside = False
-        elif inside:
-            code, text = line.split()
-            table[int(code[1:-1], 16)] = bytes.fromhex(text[1:-1]).decode("utf-16-be")
-    return table
 
 
 def test_canonical_texts_are_found_the_same_way_twice() -> None:

@@ -30,7 +30,14 @@ import pdfua
 import pikepdf
 import pytest
 from golden_samples import render_samples
-from pdf_structure import Marked, marked_texts, page_marks, structure_problems, tree
+from pdf_structure import (
+    Marked,
+    marked_texts,
+    page_marks,
+    structure_problems,
+    tounicode_map,
+    tree,
+)
 from render_samples import composed as composed_letter
 from text_layer import SAMPLES, blocks, first_of_each_language, languages, words
 
@@ -339,16 +346,7 @@ def _codes_drawn(pdf: pikepdf.Pdf) -> Iterator[tuple[Any, int]]:
 def _cmap(font: Any, cmaps: dict[tuple[int, int], dict[int, str]]) -> dict[int, str]:
     found = cmaps.get(font.objgen)
     if found is None:
-        found = cmaps[font.objgen] = {}
-        inside = False
-        for line in font.ToUnicode.read_bytes().decode("ascii").splitlines():
-            if line.endswith("beginbfchar"):
-                inside = True
-            elif line == "endbfchar":
-                inside = False
-            elif inside:
-                code, text = line.split()
-                found[int(code[1:-1], 16)] = bytes.fromhex(text[1:-1]).decode("utf-16-be")
+        found = cmaps[font.objgen] = tounicode_map(font.ToUnicode.read_bytes())
     return found
 
 
