@@ -96,8 +96,13 @@ def edit_a_french_row(root: Path) -> None:
         rows = list(csv.reader(stream))
     french = next(row for row in rows if row[2] == "fr")
     french[4] = french[4] + " Dupont"
-    with path.open("w", encoding="utf-8", newline="") as stream:
+    # Saved whole, as a spreadsheet saves (a new file moved over the old one): written in
+    # place, the renderer could read it half-written, and the page would then say that no
+    # recipient reads the language instead of what changed.
+    saved = path.with_name(path.name + ".saving")
+    with saved.open("w", encoding="utf-8", newline="") as stream:
         csv.writer(stream).writerows(rows)
+    saved.replace(path)
 
 
 def test_an_approval_names_the_hash_the_reviewer_saw(tmp_path: Path) -> None:
