@@ -39,24 +39,26 @@ from pdf_structure import (
     tree,
 )
 from render_samples import composed as composed_letter
-from text_layer import SAMPLES, blocks, first_of_each_language, languages, words
+from text_layer import (
+    SAMPLES,
+    RenderedSample,
+    blocks,
+    languages,
+    render_first_of_each_language,
+    words,
+)
 
 from missive.compose.direction import RLM
-from missive.model import ComposedLetter, Language, Paragraph, Run
+from missive.model import Language, Paragraph, Run
 from missive.render.pdf import Renderer
 
 LETTERS = [(sample, language) for sample in SAMPLES for language in languages(sample)]
-Rendered = dict[tuple[str, Language], tuple[ComposedLetter, bytes]]
+Rendered = dict[tuple[str, Language], RenderedSample]
 
 
 @pytest.fixture(scope="module")
 def rendered() -> Rendered:
-    renderer = Renderer()
-    found: Rendered = {}
-    for sample in SAMPLES:
-        for language, composed in first_of_each_language(sample).items():
-            found[sample, language] = (composed, renderer.render(composed).data)
-    return found
+    return render_first_of_each_language()
 
 
 def _open(data: bytes) -> pikepdf.Pdf:
@@ -67,7 +69,7 @@ def _open(data: bytes) -> pikepdf.Pdf:
 def test_every_content_is_tagged_and_the_parent_tree_agrees(
     rendered: Rendered, sample: str, language: Language
 ) -> None:
-    with _open(rendered[sample, language][1]) as pdf:
+    with _open(rendered[sample, language].data) as pdf:
         assert structure_problems(pdf) == []
         for number, page in enumerate(pdf.pages, start=1):
             marks = page_marks(page, number)
@@ -79,7 +81,7 @@ def test_pdfua_finds_nothing(
     rendered: Rendered, sample: str, language: Language, tmp_path: Path
 ) -> None:
     path = tmp_path / "letter.pdf"
-    path.write_bytes(rendered[sample, language][1])
+    path.write_bytes(rendered[sample, language].data)
     report = pdfua.validate(str(path))
     assert [(f.rule_id, f.message) for f in report.findings] == []
 
@@ -101,7 +103,7 @@ def test_every_sample_pdf_passes_pdfua_and_is_complete(tmp_path: Path) -> None:
 def test_the_catalog_pages_and_links_say_what_ua_asks(
     rendered: Rendered, sample: str, language: Language
 ) -> None:
-    composed, data = rendered[sample, language]
+    composed, data, _ = rendered[sample, language]
     with _open(data) as pdf:
         root = pdf.Root
         assert bool(root.MarkInfo.Marked) and bool(root.ViewerPreferences.DisplayDocTitle)
@@ -123,7 +125,7 @@ def test_the_title_joins_the_subject_lines_as_the_cover_note_does(
 ) -> None:
     """The title of a subject of several lines: its lines joined by the language's
     separator ("Event, 27–31 May 2024"), the cover note's subject, never a bare space."""
-    composed, _ = rendered[sample, language]
+    composed = rendered[sample, language].composed
     assert composed.title == composed.cover.subject.removeprefix(RLM)
     lines = [line.strip() for line in composed.subject.splitlines() if line.strip()]
     if len(lines) > 1:
@@ -136,7 +138,7 @@ def test_pdfa_2u_in_the_same_file(rendered: Rendered, sample: str, language: Lan
     PDF/UA-1 and repeats the document information (6.6.2, 6.6.3), the output intent is
     sRGB (6.2.3), every font is embedded with a ToUnicode map (6.2.11.4, 6.2.11.7), no
     encryption, an ID (6.1.3), annotations printable (6.3.2)."""
-    composed, data = rendered[sample, language]
+    composed, data, _ = rendered[sample, language]
     with _open(data) as pdf:
         meta = pdf.open_metadata()
         assert meta.pdfa_status == "2U" and meta["pdfuaid:part"] == "1"
@@ -193,7 +195,7 @@ def _roles(element: Any) -> list[str]:
 def test_subject_list_and_header_have_their_roles(
     rendered: Rendered, sample: str, language: Language
 ) -> None:
-    composed, data = rendered[sample, language]
+    composed, data, _ = rendered[sample, language]
     with _open(data) as pdf:
         document = pdf.Root.StructTreeRoot.K
         elements = list(_elements(document))
@@ -255,7 +257,7 @@ def test_the_structure_tree_reads_as_the_letter(
     """What PDF/UA defines as the reading order, read back: the composed letter's words
     in order (Chinese: its characters). Arabic is drawn run by run in logical order,
     each run's glyphs in visual order, which a reader reorders with UAX #9; not here."""
-    composed, data = rendered[sample, language]
+    composed, data, _ = rendered[sample, language]
     with _open(data) as pdf:
         read = _tree_text(pdf, marked_texts(pdf))
     got = [w.replace("-", "") for w in words(read)]
@@ -299,7 +301,7 @@ def test_a_logo_is_a_figure_with_its_description_or_an_artifact(tmp_path: Path) 
 
 
 def test_page_labels_are_pagination_artifacts(rendered: Rendered) -> None:
-    _, data = rendered[SAMPLES[0], Language.EN]
+    data = rendered[SAMPLES[0], Language.EN].data
     with _open(data) as pdf:
         assert len(pdf.pages) > 1
         operators = [
@@ -315,7 +317,7 @@ def test_page_labels_are_pagination_artifacts(rendered: Rendered) -> None:
 def test_every_glyph_code_drawn_has_its_text(
     rendered: Rendered, sample: str, language: Language
 ) -> None:
-    with _open(rendered[sample, language][1]) as pdf:
+    with _open(rendered[sample, language].data) as pdf:
         cmaps: dict[tuple[int, int], dict[int, str]] = {}  # per font of this PDF
         for font, code in _codes_drawn(pdf):
             table = _cmap(font, cmaps)

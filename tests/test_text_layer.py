@@ -24,35 +24,29 @@ import pytest
 from pdf_reading import has_pdftotext, pdfium_pages, poppler_text
 from text_layer import (
     SAMPLES,
+    RenderedSample,
     blocks,
     composed_words,
     extracted_words,
-    first_of_each_language,
     languages,
     page_labels,
+    render_first_of_each_language,
     words,
 )
 
-from missive.model import ComposedLetter, Language
-from missive.render.pdf import Renderer
+from missive.model import Language
 
 LETTERS = [(sample, language) for sample in SAMPLES for language in languages(sample)]
 ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 ARABIC_TEXT = re.compile(r"[\u0621-\u065f\u0670]")  # letters and harakat
 HARAKAT = re.compile(r"[\u064b-\u065f\u0670]")
 LATIN_ADDRESS = re.compile(r"[a-z]+[.@/][a-z]")
-Rendered = dict[tuple[str, Language], tuple[ComposedLetter, bytes, int]]
+Rendered = dict[tuple[str, Language], RenderedSample]
 
 
 @pytest.fixture(scope="module")
 def rendered() -> Rendered:
-    renderer = Renderer()
-    found: Rendered = {}
-    for sample in SAMPLES:
-        for language, composed in first_of_each_language(sample).items():
-            pdf = renderer.render(composed)
-            found[sample, language] = (composed, pdf.data, pdf.pages)
-    return found
+    return render_first_of_each_language()
 
 
 def _extractors(data: bytes) -> dict[str, str]:
@@ -91,7 +85,7 @@ def test_poppler_reads_every_word_and_each_paragraph_in_order(
     rendered: Rendered, sample: str, language: Language
 ) -> None:
     expected, got = _read(rendered, sample, language)
-    composed = rendered[sample, language][0]
+    composed = rendered[sample, language].composed
     if language is Language.ZH:
         joined = "".join(got["poppler"])
         assert Counter(joined) == Counter("".join(expected))
@@ -148,7 +142,7 @@ def test_poppler_reads_latin_runs_of_arabic_letters_whole(rendered: Rendered, sa
 def test_no_presentation_form_nor_private_character(
     rendered: Rendered, sample: str, language: Language
 ) -> None:
-    for name, text in _extractors(rendered[sample, language][1]).items():
+    for name, text in _extractors(rendered[sample, language].data).items():
         forms = [c for c in text if 0xFB00 <= ord(c) <= 0xFDFF or 0xFE70 <= ord(c) <= 0xFEFF]
         private = [c for c in text if 0xE000 <= ord(c) <= 0xF8FF or ord(c) >= 0xF0000]
         assert forms == [] and private == [], name

@@ -7,10 +7,12 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from missive.compose.composer import Composer, CoverMode
 from missive.load import iter_recipients, load_letter
 from missive.model import BulletList, ComposedLetter, Language, Paragraph
+from missive.render.pdf import Renderer
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ("wsis20-invitation", "egov-survey-reminder")
@@ -35,6 +37,24 @@ def first_of_each_language(sample: str) -> dict[Language, ComposedLetter]:
     for recipient in iter_recipients(letter.recipients_path, letter):
         if recipient.language not in found:
             found[recipient.language] = composer.compose(recipient)
+    return found
+
+
+class RenderedSample(NamedTuple):
+    composed: ComposedLetter
+    data: bytes
+    pages: int
+
+
+def render_first_of_each_language() -> dict[tuple[str, Language], RenderedSample]:
+    """The first letter of each language of both samples, composed and drawn by one
+    renderer (the letters the tagging and text-layer tests read back)."""
+    renderer = Renderer()
+    found: dict[tuple[str, Language], RenderedSample] = {}
+    for sample in SAMPLES:
+        for language, composed in first_of_each_language(sample).items():
+            pdf = renderer.render(composed)
+            found[sample, language] = RenderedSample(composed, pdf.data, pdf.pages)
     return found
 
 
