@@ -9,18 +9,15 @@ from pathlib import Path
 
 from missive.errors import JournalError
 from missive.storage.access_tables import ACCESS_MIGRATIONS
-from missive.storage.schema import apply_migrations, connect
+from missive.storage.connections import lent
 
 
 @contextmanager
 def access_db(journal_path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection for one piece of work; SQLite errors become JournalError."""
-    conn = connect(journal_path)
-    conn.row_factory = sqlite3.Row
+    """A connection for one piece of work (the thread's own, reused: `connections.py`);
+    SQLite errors become JournalError."""
     try:
-        apply_migrations(conn, "access", ACCESS_MIGRATIONS)
-        yield conn
+        with lent(journal_path, "access", ACCESS_MIGRATIONS) as conn:
+            yield conn
     except sqlite3.Error as exc:
         raise JournalError(f"the journal {journal_path} failed: {exc}") from exc
-    finally:
-        conn.close()

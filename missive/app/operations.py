@@ -28,6 +28,7 @@ from missive.model import Language
 from missive.review.approvals import Approval, Decision, Selection
 from missive.schedule import jobs
 from missive.schedule.jobs import Job
+from missive.storage import connections
 
 RATE_SPAN = dt.timedelta(minutes=1)
 
@@ -77,6 +78,11 @@ class Operations:
     def __init__(self, shelf: LetterShelf, journal_path: Path) -> None:
         self.shelf = shelf
         self.journal_path = journal_path
+
+    def close(self) -> None:
+        """Close the journal's connections that this process's threads keep to reuse
+        (`storage/connections.py`): the server is stopping."""
+        connections.close_all()
 
     def decide(  # noqa: PLR0917 (one reviewer's decision: what, on what, why, by whom)
         self,

@@ -32,6 +32,7 @@ from missive.deliver.records import (
     now_text,
 )
 from missive.errors import JournalError
+from missive.storage.connections import lent
 from missive.storage.schema import DELIVERY_MIGRATIONS, apply_migrations, connect
 
 PAGE = 500
@@ -40,10 +41,17 @@ PAGE = 500
 class Journal:
     """The delivery journal. Open with `Journal.open(path)`; a writer holds a lock file."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock_fd: int | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        conn: sqlite3.Connection,
+        lock_fd: int | None,
+        lending: AbstractContextManager[sqlite3.Connection] | None = None,
+    ) -> None:
         self.path = path
         self._conn = conn
         self._lock_fd = lock_fd
+        self._lent = lending  # a reader's connection is the thread's own, given back at close
         self._depth = 0  # nesting of _transaction(): only the outermost one commits
         self.recovered = 0
 
@@ -52,6 +60,8 @@ class Journal:
         path = Path(path)
         if not writer and not path.exists():
             raise JournalError(f"no journal at {path}")
+        if not writer:
+            return cls._reader(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         lock_fd = _lock(path) if writer else None
         conn = connect(path)
@@ -65,12 +75,27 @@ class Journal:
             raise JournalError(f"journal {path} is unusable: {exc}") from exc
         return journal
 
+    @classmethod
+    def _reader(cls, path: Path) -> Journal:
+        """A reader, on the thread's connection to the file (`storage/connections.py`: a
+        workspace's requests read the journal without opening it each time)."""
+        lending = lent(path, "delivery", DELIVERY_MIGRATIONS, rows=None)
+        try:
+            conn = lending.__enter__()
+        except (sqlite3.Error, JournalError) as exc:
+            raise JournalError(f"journal {path} is unusable: {exc}") from exc
+        return cls(path, conn, None, lending)
+
     def connect(self) -> sqlite3.Connection:
         """A new connection to the same file, for components that add their own tables."""
         return connect(self.path)
 
     def close(self) -> None:
-        self._conn.close()
+        if self._lent is not None:
+            lending, self._lent = self._lent, None
+            lending.__exit__(None, None, None)
+        else:
+            self._conn.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None

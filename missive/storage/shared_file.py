@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from missive.errors import JournalError
+from missive.storage.connections import lent
 from missive.storage.schema import apply_migrations
 from missive.storage.schema import connect as connect_file
 
@@ -44,14 +45,18 @@ def connect(path: Path, component: str, schema: str | Sequence[str]) -> sqlite3.
 def session(
     path: Path, component: str, schema: str | Sequence[str]
 ) -> Iterator[sqlite3.Connection]:
-    """A connection for one piece of work, closed after it; SQLite errors become JournalError."""
-    conn = connect(path, component, schema)
+    """A connection for one piece of work (the thread's own, reused: `connections.py`);
+    SQLite errors become JournalError."""
+    steps = (schema,) if isinstance(schema, str) else tuple(schema)
     try:
-        yield conn
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JournalError(f"cannot create the folder of the journal {path}: {exc}") from exc
+    try:
+        with lent(path, component, steps) as conn:
+            yield conn
     except sqlite3.Error as exc:
         raise JournalError(f"the journal {path} failed: {exc}") from exc
-    finally:
-        conn.close()
 
 
 @contextmanager

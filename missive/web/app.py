@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -19,6 +21,14 @@ from missive.web.security import SecurityHeaders
 from missive.web.views import error_page
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    # The server stops: the journal's connections its worker threads kept are closed.
+    services: Services = app.state.services
+    services.close()
 
 
 def create_app(config: WorkspaceConfig) -> Starlette:
@@ -41,6 +51,7 @@ def create_app(config: WorkspaceConfig) -> Starlette:
             MissiveError: handler(error_page, audit_refusal),
             HTTPException: http_handler(error_page),
         },
+        lifespan=_lifespan,
     )
     app.state.services = Services(config)
     return app

@@ -81,6 +81,9 @@ class Services:
     def now(self) -> dt.datetime:
         return self.config.clock()
 
+    def close(self) -> None:
+        self.operations.close()
+
 
 def services(request: Request) -> Services:
     found: Services = request.app.state.services

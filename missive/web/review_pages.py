@@ -130,10 +130,13 @@ def _decide(request: Request, who: Visitor, form: Mapping[str, str]) -> Response
 
 
 def page_image(request: Request) -> Response:
+    # A plain function, in a worker thread: the image (a few hundred KB at most, written
+    # whole once) is read here at once; a FileResponse would hand its stat, open, reads and
+    # close to worker threads one by one, from the event loop.
     who = logged_in(request)
     key, rid = request.path_params["key"], request.path_params["rid"]
     path = services(request).shelf.page_image(who.actor, key, rid, request.path_params["page"])
-    return FileResponse(path, media_type="image/png")
+    return Response(path.read_bytes(), media_type="image/png")
 
 
 def pdf(request: Request) -> Response:
