@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from missive import cli
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = "letters/wsis20-invitation.yaml"
 MINI = "tests/data/letters/mini.yaml"
@@ -99,3 +101,20 @@ def test_a_reader_that_went_away_costs_no_traceback() -> None:
     errors = process.stderr.read().decode()
     assert process.wait(timeout=60) == 0
     assert errors == ""
+
+
+def test_the_collector_passes_at_missive_pace() -> None:
+    """`run` sets the collector's pace for the whole process (see its doc): fewer passes
+    over the young objects than CPython's default."""
+    probe = PROBE.replace(
+        '"teardown ran"', '"young objects per pass", __import__("gc").get_threshold()[0]'
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert f"young objects per pass {cli.YOUNG_OBJECTS_PER_PASS}" in done.stdout, done.stderr
+    assert cli.YOUNG_OBJECTS_PER_PASS > 700
