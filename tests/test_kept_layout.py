@@ -16,7 +16,7 @@ from pdf_reading import pdfium_pages
 
 from missive.model import Language, Run
 from missive.render import fonts, keptlayout
-from missive.render.keptlayout import KeptParagraph, LinesKey, PiecesKey
+from missive.render.keptlayout import KeptParagraph, Table
 from missive.render.shaping import shape
 from missive.render.textflow import Line, Piece, Segment, TextStyle
 from missive.storage import startcache
@@ -46,9 +46,6 @@ def render(out: Path, cache: Path, jobs: int = 1) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.glob("*.pdf"))}
 
 
-Table = tuple[dict[PiecesKey, tuple[Piece, ...]], dict[LinesKey, tuple[Line, ...]]]
-
-
 def kept_table(cache: Path) -> Table:
     (entry,) = cache.glob(f"{keptlayout.KIND}-*.pickle")
     with entry.open("rb") as stream:
@@ -74,15 +71,16 @@ def test_two_processes_keep_every_language_and_draw_the_same_bytes(
     one = render(tmp_path / "one", tmp_path / "other-cache")
     two = render(tmp_path / "two", cache_in_tmp, jobs=2)
     assert two == one
-    pieces, lines = kept_table(cache_in_tmp)
+    pieces, lines, keys = kept_table(cache_in_tmp)
     languages = {style.language for _, style in pieces}
     assert languages == set(Language)
     assert len(lines) >= len(pieces) > 60
+    assert keys.keys() == {(pieces, style) for pieces, style, _ in lines}
 
 
 def test_nothing_of_a_recipient_is_kept(tmp_path: Path, cache_in_tmp: Path) -> None:
     render(tmp_path / "out", cache_in_tmp)
-    pieces, _ = kept_table(cache_in_tmp)
+    pieces, _, _ = kept_table(cache_in_tmp)
     kept_text = " ".join("".join(run.text for run in runs) for runs, _ in pieces)
     with LIST.open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream))
@@ -96,7 +94,7 @@ def test_the_render_draws_what_was_kept(tmp_path: Path, cache_in_tmp: Path) -> N
     """A kept paragraph is used as it is: one altered on purpose shows in the letter."""
     cold = tmp_path / "cold"
     render(cold, cache_in_tmp)
-    pieces, lines = kept_table(cache_in_tmp)
+    pieces, lines, keys = kept_table(cache_in_tmp)
     altered = {}
     for key, value in lines.items():
         found = [s for line in value for s in line.segments if "WSIS" in s.text]
@@ -106,7 +104,7 @@ def test_the_render_draws_what_was_kept(tmp_path: Path, cache_in_tmp: Path) -> N
             )
     assert altered
     entry = next(cache_in_tmp.glob(f"{keptlayout.KIND}-*.pickle"))
-    entry.write_bytes(pickle.dumps((pieces, {**lines, **altered})))
+    entry.write_bytes(pickle.dumps((pieces, {**lines, **altered}, keys)))
     warm = render(tmp_path / "warm", cache_in_tmp)
     marked = {name for name, data in warm.items() if "MARKED" in "".join(pdfium_pages(data))}
     english = {
@@ -127,10 +125,12 @@ def test_a_table_is_read_only_for_the_same_code_fonts_and_libraries(
     runs = (Run("Sincerely yours,"),)
     planted = (Piece("planted", "NotoSans-Regular", 10.5),)
     line = Line((Segment(shape("planted", "NotoSans-Regular", False), 0, 30.0),), 30.0, 0, 7, False)
-    keptlayout.keep([KeptParagraph(runs, style, planted, 400.0, (line,))])
+    keys = (("NotoSans-Regular", frozenset("kept")),)  # not what shaping would give
+    keptlayout.keep([KeptParagraph(runs, style, planted, 400.0, (line,), keys)])
     keptlayout.reread()
     assert keptlayout.pieces(runs, style) == planted
     assert keptlayout.lines(planted, style, 400.0) == (line,)
+    assert keptlayout.keys(planted, style) == keys
     assert keptlayout.lines(planted, style, 401.0) != (line,)  # another width: laid out
     # Another font file (or code, or library version) is another entry: not read.
     keptlayout._fingerprint.cache_clear()
@@ -144,7 +144,7 @@ def test_a_table_is_read_only_for_the_same_code_fonts_and_libraries(
         keptlayout._fingerprint.cache_clear()
 
 
-@pytest.mark.parametrize("content", [b"not a pickle", pickle.dumps(42), pickle.dumps((1, 2))])
+@pytest.mark.parametrize("content", [b"not a pickle", pickle.dumps(42), pickle.dumps(({}, {}))])
 def test_a_damaged_table_is_only_work_done_again(
     tmp_path: Path, cache_in_tmp: Path, content: bytes
 ) -> None:
@@ -152,5 +152,5 @@ def test_a_damaged_table_is_only_work_done_again(
     entry = next(cache_in_tmp.glob(f"{keptlayout.KIND}-*.pickle"))
     entry.write_bytes(content)
     assert render(tmp_path / "warm", cache_in_tmp) == cold
-    pieces, _ = kept_table(cache_in_tmp)  # and written whole again
+    pieces, _, _ = kept_table(cache_in_tmp)  # and written whole again
     assert pieces

@@ -31,7 +31,7 @@ import uharfbuzz
 from missive.model import Run
 from missive.render import fonts
 from missive.render.hyphens import pyphen_version
-from missive.render.textflow import Line, Piece, TextStyle, layout, make_pieces
+from missive.render.textflow import Line, Piece, TextStyle, layout, make_pieces, shaped_paragraph
 from missive.storage import reuse, startcache
 
 KIND = "layouts"
@@ -39,8 +39,11 @@ MAX_ENTRIES = 4096  # paragraphs per table: a few letters' worth of languages an
 
 Pieces = tuple[Piece, ...]
 Lines = tuple[Line, ...]
+Keys = tuple[tuple[str, frozenset[str]], ...]  # per font, the glyph keys a paragraph draws
 PiecesKey = tuple[tuple[Run, ...], TextStyle]
 LinesKey = tuple[Pieces, TextStyle, float]
+KeysKey = tuple[Pieces, TextStyle]
+Table = tuple[dict[PiecesKey, Pieces], dict[LinesKey, Lines], dict[KeysKey, Keys]]
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,14 @@ class KeptParagraph:
     pieces: tuple[Piece, ...]
     width: float  # of the text, as `layout` was called
     lines: tuple[Line, ...]
+    keys: Keys  # what `RichText.characters` gives codes to: otherwise shaped again
 
 
 @dataclass
 class _Tables:
     pieces: dict[PiecesKey, tuple[Piece, ...]] = field(default_factory=dict)
     lines: dict[LinesKey, tuple[Line, ...]] = field(default_factory=dict)
+    keys: dict[KeysKey, Keys] = field(default_factory=dict)
     read: bool = False  # from the cache, once per process
 
 
@@ -74,23 +79,29 @@ def lines(pieces: tuple[Piece, ...], style: TextStyle, width: float) -> tuple[Li
     return found if found is not None else layout(pieces, style, width)
 
 
+def keys(pieces: tuple[Piece, ...], style: TextStyle) -> Keys:
+    found = _read().keys.get((pieces, style)) if reuse.REUSE else None
+    return found if found is not None else shaped_paragraph(pieces, style).keys
+
+
 def keep(paragraphs: Iterable[KeptParagraph]) -> None:
     """Add `paragraphs` to the cache's table (written only if any is new)."""
     found = _Tables()
     for paragraph in paragraphs:
         found.pieces[paragraph.runs, paragraph.style] = paragraph.pieces
         found.lines[paragraph.pieces, paragraph.style, paragraph.width] = paragraph.lines
-    if not found.pieces.keys() - _tables.pieces.keys() and not (
-        found.lines.keys() - _tables.lines.keys()
-    ):
+        found.keys[paragraph.pieces, paragraph.style] = paragraph.keys
+    new = (found.pieces.keys() - _tables.pieces.keys(), found.lines.keys() - _tables.lines.keys())
+    if not any(new) and not found.keys.keys() - _tables.keys.keys():
         return
 
-    def merged(stored: Any) -> tuple[dict[PiecesKey, Pieces], dict[LinesKey, Lines]]:
+    def merged(stored: Any) -> Table:
         # Another process may have added to the table since this one read it.
         before = _tables_of(stored)
         if len(before.pieces) + len(found.pieces) > MAX_ENTRIES:
-            return found.pieces, found.lines
-        return {**before.pieces, **found.pieces}, {**before.lines, **found.lines}
+            return _each(found)
+        pieces = {**before.pieces, **found.pieces}
+        return pieces, {**before.lines, **found.lines}, {**before.keys, **found.keys}
 
     with contextlib.suppress(OSError):  # the cache is optional
         startcache.update(KIND, _fingerprint(), _versions(), merged)
@@ -98,28 +109,33 @@ def keep(paragraphs: Iterable[KeptParagraph]) -> None:
 
 def forget() -> None:
     """Use nothing kept from earlier runs in this process (renders from scratch)."""
-    _tables.pieces.clear()
-    _tables.lines.clear()
+    for table in _each(_tables):
+        table.clear()
     _tables.read = True
 
 
 def reread() -> None:
     """Read the cache again at the next paragraph (after `forget`; tests)."""
-    _tables.pieces.clear()
-    _tables.lines.clear()
+    for table in _each(_tables):
+        table.clear()
     _tables.read = False
 
 
 reuse.register(
-    f"{__name__}._tables", reread, lambda: len(_tables.pieces) + len(_tables.lines), on_disk=True
+    f"{__name__}._tables", reread, lambda: sum(len(table) for table in _each(_tables)), on_disk=True
 )
 
 
 def _read() -> _Tables:
     if not _tables.read:
         stored = _stored()
-        _tables.pieces, _tables.lines, _tables.read = stored.pieces, stored.lines, True
+        _tables.pieces, _tables.lines, _tables.keys = _each(stored)
+        _tables.read = True
     return _tables
+
+
+def _each(tables: _Tables) -> Table:
+    return tables.pieces, tables.lines, tables.keys
 
 
 def _stored() -> _Tables:
@@ -132,8 +148,8 @@ def _stored() -> _Tables:
 def _tables_of(value: Any) -> _Tables:
     """The tables in a cache entry (pickled by this code under this very key)."""
     try:
-        stored_pieces, stored_lines = value
-        return _Tables(dict(stored_pieces), dict(stored_lines))
+        stored_pieces, stored_lines, stored_keys = value
+        return _Tables(dict(stored_pieces), dict(stored_lines), dict(stored_keys))
     except (TypeError, ValueError):  # none, or not what this code writes
         return _Tables()
 

@@ -35,7 +35,6 @@ from missive.render.textflow import (
     Segment,
     TextStyle,
     char_width,
-    shaped_paragraph,
 )
 from missive.storage import reuse
 
@@ -98,7 +97,7 @@ class RichText(Flowable):
         (the keys of the paragraph shaped whole: what its lines draw but at a break)."""
         if not self.pieces:
             return
-        for font, keys in shaped_paragraph(self.pieces, self.style).keys:
+        for font, keys in keptlayout.keys(self.pieces, self.style):
             yield font, "".join(sorted(keys))
         if self.style.bullet:
             font = self.pieces[0].font
@@ -120,7 +119,8 @@ class RichText(Flowable):
         if not (self.reused and self._first and self.runs and self._lines is not None):
             return None
         width = self._text_width(self._laid_width)
-        return KeptParagraph(self.runs, self.style, self.pieces, width, self._lines)
+        keys = keptlayout.keys(self.pieces, self.style)
+        return KeptParagraph(self.runs, self.style, self.pieces, width, self._lines, keys)
 
     def _text_width(self, avail_width: float) -> float:
         return avail_width - self.style.start_indent
