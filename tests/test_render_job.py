@@ -21,10 +21,12 @@ from missive.app.render_inputs import InterruptedRenderError, letter_files, stam
 from missive.app.render_job import (
     RENDERER_NICENESS,
     RenderTarget,
+    render_letter,
     render_pending,
     start_renderer,
     stop_renderer,
 )
+from missive.render import raster
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT = 600.0  # seconds: the longest the test waits for the renderer (a busy machine)
@@ -81,6 +83,15 @@ def test_a_renderer_killed_half_way_loses_nothing_and_resumes(tmp_path: Path) ->
     state = load_state(store / LETTER)
     assert state is not None and state.state is RenderState.RENDERING
     assert 60 <= len(kept) < 600
+    # The state is written once a second: its count may lag behind the PDFs listed, and a
+    # resumed job counts from the partial manifests (stopped here after one more letter).
+    assert state.done <= len(kept)
+    letter = target.letters_dir / f"{LETTER}.yaml"
+    with pytest.raises(InterruptedRenderError):
+        render_letter(target, LETTER, letter, lambda: True)
+    resumed = load_state(store / LETTER)
+    assert resumed is not None and resumed.done >= len(kept)
+    kept = drawn_so_far(store)
     assert render_pending(target) == [LETTER]
     state = load_state(store / LETTER)
     assert state is not None and state.state is RenderState.DONE and state.done == 600
@@ -150,3 +161,25 @@ def test_the_renderer_yields_the_processor_to_the_web_server(tmp_path: Path) -> 
         assert niceness == min(19, os.getpriority(os.PRIO_PROCESS, 0) + RENDERER_NICENESS)
     finally:
         stop_renderer(process)
+
+
+def test_the_page_each_review_opens_first_is_an_image_once_its_letter_is_listed(
+    tmp_path: Path,
+) -> None:
+    """The first recipient's first page of each language is drawn while the language
+    renders (the review page opens on it); the other samples' pages when first asked for."""
+    ws = make_workspace(tmp_path / "project")
+    (ws.root / "letters" / "egov-survey-reminder.yaml").unlink()
+    assert ws.render() == [LETTER]
+    state = load_state(store_of(ws.journal) / LETTER)
+    assert state is not None and state.state is RenderState.DONE
+    expected = set()
+    for part in state.languages:
+        manifest = store_of(ws.journal) / LETTER / part.folder / "manifest.json"
+        sha = {e["recipient"]: e["sha256"] for e in json.loads(manifest.read_text())}
+        expected.add(raster.page_path(sha[part.samples[0].recipient], 0, ws.config.cache_dir))
+        hard_cases = [s for s in part.samples[1:] if s.why]
+        for sample in hard_cases:
+            assert not raster.page_path(sha[sample.recipient], 0, ws.config.cache_dir).exists()
+    assert set(ws.config.cache_dir.glob("*.png")) == expected
+    assert len(expected) == 6

@@ -70,7 +70,10 @@ POLL_SECONDS = 0.5
 # a reviewer's request waits on no letter being drawn. Nothing else is slowed on a machine
 # with processor time to spare; on a busy one, rendering waits rather than the people.
 RENDERER_NICENESS = 10
-SAVE_EVERY = 0.5  # seconds between two writes of the state while drawing
+# Seconds between two writes of the state while drawing. The state is progress only: what
+# is drawn is in the partial manifests (a line per PDF, appended once it is written), which
+# a resumed job reads, so a job killed between two writes loses no PDF.
+SAVE_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,7 @@ class _LetterJob:
         jobs = self.target.jobs
         options = BatchOptions(languages=tuple(stale), jobs=jobs, persist_serials=False)
         drawing = Drawing.of(self.scan, options, stale)
-        first_pages = {s.recipient for p in state.languages for s in p.samples if s.why}
+        first_pages = {_opened_first(part) for part in state.languages if part.samples}
         with _Recorder(self, stale, state, first_pages) as recorder:
             draw_letters(
                 drawing, self.scan, record=recorder.record, skip=skip, on_progress=recorder.progress
@@ -289,11 +292,18 @@ def _entries(folder: Path, rendered: bool) -> Iterator[dict[str, object]]:
         yield from (e for e in data if isinstance(e, dict))
 
 
+def _opened_first(part: LanguagePart) -> str:
+    """The recipient whose letter the review page of the language shows first (the first
+    of the language): its first page is drawn as an image while the language renders, so
+    that the page opens at once. The other samples' pages are drawn when first asked for
+    (the web server's `LetterShelf.page_image`), as any other page."""
+    return part.samples[0].recipient
+
+
 def _draw_sample_pages(target: RenderTarget, folder: Path, part: LanguagePart) -> None:
-    """The first page of each hard case, as the review page shows it first."""
-    for sample in part.samples:
-        if sample.why:
-            _first_page(target, folder / f"{sample.recipient}.pdf")
+    """The first page of the letter the review page shows first (if not drawn yet)."""
+    if part.samples:
+        _first_page(target, folder / f"{_opened_first(part)}.pdf")
 
 
 def _first_page(target: RenderTarget, pdf: Path) -> None:

@@ -1,7 +1,7 @@
 """What the workspace's web server keeps in memory of one letter's stored batch, while
 its state file stays the same: the state, each rendered language's digest, where each PDF
 drawn so far is (learnt from the manifests, a partial one from where it was last read) and
-the letter's approvals. The renderer rewrites the state twice a second while it draws: what
+the letter's approvals. The renderer rewrites the state once a second while it draws: what
 was learnt of the PDFs of the folders still in use is carried over, not read again.
 """
 
@@ -73,7 +73,7 @@ def _digests(folder: Path, state: LetterState) -> dict[Language, LanguageDigest]
 
 def _carried(old: StoredLetter | None, new: StoredLetter) -> StoredLetter:
     """What `old` learnt of the PDFs of folders `new` still uses. The renderer writes its
-    state twice a second while it draws: the PDFs listed so far are not read again, and
+    state once a second while it draws: the PDFs listed so far are not read again, and
     what is carried over is a dictionary per language, whatever the list's size."""
     if old is None:
         return new
