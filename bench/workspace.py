@@ -1,7 +1,7 @@
 """Benchmark of the workspace at the size of a real list: `serve` and `worker` under 20 users.
 
     .venv/bin/python bench/workspace.py [--count 30000] [--users 20] [--before DIR]
-        [--after-seconds 30] [--timeout 30] [--repeat 1] [--json FILE]
+        [--after-seconds 30] [--timeout 30] [--repeat 1] [--quiet] [--json FILE]
 
 A recipients list of --count rows is GENERATED from the sample list (rows cycled over the
 six languages, ids and addresses made unique: the sample's shape) and the sample letter is
@@ -12,6 +12,11 @@ the commit before a change, run with this venv's Python), in turns:
   render    `send.py render LETTER --jobs 2` on the same list, timed from start to exit,
             with the peak RSS of its process tree (this also warms the start-up cache that
             the workspace then uses, as a secretariat's machine would have it)
+  quiet     (with --quiet, for this checkout only) `send.py serve` alone with a journal
+            of its own, one session asking for the render's state every 0.5 s: the
+            workspace's renderer timed from t = 0 to `done` with nobody at work (it runs
+            at niceness 10, so it yields to whatever else runs; here, only to processes
+            other than the workspace's)
   serve     `send.py serve` and `send.py worker` on loopback, started together (t = 0);
             --users people log in (two reviewers per language, the rest operators) and
             each repeats, with a pause of 0.2-1.0 s: GET /api/v1/letters, GET /login and a
@@ -27,8 +32,17 @@ It reports, in one table: time from t = 0 to the first reviewable page of each l
 request while the batch renders and after (a request that waits longer than --timeout
 counts as a timeout, and a percentile that falls among them is shown as "> timeout"; a page
 image the server says is not rendered yet is counted apart, not timed); peak RSS of `serve`
-and of the worker (each process alone, and with its children); the batch's render
-throughput in the workspace against `render --jobs 2`; and the 5xx answers and timeouts.
+and of the worker (each process alone, and with its children), and the PSS of the
+renderer's and of `render`'s process trees (a page shared by forks counted once); the
+batch's render throughput in the workspace against `render --jobs 2`, by the wall clock
+(with the users, and alone with --quiet) and per processor second (letters over the CPU
+seconds of the renderer's process tree until `done`, against those of `render`'s tree);
+the load average (1 min) during each phase; the web process's processor time per request
+after the render; and the 5xx answers and timeouts.
+
+The users' timed GETs go over a keep-alive connection each (`Browser`, a few lines of
+asyncio): the users run on the machine they measure, and httpx cost this process about as
+much processor time per request as the web server spent answering it.
 """
 
 from __future__ import annotations
@@ -67,6 +81,7 @@ TIMED = ("GET /api/v1/letters", "GET /login", "GET page image")
 PHASES = ("rendering", "after")
 THINK = (0.2, 1.0)  # seconds between a user's requests
 MONITOR_EVERY = 0.5
+PSS_EVERY = 5  # samples of RSS (0.2 s apart) for one of PSS
 
 
 # --- measurements ---------------------------------------------------------------------
@@ -85,6 +100,10 @@ class Peak:
     own: int = 0  # bytes, the process alone
     children: int = 0  # bytes, its children and theirs (serve's renderer, a render's pool)
     tree: int = 0  # bytes, all of them
+    # PSS (proportional set size): a page shared by n processes counts 1/n in each, so the
+    # sum over a tree of forks is what the tree holds (RSS counts shared pages n times).
+    children_pss: int = 0
+    tree_pss: int = 0
     cpu: dict[int, float] = field(default_factory=dict)  # seconds of CPU, by process
 
     def cpu_of(self, pid: int) -> float:
@@ -121,6 +140,22 @@ class Run:
     errors: list[str] = field(default_factory=list)
     serve_pid: int = 0
     bench_cpu: float = 0.0  # this process's CPU seconds while the users ran
+    renderer_cpu: float | None = None  # CPU seconds of serve's renderer tree when done
+    web_requests: int = 0  # requests the web process answered (timed or not)
+    web_at_done: tuple[float, int] | None = None  # its CPU seconds and requests, at done
+    web_at_end: tuple[float, int] | None = None
+    # Load average (1 min) sampled during each phase: render --jobs 2, quiet, with users.
+    loads: dict[str, list[float]] = field(default_factory=dict)
+    quiet: QuietRender | None = None
+
+
+@dataclass
+class QuietRender:
+    """The workspace's renderer with nobody at work: serve started, one session watching."""
+
+    seconds: float | None = None  # from starting serve to the state `done`
+    total: int = 0
+    renderer_cpu: float | None = None
 
 
 def rss(pid: int) -> int:
@@ -160,17 +195,45 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as stream:
+            for line in stream:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def tree_rss(pid: int) -> int:
     return rss(pid) + sum(tree_rss(child) for child in children(pid))
 
 
+def renderer_cpu(serve_pid: int, peak: Peak) -> float:
+    """CPU seconds of serve's children and theirs (the renderer, its render processes)
+    so far: those alive read now, those gone as last sampled."""
+    seen = dict(peak.cpu)
+    for pid in tree_pids(serve_pid):
+        seen[pid] = max(seen.get(pid, 0.0), cpu_seconds(pid))
+    return sum(cpu for pid, cpu in seen.items() if pid != serve_pid)
+
+
 @contextmanager
-def watching(peaks: dict[int, Peak], every: float = 0.2) -> Iterator[None]:
-    """Sample the RSS of each watched process (alone and with children) until the end."""
+def watching(
+    peaks: dict[int, Peak], every: float = 0.2, loads: list[float] | None = None
+) -> Iterator[None]:
+    """Sample the RSS of each watched process (alone and with children) until the end,
+    and the machine's load average (1 min) into `loads`."""
     stop = threading.Event()
+    turns = 0
 
     def sample() -> None:
+        nonlocal turns
         while not stop.wait(every):
+            turns += 1
+            if loads is not None:
+                loads.append(os.getloadavg()[0])
             for pid, peak in list(peaks.items()):
                 for member in tree_pids(pid):
                     peak.cpu[member] = max(peak.cpu.get(member, 0.0), cpu_seconds(member))
@@ -179,6 +242,11 @@ def watching(peaks: dict[int, Peak], every: float = 0.2) -> Iterator[None]:
                 peak.own = max(peak.own, own)
                 peak.children = max(peak.children, below)
                 peak.tree = max(peak.tree, own + below)
+                if turns % PSS_EVERY:
+                    continue  # the kernel walks every mapping for it: once a second
+                shares = {member: pss(member) for member in tree_pids(pid)}
+                peak.tree_pss = max(peak.tree_pss, sum(shares.values()))
+                peak.children_pss = max(peak.children_pss, sum(shares.values()) - shares[pid])
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
@@ -289,7 +357,7 @@ def time_render(code: Path, project: Path, work: Path, run: Run) -> None:
             argv, stdout=log, stderr=subprocess.STDOUT, env=environment(work), cwd=project
         )
         peaks[child.pid] = run.render_peak
-        with watching(peaks):
+        with watching(peaks, loads=run.loads.setdefault("render", [])):
             code_ = child.wait()
     run.render_seconds = time.perf_counter() - begun
     if code_ != 0:
@@ -298,6 +366,73 @@ def time_render(code: Path, project: Path, work: Path, run: Run) -> None:
 
 
 # --- the users ----------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status_code: int
+    headers: dict[str, str]
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+class Browser:
+    """One person's keep-alive HTTP/1.1 connection, for the timed GETs. The users run on
+    the machine they measure: httpx spent about 3 ms of this process's processor time a
+    request (as much as the web server), which the renderer, at niceness 10, yielded to."""
+
+    def __init__(self, base: str, cookies: str) -> None:
+        address = base.removeprefix("http://")
+        self.host, port = address.rsplit(":", 1)
+        self.port = int(port)
+        self.cookies = cookies
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self, path: str, timeout: float) -> Reply:
+        try:
+            return await asyncio.wait_for(self._get(path), timeout)
+        except BaseException:
+            self.close()  # a reply may still come: this connection is done
+            raise
+
+    async def _get(self, path: str) -> Reply:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Cookie: {self.cookies}\r\n\r\n"
+        )
+        writer.write(request.encode("latin-1"))
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            body = await _chunked(reader)
+        else:
+            body = await reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return Reply(int(head[0].split(" ", 2)[1]), headers, body)
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+async def _chunked(reader: asyncio.StreamReader) -> bytes:
+    body = b""
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        body += await reader.readexactly(size)
+        await reader.readexactly(2)
+    await reader.readuntil(b"\r\n")
+    return body
 
 
 class Bench:
@@ -311,20 +446,20 @@ class Bench:
         self.first_ids = first_ids
         self.rendered = asyncio.Event()
         self.stop = asyncio.Event()
+        self.peak = run.serve_peak
 
     def now(self) -> float:
         return time.perf_counter() - self.t0
 
-    async def request(
-        self, client: httpx.AsyncClient, what: str, url: str
-    ) -> httpx.Response | None:
+    async def request(self, client: Browser, what: str, url: str) -> Reply | None:
         sent = self.now()
+        self.run.web_requests += 1
         try:
             reply = await client.get(url, timeout=self.timeout)
-        except httpx.TimeoutException:
+        except TimeoutError:
             self.run.samples.append(Sample(what, sent, None, None))
             return None
-        except httpx.HTTPError as error:
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
             self.run.errors.append(f"{what}: {type(error).__name__}: {error}")
             self.run.samples.append(Sample(what, sent, None, None))
             return None
@@ -349,8 +484,15 @@ class Bench:
             raise SystemExit(f"{name} could not log in: {reply.status_code} {reply.text[:300]}")
         raise SystemExit(f"{name} could not log in: timeouts")
 
-    async def user(self, name: str, role: str, language: str, seed: int) -> None:
+    async def browser(self, name: str) -> Browser:
+        """A logged-in person's connection for the timed requests."""
         client = await self.log_in(name)
+        cookies = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+        await client.aclose()
+        return Browser(self.base, cookies)
+
+    async def user(self, name: str, role: str, language: str, seed: int) -> None:
+        client = await self.browser(name)
         rng = random.Random(seed)
         image_language = language or LANGUAGES[seed % len(LANGUAGES)]
         image = f"/letters/{KEY}/pages/{self.first_ids[image_language]}/1"
@@ -376,9 +518,9 @@ class Bench:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(self.stop.wait(), rng.uniform(*THINK))
         finally:
-            await client.aclose()
+            client.close()
 
-    async def review(self, client: httpx.AsyncClient, language: str) -> None:
+    async def review(self, client: Browser, language: str) -> None:
         """The review page of `language`, and its page image once it shows one."""
         reply = await self.request(client, "GET review page", f"/letters/{KEY}/review/{language}")
         if reply is None or reply.status_code != 200 or 'id="page-image"' not in reply.text:
@@ -400,6 +542,7 @@ class Bench:
         try:
             while not self.stop.is_set():
                 asked = self.now()
+                self.run.web_requests += 1
                 try:
                     reply = await client.get(f"/api/v1/letters/{KEY}", timeout=3600)
                 except httpx.HTTPError as error:
@@ -423,6 +566,11 @@ class Bench:
                     clock.started = 0.0
                     if state == "done" and not self.rendered.is_set():
                         clock.finished = answered
+                        self.run.renderer_cpu = renderer_cpu(self.run.serve_pid, self.peak)
+                        self.run.web_at_done = (
+                            cpu_seconds(self.run.serve_pid),
+                            self.run.web_requests,
+                        )
                         self.rendered.set()
                 elif reply.status_code == 200 and not self.rendered.is_set():
                     # Rendered inside this very request: it is the whole render.
@@ -491,22 +639,17 @@ def measure(label: str, code: Path, args: argparse.Namespace) -> Run:
         print(f"[{label}] render --jobs 2 of {args.count} letters ...", flush=True)
         time_render(code, project, work, run)
         print(f"[{label}]   {run.render_seconds:.1f} s", flush=True)
+        env = environment(work)
+        if args.quiet and label == "now":
+            print(f"[{label}] serve alone, one session watching the render ...", flush=True)
+            run.quiet = quiet_render(code, project, work, run, args)
+            print(f"[{label}]   {run.quiet.seconds or 0:.1f} s", flush=True)
         journal = project / "out" / "journal.sqlite"
         journal.parent.mkdir()
-        env = environment(work)
         add_users(code, journal, [*people(args.users), ("monitor", "secretariat", "")], env)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        serve_argv = send_py(
-            code,
-            "serve",
-            "--journal",
-            str(journal),
-            "--letters",
-            str(project / "letters"),
-            "--port",
-            str(port),
-        )
+        serve_argv = serve_command(code, project, journal, port)
         worker_argv = send_py(code, "worker", "--journal", str(journal), "--poll", "1")
         print(f"[{label}] serve + worker, {args.users} users ...", flush=True)
         t0 = time.perf_counter()
@@ -516,15 +659,57 @@ def measure(label: str, code: Path, args: argparse.Namespace) -> Run:
         ):
             peaks = {serve.pid: run.serve_peak, worker.pid: run.worker_peak}
             run.serve_pid = serve.pid
-            with watching(peaks):
+            with watching(peaks, loads=run.loads.setdefault("workspace", [])):
                 wait_up(base, serve, work / "serve.log")
                 before = time.process_time()
                 asyncio.run(drive(base, run, t0, args, first_ids(project)))
                 run.bench_cpu = time.process_time() - before
+                run.web_at_end = (cpu_seconds(serve.pid), run.web_requests)
         if args.keep_logs:
             for name in ("serve.log", "worker.log", "render.log"):
                 shutil.copyfile(work / name, Path(args.keep_logs) / f"{label}-{name}")
     return run
+
+
+def serve_command(code: Path, project: Path, journal: Path, port: int) -> list[str]:
+    letters = str(project / "letters")
+    return send_py(
+        code, "serve", "--journal", str(journal), "--letters", letters, "--port", str(port)
+    )
+
+
+def quiet_render(
+    code: Path, project: Path, work: Path, run: Run, args: argparse.Namespace
+) -> QuietRender:
+    """The workspace's renderer with nobody at work (a journal of its own): serve started
+    at t = 0, one session asking for the render's state every 0.5 s until it is done."""
+    quiet = QuietRender()
+    journal = project / "out-quiet" / "journal.sqlite"
+    journal.parent.mkdir()
+    env = environment(work)
+    add_users(code, journal, [("monitor", "secretariat", "")], env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    peak = Peak()
+    t0 = time.perf_counter()
+    argv = serve_command(code, project, journal, port)
+    with (
+        started(argv, work / "serve-quiet.log", env, project) as serve,
+        watching({serve.pid: peak}, loads=run.loads.setdefault("quiet", [])),
+    ):
+        wait_up(base, serve, work / "serve-quiet.log")
+        with httpx.Client(base_url=base) as client:
+            login = {"username": "monitor", "password": PASSWORD}
+            client.post("/api/v1/session", json=login, timeout=600).raise_for_status()
+            while time.perf_counter() - t0 < args.render_limit:
+                render = client.get(f"/api/v1/letters/{KEY}", timeout=600).json()["render"]
+                if render["state"] == "done":
+                    quiet.seconds = time.perf_counter() - t0
+                    quiet.total = int(render["total"])
+                    quiet.renderer_cpu = renderer_cpu(serve.pid, peak)
+                    break
+                time.sleep(MONITOR_EVERY)
+    return quiet
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -590,20 +775,14 @@ def rows(run: Run, timeout: float) -> list[tuple[str, str]]:
     found.append(
         ("peak RSS, `render --jobs 2` (process tree)", f"{run.render_peak.tree / 2**20:.0f} MB")
     )
-    rate, command = throughput(run)
-    span = render_span(run)
-    shown = "-" if rate is None or span is None else f"{rate:.1f} letters/s ({span:.1f} s)"
-    found.append(("render throughput, workspace", shown))
     found.append(
         (
-            "render throughput, `render --jobs 2`",
-            f"{command:.1f} letters/s ({run.render_seconds:.1f} s,"
-            f" {sum(run.render_peak.cpu.values()):.1f} CPU s)",
+            "peak PSS: renderer (serve's children) / `render --jobs 2` (process tree)",
+            f"{run.serve_peak.children_pss / 2**20:.0f}"
+            f" / {run.render_peak.tree_pss / 2**20:.0f} MB",
         )
     )
-    found.append(
-        ("workspace / `render --jobs 2`", "-" if rate is None else f"{100 * rate / command:.0f} %")
-    )
+    found.extend(render_rows(run))
     errors = [s for s in run.samples if s.status is not None and s.status >= 500]
     timeouts = [s for s in run.samples if s.seconds is None]
     found.append(
@@ -614,6 +793,72 @@ def rows(run: Run, timeout: float) -> list[tuple[str, str]]:
     )
     found.append(("page images not rendered yet (not timed)", str(run.not_rendered_yet)))
     return found
+
+
+def load_range(values: list[float] | None) -> str:
+    return f"{min(values):.1f}-{max(values):.1f}" if values else "-"
+
+
+def render_rows(run: Run) -> list[tuple[str, str]]:
+    """Throughput by the wall clock and by processor time, and the machine's load."""
+    loads = " / ".join(load_range(run.loads.get(p)) for p in ("render", "quiet", "workspace"))
+    rate, command = throughput(run)
+    span = render_span(run)
+    command_cpu = sum(run.render_peak.cpu.values())
+    quiet = run.quiet
+    alone = quiet.total / quiet.seconds if quiet and quiet.seconds else None
+    found = [
+        ("load average (1 min): `render --jobs 2` / workspace alone / with users", loads),
+        ("render throughput, workspace with users", _rate(rate, span)),
+        ("render throughput, workspace alone", _rate(alone, quiet.seconds if quiet else None)),
+        ("render throughput, `render --jobs 2`", _rate(command, run.render_seconds)),
+        (
+            "workspace / `render --jobs 2`, wall: with users / alone",
+            f"{_ratio(rate, command)} / {_ratio(alone, command)}",
+        ),
+    ]
+    per_cpu = run.clock.total / run.renderer_cpu if run.renderer_cpu else None
+    alone_cpu = quiet.total / quiet.renderer_cpu if quiet and quiet.renderer_cpu else None
+    command_per_cpu = run.count / command_cpu if command_cpu else None
+    cpus = [run.renderer_cpu, quiet.renderer_cpu if quiet else None, command_cpu]
+    found.append(
+        (
+            "CPU seconds to done: renderer with users / alone / `render --jobs 2` (trees)",
+            " / ".join("-" if c is None else f"{c:.1f}" for c in cpus),
+        )
+    )
+    found.append(
+        (
+            "letters per CPU second: workspace with users / alone / `render --jobs 2`",
+            " / ".join(
+                "-" if r is None else f"{r:.1f}" for r in (per_cpu, alone_cpu, command_per_cpu)
+            ),
+        )
+    )
+    found.append(
+        (
+            "workspace / `render --jobs 2`, per CPU second: with users / alone",
+            f"{_ratio(per_cpu, command_per_cpu)} / {_ratio(alone_cpu, command_per_cpu)}",
+        )
+    )
+    found.append(("web process CPU per request, after the render", _web_per_request(run)))
+    return found
+
+
+def _rate(rate: float | None, seconds: float | None) -> str:
+    return "-" if rate is None or seconds is None else f"{rate:.1f} letters/s ({seconds:.1f} s)"
+
+
+def _ratio(part: float | None, whole: float | None) -> str:
+    return "-" if part is None or not whole else f"{100 * part / whole:.0f} %"
+
+
+def _web_per_request(run: Run) -> str:
+    if run.web_at_done is None or run.web_at_end is None:
+        return "-"
+    requests = run.web_at_end[1] - run.web_at_done[1]
+    seconds = run.web_at_end[0] - run.web_at_done[0]
+    return f"{1000 * seconds / requests:.2f} ms ({requests} requests)" if requests else "-"
 
 
 def table(runs: list[Run], timeout: float) -> str:
@@ -645,6 +890,11 @@ def main() -> None:
         "--render-limit", type=float, default=1800.0, help="give up on the render after this"
     )
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="also time this checkout's render in the workspace with nobody at work",
+    )
     parser.add_argument("--json", type=Path, help="also write every sample here")
     parser.add_argument("--keep-logs", type=Path, help="copy serve's and worker's logs here")
     args = parser.parse_args()
