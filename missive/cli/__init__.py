@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from missive import __version__
+from missive.app import process
 from missive.errors import InputError, MissiveError
 
 COMMANDS = (
@@ -109,7 +110,9 @@ def run() -> NoReturn:
     at this pace (gc.callbacks timed). What a pass could free is held a little longer.
     """
     gc.set_threshold(YOUNG_OBJECTS_PER_PASS, *gc.get_threshold()[1:])
+    process.begin()
     code, command = _dispatch(sys.argv[1:])
+    process.end()
     if command in ENDS_WITHOUT_TEARDOWN:
         try:
             sys.stdout.flush()

@@ -99,7 +99,7 @@ reuse.register(f"{__name__}.FINGERPRINTS", FINGERPRINTS.clear, FINGERPRINTS.__le
 def _loaded(stem: str) -> TTFont:
     path = FONT_DIR / f"{stem}.ttf"
     data = path.read_bytes()
-    printed = FINGERPRINTS[stem] = startcache.fingerprint(data)
+    printed = FINGERPRINTS[stem] = startcache.file_fingerprint(path)
     if reuse.REUSE:
         font = _font(stem, path, data, _kept_tables(printed, path))
     else:

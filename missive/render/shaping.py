@@ -132,8 +132,9 @@ class ShapingFace:
 
     def __init__(self, stem: str) -> None:
         self.stem = stem
-        data = (FONT_DIR / f"{stem}.ttf").read_bytes()
-        self.fingerprint = startcache.fingerprint(data)
+        path = FONT_DIR / f"{stem}.ttf"
+        data = path.read_bytes()
+        self.fingerprint = startcache.file_fingerprint(path)
         self.face = hb.Face(hb.Blob(data))
         self.font = hb.Font(self.face)
         self.upem = self.face.upem

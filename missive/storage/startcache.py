@@ -57,6 +57,13 @@ def fingerprint(source: bytes) -> str:
     return hashlib.sha256(source).hexdigest()
 
 
+@reuse.once
+def file_fingerprint(path: Path) -> str:
+    """`fingerprint` of a file shipped with missive (a font file), hashed once a process:
+    the font's metrics and its shaping each key entries by it (the Chinese face is 4 MB)."""
+    return fingerprint(path.read_bytes())
+
+
 def code_fingerprint(*modules: str) -> str:
     """What results computed by `modules` are known by: the source of each of them and of
     every module of missive they import, directly or not (`imported`). A change in any
