@@ -118,6 +118,41 @@ def _reportlab_bases(relative: str, node: ast.ClassDef) -> frozenset[str]:
     return frozenset(names)
 
 
+def _other_modules(tree: ast.Module) -> set[str]:
+    """Names a file binds to a module other than ReportLab's (`import re`): their
+    attributes, and the attributes of those (`re._compiler._code`), are not ReportLab's."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if not alias.name.startswith("reportlab"):
+                    found.add(alias.asname or alias.name.split(".")[0])
+    return found
+
+
+def _of_other_module(node: ast.Attribute, modules: set[str]) -> bool:
+    root: ast.expr = node
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in modules
+
+
+def _asked_of_other_modules(tree: ast.Module, modules: set[str]) -> set[int]:
+    """The ids of the names asked of such a module by `getattr(re, "_cache", None)`."""
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in modules
+        ):
+            found.add(id(node.args[1]))
+    return found
+
+
 def private_uses(*, skip: str | None = SEAM) -> Counter[tuple[str, str]]:
     """(file, name) -> how many times missive's code outside `skip` uses a private name
     of ReportLab."""
@@ -138,10 +173,13 @@ def private_uses(*, skip: str | None = SEAM) -> Counter[tuple[str, str]]:
                 uses[relative, name] += 1
     for relative, tree in files:
         own = owned[_package(relative)]
+        modules = _other_modules(tree)
+        asked = _asked_of_other_modules(tree, modules)
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr in theirs and node.attr not in own:
-                uses[relative, node.attr] += 1
-            elif _named(node, theirs - own):  # getattr(x, "_name"), vars(x).pop("_name")
+                if not _of_other_module(node, modules):
+                    uses[relative, node.attr] += 1
+            elif _named(node, theirs - own) and id(node) not in asked:  # getattr(x, "_name")
                 assert isinstance(node, ast.Constant)
                 uses[relative, str(node.value)] += 1
             elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("reportlab"):
