@@ -264,11 +264,15 @@ def test_a_hyphen_leaves_two_letters_before_it_and_three_after(
     assert short == []
 
 
-def test_no_acronym_or_capitals_is_hyphenated(letters: list[Rendered]) -> None:
-    split = re.compile(r"(?<![\w])([A-ZА-ЯЁ]{2,})-\n([A-ZА-ЯЁ]+)")
-    for item in letters:
-        if item.language in (Language.EN, Language.FR, Language.RU, Language.ES):
-            assert not split.findall(item.text()), item.pdf.name
+def test_no_acronym_or_capitals_is_hyphenated(
+    letters: list[Rendered], cases: list[Rendered]
+) -> None:
+    """ "UNI-/TAR" never. pdftotext reads the hyphen drawn at a soft hyphen as U+00AD (the
+    text layer says so), a compound's own as "-". The test letter ends on a paragraph of
+    acronyms between long words, which total fit splits once acronyms may be hyphenated."""
+    split = re.compile(r"(?<![\w])([A-ZА-ЯЁ]{2,})[-\u00ad]\n([A-ZА-ЯЁ]+)")
+    found = {item.pdf.name: split.findall(item.text()) for item in [*letters, *cases]}
+    assert {name: pairs for name, pairs in found.items() if pairs} == {}
 
 
 def test_justified_lines_are_not_loose(counted: dict[str, Counter[Fault]]) -> None:
