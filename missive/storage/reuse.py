@@ -112,27 +112,34 @@ def once(function: Callable[..., T]) -> _lru_cache_wrapper[T]:
 
 
 class Kept(Generic[V]):
-    """A table of results by key, registered as `name`, emptied when it holds `limit`
-    (the results of a batch's languages are found again at once). Without `REUSE` it
-    keeps nothing: `get` finds nothing and a call makes its result again."""
+    """A table of results by key, registered as `name`, holding at most `limit`: when
+    full, the result used least recently goes. A batch mixes its languages, and its
+    letters add results of their own (a page with the recipient's name) among those its
+    language shares; emptying the whole table when full made every language's shared
+    results again (a mixed batch of 300 paid a tenth more than the same letters grouped
+    by language). Without `REUSE` it keeps nothing: `get` finds nothing and a call
+    makes its result again."""
 
     def __init__(self, name: str, limit: int) -> None:
         self.limit = limit
-        self._done: dict[Hashable, V] = {}
+        self._done: dict[Hashable, V] = {}  # in order of use, the least recent first
         register(name, self._done.clear, lambda: len(self._done))
 
     def get(self, key: Hashable) -> V | None:
-        return self._done.get(key)
+        found = self._done.pop(key, None)
+        if found is not None:
+            self._done[key] = found
+        return found
 
     def put(self, key: Hashable, value: V) -> V:
         if REUSE:
-            if len(self._done) >= self.limit:
-                self._done.clear()
+            if key not in self._done and len(self._done) >= self.limit:
+                del self._done[next(iter(self._done))]
             self._done[key] = value
         return value
 
     def __call__(self, key: Hashable, make: Callable[[], V]) -> V:
-        found = self._done.get(key)
+        found = self.get(key)
         return self.put(key, make()) if found is None else found
 
     def clear(self) -> None:
