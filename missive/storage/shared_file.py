@@ -26,11 +26,7 @@ def connect(path: Path, component: str, schema: str | Sequence[str]) -> sqlite3.
     and jobs share its durability settings; `schema` is the component's migration step, or
     its steps in order.
     """
-    steps = (schema,) if isinstance(schema, str) else tuple(schema)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise JournalError(f"cannot create the folder of the journal {path}: {exc}") from exc
+    steps = _steps_in_folder(path, schema)
     conn = connect_file(path)
     try:
         conn.row_factory = sqlite3.Row
@@ -41,17 +37,22 @@ def connect(path: Path, component: str, schema: str | Sequence[str]) -> sqlite3.
     return conn
 
 
+def _steps_in_folder(path: Path, schema: str | Sequence[str]) -> tuple[str, ...]:
+    """`schema` as migration steps in order, once the journal's folder exists."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JournalError(f"cannot create the folder of the journal {path}: {exc}") from exc
+    return (schema,) if isinstance(schema, str) else tuple(schema)
+
+
 @contextmanager
 def session(
     path: Path, component: str, schema: str | Sequence[str]
 ) -> Iterator[sqlite3.Connection]:
     """A connection for one piece of work (the thread's own, reused: `connections.py`);
     SQLite errors become JournalError."""
-    steps = (schema,) if isinstance(schema, str) else tuple(schema)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise JournalError(f"cannot create the folder of the journal {path}: {exc}") from exc
+    steps = _steps_in_folder(path, schema)
     try:
         with lent(path, component, steps) as conn:
             yield conn
